@@ -1,0 +1,147 @@
+# vde — the one build file.
+#   make            build everything into $(B)/
+#   make check      build, then run unit, integration and interop tests (tests/run)
+#   make asan       the same tests on an ASan+UBSan build in build-asan/
+#   make bench      benchmarks (tests/bench/run); prints ratios against references
+#   make fuzz       run the libFuzzer targets for FUZZ_SECONDS each (clang)
+#   make run        start vded in the foreground with etc/vded.conf
+#   make install DESTDIR=... PREFIX=...
+#   make deps       install the Debian packages the build and the tests need
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+SBINDIR   ?= $(PREFIX)/sbin
+LIBDIR    ?= $(PREFIX)/lib
+INCDIR    ?= $(PREFIX)/include
+MANDIR    ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR   ?=
+
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+SANITIZE  ?=
+WERROR    ?=
+
+ifneq ($(SANITIZE),)
+B         ?= build-asan
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -DVDE_SANITIZE=1
+else
+B         ?= build
+SAN_FLAGS :=
+endif
+
+# Warnings live in their own variable so that `make CFLAGS=...` cannot drop them.
+WARNINGS  := -Wall -Wextra -Wshadow -Wformat=2 -Wvla -Wmissing-prototypes -Wstrict-prototypes \
+	     -Wpointer-arith -Wcast-qual -Wundef -Wno-unused-parameter -Wno-missing-field-initializers
+ifeq ($(WERROR),1)
+WARNINGS  += -Werror
+endif
+
+JSON_CFLAGS := $(shell pkg-config --cflags json-c 2>/dev/null)
+JSON_LIBS   := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+# Debian's libev ships no .pc file.
+EV_LIBS     := $(shell pkg-config --libs libev 2>/dev/null || echo -lev)
+
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DVDE_VERSION='"$(VERSION)"' $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) \
+	      -Iinclude -Icommon -MMD -MP
+ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
+
+COMMON_SRC := $(wildcard common/*.c)
+VDED_SRC   := $(wildcard vded/*.c)
+CLIENT_SRC := libvdeclient/vdeclient.c
+
+VDED       := $(B)/vded/vded
+VDECTL     := $(B)/vdectl/vdectl
+
+UNIT_SRC   := $(wildcard tests/unit/test-*.c)
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRC))
+BENCH_SRC  := $(wildcard tests/bench/*.c)
+BENCH_BIN  := $(patsubst tests/bench/%.c,$(B)/tests/bench/%,$(BENCH_SRC))
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(B)/tests/fuzz/%-replay,$(FUZZ_SRC))
+TESTTOOL_SRC := $(wildcard tests/tools/*.c)
+TESTTOOL_BIN := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(TESTTOOL_SRC))
+
+obj = $(patsubst %.c,$(B)/%.o,$(1))
+
+.PHONY: all check asan bench fuzz run install uninstall clean deps
+all: $(VDED) $(VDECTL) $(UNIT_BIN) $(BENCH_BIN) $(FUZZ_REPLAY) $(TESTTOOL_BIN)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(JSON_CFLAGS) -c -o $@ $<
+
+$(VDED): $(call obj,$(VDED_SRC) $(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EV_LIBS) $(JSON_LIBS)
+
+$(VDECTL): $(call obj,vdectl/vdectl.c $(CLIENT_SRC) $(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSON_LIBS)
+
+# Unit tests: tests/unit/test-NAME.c links with vded/NAME.c (one module each) and common/.
+# A test that needs more lists it in UNIT_EXTRA_test-NAME.
+UNIT_EXTRA_test-proto := vded/methods.c
+$(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $(call obj,$(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call obj,$(wildcard vded/$*.c) $(UNIT_EXTRA_test-$*)) \
+		$(call obj,$(COMMON_SRC)) $(EV_LIBS) $(JSON_LIBS)
+.SECONDEXPANSION:
+$(UNIT_BIN): $$(call obj,$$(wildcard vded/$$(patsubst test-%,%,$$(notdir $$@)).c) $$(UNIT_EXTRA_$$(notdir $$@)))
+
+# Benchmark helpers and test tools: one standalone program per file, plus the client library.
+$(B)/tests/bench/%: $(B)/tests/bench/%.o $(call obj,$(CLIENT_SRC) $(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSON_LIBS) -ldl
+$(B)/tests/tools/%: $(B)/tests/tools/%.o $(call obj,$(CLIENT_SRC) $(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSON_LIBS)
+
+# Fuzz targets: a replay main() for `make check`, libFuzzer builds for `make fuzz`.
+FUZZ_EXTRA := $(filter-out vded/main.c,$(VDED_SRC)) $(COMMON_SRC)
+$(B)/tests/fuzz/%-replay: tests/fuzz/%.c tests/fuzz/replay.c $(call obj,$(FUZZ_EXTRA))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(JSON_CFLAGS) $(ALL_LDFLAGS) -Ivded -o $@ tests/fuzz/$*.c tests/fuzz/replay.c \
+		$(call obj,$(FUZZ_EXTRA)) $(EV_LIBS) $(JSON_LIBS)
+
+FUZZ_SECONDS ?= 30
+fuzz:
+	@set -e; for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	  mkdir -p build-fuzz tests/fuzz/corpus/$$n; \
+	  clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Icommon -Ivded \
+	    $(JSON_CFLAGS) -o build-fuzz/$$n $$f $(FUZZ_EXTRA) $(EV_LIBS) $(JSON_LIBS); \
+	  ./build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=70000 tests/fuzz/corpus/$$n; done
+
+check: all
+	B=$(B) tests/run
+
+asan:
+	$(MAKE) SANITIZE=address,undefined check
+
+bench: all
+	B=$(B) tests/bench/run
+
+run: $(VDED) $(VDECTL)
+	$(VDED) -F -f etc/vded.conf
+
+deps:
+	scripts/deps
+
+install: $(VDED) $(VDECTL)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/vde $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(VDED) $(DESTDIR)$(SBINDIR)/vded
+	install -m 0755 $(VDECTL) $(DESTDIR)$(BINDIR)/vdectl
+	install -m 0644 etc/vded.conf $(DESTDIR)$(SYSCONFDIR)/vde/vded.conf
+	install -m 0644 doc/vded.8 $(DESTDIR)$(MANDIR)/man8/vded.8
+	install -m 0644 doc/vdectl.1 $(DESTDIR)$(MANDIR)/man1/vdectl.1
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/vded $(DESTDIR)$(BINDIR)/vdectl $(DESTDIR)$(MANDIR)/man8/vded.8 \
+		$(DESTDIR)$(MANDIR)/man1/vdectl.1
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,91 @@
+#include <errno.h>
+#include <string.h>
+
+#include "proto.h"
+
+static const struct {
+	const char *code;
+	int err;
+} proto_errs[] = {
+	[PROTO_OK] = { "ok", 0 },
+	[PROTO_ERR_PARSE] = { "parse-error", EBADMSG },
+	[PROTO_ERR_INVALID_REQUEST] = { "invalid-request", EINVAL },
+	[PROTO_ERR_TOO_LARGE] = { "too-large", EMSGSIZE },
+	[PROTO_ERR_UNSUPPORTED] = { "unsupported", EOPNOTSUPP },
+	[PROTO_ERR_INVALID_PARAMS] = { "invalid-params", EINVAL },
+	[PROTO_ERR_NOT_FOUND] = { "not-found", ENOENT },
+	[PROTO_ERR_EXISTS] = { "exists", EEXIST },
+	[PROTO_ERR_PERMISSION] = { "permission-denied", EACCES },
+	[PROTO_ERR_LIMIT] = { "limit", ENOSPC },
+	[PROTO_ERR_INTERNAL] = { "internal", EIO },
+};
+
+const char *proto_err_code(enum proto_err err)
+{
+	if ((unsigned)err >= sizeof(proto_errs) / sizeof(proto_errs[0]))
+		err = PROTO_ERR_INTERNAL;
+	return proto_errs[err].code;
+}
+
+int proto_err_errno(enum proto_err err)
+{
+	if ((unsigned)err >= sizeof(proto_errs) / sizeof(proto_errs[0]))
+		err = PROTO_ERR_INTERNAL;
+	return proto_errs[err].err;
+}
+
+enum proto_err proto_err_from_errno(int err)
+{
+	if (err < 0)
+		err = -err;
+	switch (err) {
+	case 0:
+		return PROTO_OK;
+	case ENOENT:
+		return PROTO_ERR_NOT_FOUND;
+	case EEXIST:
+	case EADDRINUSE:
+		return PROTO_ERR_EXISTS;
+	case EACCES:
+	case EPERM:
+		return PROTO_ERR_PERMISSION;
+	case EINVAL:
+	case ERANGE:
+		return PROTO_ERR_INVALID_PARAMS;
+	case ENOSPC:
+	case EMFILE:
+	case ENFILE:
+	case EUSERS:
+	case EDQUOT:
+		return PROTO_ERR_LIMIT;
+	case EOPNOTSUPP:
+		return PROTO_ERR_UNSUPPORTED;
+	case EMSGSIZE:
+		return PROTO_ERR_TOO_LARGE;
+	default:
+		return PROTO_ERR_INTERNAL;
+	}
+}
+
+enum proto_err proto_err_from_code(const char *code)
+{
+	for (unsigned i = 1; i < sizeof(proto_errs) / sizeof(proto_errs[0]); i++)
+		if (strcmp(code, proto_errs[i].code) == 0)
+			return (enum proto_err)i;
+	return PROTO_ERR_INTERNAL;
+}
+
+int proto_valid_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > 63 || name[0] == '.' || name[0] == '-')
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return 0;
+	}
+	return 1;
+}

@@ -1,0 +1,44 @@
+/*
+ * The control protocol's shared vocabulary (doc/protocol.md): message size limit, the stable error
+ * codes and their errno, and the single mapping between them. Used by vded, vdectl and libvdeclient.
+ */
+#ifndef VDE_PROTO_H
+#define VDE_PROTO_H
+
+#include <stddef.h>
+
+#define PROTO_MAX_MSG 65536	/* bytes per NDJSON line, newline included */
+#define PROTO_API_MAJOR 1
+#define PROTO_API_MINOR 0
+#define VDED_DEFAULT_RUN_DIR "/run/vde"
+#define VDED_DEFAULT_STATE_DIR "/var/lib/vded"
+#define VDED_SOCKET_NAME "vded.sock"
+#define VDED_DEFAULT_SOCKET VDED_DEFAULT_RUN_DIR "/" VDED_SOCKET_NAME
+
+enum proto_err {
+	PROTO_OK = 0,
+	PROTO_ERR_PARSE,
+	PROTO_ERR_INVALID_REQUEST,
+	PROTO_ERR_TOO_LARGE,
+	PROTO_ERR_UNSUPPORTED,
+	PROTO_ERR_INVALID_PARAMS,
+	PROTO_ERR_NOT_FOUND,
+	PROTO_ERR_EXISTS,
+	PROTO_ERR_PERMISSION,
+	PROTO_ERR_LIMIT,
+	PROTO_ERR_INTERNAL,
+};
+
+/* The wire name of an error ("not-found"); never NULL. */
+const char *proto_err_code(enum proto_err err);
+/* The errno that goes with an error class (ENOENT for not-found); internal errors carry their own. */
+int proto_err_errno(enum proto_err err);
+/* Class of a negative or positive errno value, for errors raised by system calls. */
+enum proto_err proto_err_from_errno(int err);
+/* Class named by a wire code; PROTO_ERR_INTERNAL for a code this build does not know. */
+enum proto_err proto_err_from_code(const char *code);
+
+/* Network names: 1..63 of [A-Za-z0-9_.-], not starting with '.' or '-'. Returns 1 if valid. */
+int proto_valid_name(const char *name);
+
+#endif

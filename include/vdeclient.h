@@ -1,0 +1,35 @@
+/*
+ * vdeclient — a small client for vded's control socket (doc/protocol.md).
+ * Used by vdectl, the vded:// module and anything that manages networks programmatically.
+ * All functions return 0 or a negative errno; they never exit or print.
+ */
+#ifndef VDECLIENT_H
+#define VDECLIENT_H
+
+#include <json-c/json.h>
+
+struct vdeclient;
+
+/* The socket path a client uses when none is given: $VDED_SOCKET, else /run/vde/vded.sock. */
+const char *vdeclient_default_socket(void);
+
+/* Connect to vded at path (NULL: the default). On success *out owns the connection. */
+int vdeclient_connect(const char *path, struct vdeclient **out);
+
+/*
+ * One request/reply round trip. params is taken (json_object_put by the callee, NULL for none).
+ * On a result reply returns 0 and *result owns the "result" object (caller puts it).
+ * On an error reply returns -EPROTO and *error owns the "error" object ({code, errno, message}).
+ * fd (may be NULL) receives a descriptor passed with the reply, or -1; the caller closes it.
+ * Other negative errno values are transport failures (the connection is then unusable).
+ */
+int vdeclient_call(struct vdeclient *c, const char *method, struct json_object *params,
+		   struct json_object **result, struct json_object **error, int *fd);
+
+/* The connection's socket: kept open, it keeps alive the ports attached through it. */
+int vdeclient_fd(const struct vdeclient *c);
+
+/* Close the connection (ports attached through it go away) and free it. NULL is fine. */
+void vdeclient_close(struct vdeclient *c);
+
+#endif

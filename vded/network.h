@@ -1,0 +1,64 @@
+/*
+ * network — a named network: its definition, its switch, its ports and its endpoint; the registry of
+ * all networks; and the data path (drain a port in a batch, switch each frame, flush per destination).
+ */
+#ifndef VDED_NETWORK_H
+#define VDED_NETWORK_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <ev.h>
+
+#include "port.h"
+#include "error.h"
+
+#define NETWORK_NAME_MAX 64
+#define NETWORK_DESCR_MAX 256
+#define NETWORK_MAX_PORTS_LIMIT 4096
+
+struct network_def {
+	char name[NETWORK_NAME_MAX];
+	char description[NETWORK_DESCR_MAX];
+	uid_t owner_uid;
+	unsigned max_ports;
+	unsigned mac_table_size;
+	unsigned mac_aging;
+};
+
+#define NETWORK_DEF_DEFAULTS { .max_ports = 256, .mac_table_size = 4096, .mac_aging = 300 }
+
+struct network {
+	struct network_def def;
+	struct vswitch *sw;
+	struct port **ports;		/* by id, 1..max_ports (0 unused) */
+	struct port *port_list;
+	unsigned nports;
+	struct endpoint *endpoint;
+	struct network *next;
+};
+
+/* Module init/exit: the loop, and the run dir under which endpoints live (RUN_DIR/net/NAME). */
+int network_init(struct ev_loop *loop, const char *run_dir, gid_t group);
+void network_exit(void);
+
+struct network *network_find(const char *name);
+struct network *network_first(void);	/* iterate with ->next */
+unsigned network_count(void);
+
+/* Create a network from def (endpoint included). -EEXIST, -ENOSPC, ... with e filled. */
+int network_create(const struct network_def *def, struct network **out, struct vde_error *e);
+/* Close every port, remove the endpoint, free. */
+void network_destroy(struct network *net);
+
+/*
+ * Bridge fd into net as a port of the given kind (takes ownership of fd, even on failure).
+ * want_id 0 picks the lowest free id. Returns 0 with *out set, or -errno with e filled.
+ */
+int network_port_add(struct network *net, int fd, const struct port_ops *ops, unsigned want_id,
+		     struct port **out, struct vde_error *e);
+/* Schedule p's removal: it stops at once and is freed from the loop (safe inside any callback). */
+void network_port_kill(struct port *p);
+
+struct ev_loop *network_loop(void);
+
+#endif
