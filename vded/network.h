@@ -33,6 +33,7 @@ struct network {
 	struct port **ports;		/* by id, 1..max_ports (0 unused) */
 	struct port *port_list;
 	unsigned nports;
+	struct port *tx_dirty;		/* ports with frames queued in the current batch */
 	struct endpoint *endpoint;
 	struct network *next;
 };

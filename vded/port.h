@@ -53,6 +53,7 @@ struct port {
 	/* Lifetime link to a control connection (attach): the port dies with it. */
 	void *owner;
 	struct port *owner_next;
+	void (*release)(struct port *p);	/* called at free while owner is set */
 	struct port *net_next;		/* in the network's port list */
 };
 

@@ -1,0 +1,13 @@
+/* attach — ports handed to control-socket clients: an AF_UNIX SOCK_DGRAM socketpair, one end bridged
+ * into the network, the other sent to the caller with the reply (QEMU: -netdev socket,fd=N). */
+#ifndef VDED_ATTACH_H
+#define VDED_ATTACH_H
+
+#include "methods.h"
+
+/* Make the pair, add the port (want_port 0: any) owned by ctx's connection, put the client's end in
+ * ctx->fd_out. Returns 0 with *out set, or -errno with e filled. */
+int attach_socketpair(struct network *net, unsigned want_port, const char *description,
+		      struct request_ctx *ctx, struct port **out, struct vde_error *e);
+
+#endif

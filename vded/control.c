@@ -1,0 +1,351 @@
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "fdpass.h"
+#include "log.h"
+#include "methods.h"
+
+#define CONTROL_MAX_CONNS 1024
+#define CONTROL_MAX_PENDING (1 << 20)	/* queued reply bytes before a client that does not read is dropped */
+
+struct out_msg {
+	struct out_msg *next;
+	int fd;				/* sent with the first byte, then closed here */
+	size_t len, off;
+	char data[];
+};
+
+struct ctl_conn {
+	int fd;
+	ev_io rio, wio;
+	struct peer peer;
+	char *in;			/* partial request line; allocated only while one is pending */
+	size_t in_len;
+	struct out_msg *out_head, *out_tail;
+	size_t out_bytes;
+	struct port *ports;		/* attach ports living as long as this connection */
+	struct ctl_conn *next;
+};
+
+static struct ev_loop *ctl_loop;
+static int ctl_lfd = -1;
+static ev_io ctl_lio;
+static char ctl_path[PATH_MAX];
+static struct ctl_conn *ctl_conns;
+static unsigned ctl_nconns;
+
+static void ctl_port_release(struct port *p)
+{
+	struct ctl_conn *c = p->owner;
+
+	for (struct port **pp = &c->ports; *pp; pp = &(*pp)->owner_next) {
+		if (*pp == p) {
+			*pp = p->owner_next;
+			break;
+		}
+	}
+	p->owner = NULL;
+}
+
+static void ctl_adopt(void *conn, struct port *p)
+{
+	struct ctl_conn *c = conn;
+
+	p->owner = c;
+	p->release = ctl_port_release;
+	p->owner_next = c->ports;
+	c->ports = p;
+}
+
+static void ctl_conn_free(struct ctl_conn *c)
+{
+	for (struct ctl_conn **pp = &ctl_conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	ctl_nconns--;
+	while (c->ports) {
+		struct port *p = c->ports;
+		c->ports = p->owner_next;
+		p->owner = NULL;
+		log_info("network %s: port %u closed with its control connection (pid %d)", p->net->def.name,
+			 p->id, (int)c->peer.pid);
+		network_port_kill(p);
+	}
+	while (c->out_head) {
+		struct out_msg *m = c->out_head;
+		c->out_head = m->next;
+		if (m->fd >= 0)
+			close(m->fd);
+		free(m);
+	}
+	ev_io_stop(ctl_loop, &c->rio);
+	ev_io_stop(ctl_loop, &c->wio);
+	close(c->fd);
+	free(c->in);
+	free(c);
+	if (ctl_lfd >= 0)
+		ev_io_start(ctl_loop, &ctl_lio);	/* accept may have been paused at the limit */
+}
+
+/* Write what can be written now. Returns 0, or -1 if the connection failed (caller frees it). */
+static int ctl_flush(struct ctl_conn *c)
+{
+	while (c->out_head) {
+		struct out_msg *m = c->out_head;
+		ssize_t n = fdpass_send(c->fd, m->data + m->off, m->len - m->off, m->off == 0 ? m->fd : -1);
+
+		if (n == -EAGAIN) {
+			ev_io_start(ctl_loop, &c->wio);
+			return 0;
+		}
+		if (n < 0)
+			return -1;
+		if (m->fd >= 0) {
+			close(m->fd);	/* the client has its copy now */
+			m->fd = -1;
+		}
+		m->off += (size_t)n;
+		c->out_bytes -= (size_t)n;
+		if (m->off < m->len)
+			continue;
+		c->out_head = m->next;
+		if (!c->out_head)
+			c->out_tail = NULL;
+		free(m);
+	}
+	ev_io_stop(ctl_loop, &c->wio);
+	return 0;
+}
+
+/* Queue one reply (takes fd). Returns 0, or -1 if the client is over its output cap. */
+static int ctl_queue(struct ctl_conn *c, struct json_object *reply, int fd)
+{
+	size_t len;
+	const char *text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	struct out_msg *m;
+
+	len = strlen(text);
+	m = malloc(sizeof(*m) + len + 1);
+	if (!m || c->out_bytes + len + 1 > CONTROL_MAX_PENDING) {
+		free(m);
+		if (fd >= 0)
+			close(fd);
+		log_warn("pid %d: not reading its replies, dropping the connection", (int)c->peer.pid);
+		return -1;
+	}
+	memcpy(m->data, text, len);
+	m->data[len] = '\n';
+	m->len = len + 1;
+	m->off = 0;
+	m->fd = fd;
+	m->next = NULL;
+	if (c->out_tail)
+		c->out_tail->next = m;
+	else
+		c->out_head = m;
+	c->out_tail = m;
+	c->out_bytes += m->len;
+	return 0;
+}
+
+static int ctl_handle_line(struct ctl_conn *c, const char *line, size_t len)
+{
+	struct request_ctx ctx = { .peer = &c->peer, .conn = c, .adopt = ctl_adopt, .fd_out = -1 };
+	struct json_object *reply = methods_handle_line(line, len, &ctx);
+	int ret = ctl_queue(c, reply, ctx.fd_out);
+
+	json_object_put(reply);
+	return ret;
+}
+
+static void ctl_send_too_large(struct ctl_conn *c)
+{
+	struct vde_error e;
+	struct json_object *reply;
+
+	vde_error_set(&e, PROTO_ERR_TOO_LARGE, EMSGSIZE, "request exceeds %d bytes; closing the connection",
+		      PROTO_MAX_MSG);
+	reply = methods_error_reply(NULL, &e);
+	if (ctl_queue(c, reply, -1) == 0)
+		ctl_flush(c);
+	json_object_put(reply);
+	log_info("pid %d: request over %d bytes, connection closed", (int)c->peer.pid, PROTO_MAX_MSG);
+}
+
+static void ctl_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ctl_conn *c = w->data;
+	size_t start = 0;
+	ssize_t n;
+
+	if (!c->in) {
+		c->in = malloc(PROTO_MAX_MSG);
+		if (!c->in) {
+			ctl_conn_free(c);
+			return;
+		}
+	}
+	n = recv(c->fd, c->in + c->in_len, PROTO_MAX_MSG - c->in_len, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		ctl_conn_free(c);
+		return;
+	}
+	c->in_len += (size_t)n;
+	for (;;) {
+		char *nl = memchr(c->in + start, '\n', c->in_len - start);
+		if (!nl)
+			break;
+		size_t len = (size_t)(nl - (c->in + start));
+		if (len > 0 && ctl_handle_line(c, c->in + start, len) < 0) {
+			ctl_conn_free(c);
+			return;
+		}
+		start += len + 1;
+	}
+	if (start == 0 && c->in_len == PROTO_MAX_MSG) {
+		ctl_send_too_large(c);
+		ctl_conn_free(c);
+		return;
+	}
+	c->in_len -= start;
+	if (c->in_len)
+		memmove(c->in, c->in + start, c->in_len);
+	else {
+		free(c->in);	/* idle connections (one per attached VM) hold no buffer */
+		c->in = NULL;
+	}
+	if (ctl_flush(c) < 0) {
+		ctl_conn_free(c);
+		return;
+	}
+	/* a client that pipelines faster than it reads its replies waits until they drain */
+	if (c->out_bytes > CONTROL_MAX_PENDING / 2)
+		ev_io_stop(loop, &c->rio);
+}
+
+static void ctl_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ctl_conn *c = w->data;
+
+	if (ctl_flush(c) < 0) {
+		ctl_conn_free(c);
+		return;
+	}
+	if (c->out_bytes <= CONTROL_MAX_PENDING / 2)
+		ev_io_start(loop, &c->rio);
+}
+
+static void ctl_peer_identity(int fd, struct peer *peer)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	gid_t groups[PEER_MAX_GROUPS];
+
+	memset(peer, 0, sizeof(*peer));
+	peer->uid = (uid_t)-1;
+	peer->gid = (gid_t)-1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+		peer->uid = cred.uid;
+		peer->gid = cred.gid;
+		peer->pid = cred.pid;
+	}
+	len = sizeof(groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0) {
+		peer->ngroups = (int)(len / sizeof(gid_t));
+		memcpy(peer->groups, groups, len);
+	}
+	/* more than PEER_MAX_GROUPS groups (ERANGE): membership is decided on the primary group and the first ones */
+}
+
+static void ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ctl_conn *c;
+	int fd;
+
+	if (ctl_nconns >= CONTROL_MAX_CONNS) {
+		ev_io_stop(loop, w);	/* resumes when a connection closes */
+		return;
+	}
+	fd = accept4(ctl_lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE) {
+			log_warn("out of file descriptors: pausing accept");
+			ev_io_stop(loop, w);
+		}
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	ctl_peer_identity(fd, &c->peer);
+	ev_io_init(&c->rio, ctl_read_cb, fd, EV_READ);
+	ev_io_init(&c->wio, ctl_write_cb, fd, EV_WRITE);
+	c->rio.data = c->wio.data = c;
+	ev_io_start(loop, &c->rio);
+	c->next = ctl_conns;
+	ctl_conns = c;
+	ctl_nconns++;
+}
+
+int control_init(struct ev_loop *loop, const char *path, gid_t group)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int probe;
+
+	ctl_loop = loop;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sun.sun_path, path);
+	/* a socket that still answers belongs to a running vded: never steal it */
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (probe >= 0) {
+		int alive = connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+		close(probe);
+		if (alive)
+			return -EADDRINUSE;
+	}
+	unlink(path);
+	ctl_lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (ctl_lfd < 0)
+		return -errno;
+	if (bind(ctl_lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(ctl_lfd, 128) < 0) {
+		int err = -errno;
+		close(ctl_lfd);
+		ctl_lfd = -1;
+		return err;
+	}
+	if (chown(path, 0, group) < 0 || chmod(path, 0660) < 0)
+		log_warn("%s: cannot set owner/mode: %s", path, strerror(errno));
+	snprintf(ctl_path, sizeof(ctl_path), "%s", path);
+	ev_io_init(&ctl_lio, ctl_accept_cb, ctl_lfd, EV_READ);
+	ev_io_start(loop, &ctl_lio);
+	return 0;
+}
+
+void control_exit(void)
+{
+	while (ctl_conns)
+		ctl_conn_free(ctl_conns);
+	if (ctl_lfd >= 0) {
+		ev_io_stop(ctl_loop, &ctl_lio);
+		close(ctl_lfd);
+		ctl_lfd = -1;
+		unlink(ctl_path);
+	}
+}

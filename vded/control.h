@@ -1,0 +1,15 @@
+/* control — the control socket: accept, peer credentials, NDJSON framing with a size limit, fd passing,
+ * bounded output. Requests go to methods_handle_line(); nothing else here knows about methods. */
+#ifndef VDED_CONTROL_H
+#define VDED_CONTROL_H
+
+#include <sys/types.h>
+#include <ev.h>
+
+/* Listen on path (mode 0660, group `group`), replacing a stale socket but refusing a live one
+ * (-EADDRINUSE: another vded runs). Returns 0 or -errno. */
+int control_init(struct ev_loop *loop, const char *path, gid_t group);
+/* Close every connection (their attached ports go too) and remove the socket. */
+void control_exit(void);
+
+#endif

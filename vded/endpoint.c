@@ -1,0 +1,398 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "endpoint.h"
+#include "log.h"
+#include "network.h"
+
+#define ENDPOINT_HANDSHAKE_TIMEOUT 5.0	/* seconds a client has to send its request */
+
+struct endpoint {
+	struct network *net;
+	char dir[PATH_MAX];
+	int lfd;
+	ev_io lio;
+	unsigned seq;			/* makes data socket names unique: NNN.SEQ */
+	struct ep_pending *pending;
+};
+
+/* A ctl connection that has not sent its request yet. */
+struct ep_pending {
+	struct endpoint *ep;
+	int fd;
+	ev_io io;
+	ev_timer timeout;
+	struct ucred cred;
+	struct ep_pending *next;
+};
+
+/* What an endpoint port owns besides its data fd. */
+struct ep_port {
+	int ctl;
+	ev_io ctl_io;
+	char path[108];			/* our data socket, unlinked at close */
+};
+
+static struct ev_loop *ep_loop;
+
+int endpoint_parse_request(const uint8_t *buf, size_t len, struct vde_request *req)
+{
+	uint32_t magic, word2, type;
+	size_t sun_off, descr_off, n;
+	uint16_t family;
+
+	memset(req, 0, sizeof(*req));
+	if (len < 8)
+		return -EPROTO;
+	/* packed little-endian on the wire, whatever this host is */
+	magic = (uint32_t)buf[0] | (uint32_t)buf[1] << 8 | (uint32_t)buf[2] << 16 | (uint32_t)buf[3] << 24;
+	word2 = (uint32_t)buf[4] | (uint32_t)buf[5] << 8 | (uint32_t)buf[6] << 16 | (uint32_t)buf[7] << 24;
+	if (magic != VDE_REQ_MAGIC)
+		return -EPROTO;
+	if (word2 == 3) {
+		/* v3: magic, version, type, sockaddr_un, description */
+		if (len < 12 + VDE_SUN_LEN)
+			return -EPROTO;
+		type = (uint32_t)buf[8] | (uint32_t)buf[9] << 8 | (uint32_t)buf[10] << 16 | (uint32_t)buf[11] << 24;
+		req->version = 3;
+		/* 0: new port, any; N << 8: port N; 1: port 0, which vded does not have: any */
+		req->port = (type & 0xff) == 0 ? type >> 8 : 0;
+		sun_off = 12;
+	} else if (word2 == 0 || word2 == 1) {
+		/* v1: magic, type, mac[6], sockaddr_un, description */
+		if (len < 14 + VDE_SUN_LEN)
+			return -EPROTO;
+		req->version = 1;
+		sun_off = 14;
+	} else {
+		return -EPROTO;
+	}
+	family = (uint16_t)(buf[sun_off] | buf[sun_off + 1] << 8);
+	if (family != AF_UNIX)
+		return -EPROTO;
+	n = strnlen((const char *)buf + sun_off + 2, sizeof(req->path));
+	if (n == 0 || n >= sizeof(req->path))
+		return -EPROTO;
+	memcpy(req->path, buf + sun_off + 2, n);
+	descr_off = sun_off + VDE_SUN_LEN;
+	n = len - descr_off;
+	if (n >= sizeof(req->descr))
+		n = sizeof(req->descr) - 1;
+	memcpy(req->descr, buf + descr_off, n);
+	req->descr[strnlen(req->descr, n)] = '\0';
+	for (char *c = req->descr; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';	/* descriptions end up in logs and tables */
+	return 0;
+}
+
+/* ---- endpoint ports ---- */
+
+static void ep_port_destroy(struct port *p)
+{
+	struct ep_port *epp = p->kind_data;
+
+	if (!epp)
+		return;
+	ev_io_stop(ep_loop, &epp->ctl_io);
+	close(epp->ctl);
+	unlink(epp->path);
+	free(epp);
+	p->kind_data = NULL;
+}
+
+static const struct port_ops ep_port_ops = {
+	.kind = "endpoint",
+	.recv_batch = port_dgram_recv_batch,
+	.send_batch = port_dgram_send_batch,
+	.destroy = ep_port_destroy,
+};
+
+/* The ctl connection of a plugged client: silent while plugged, EOF means unplugged. */
+static void ep_port_ctl_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ep_port *epp = (struct ep_port *)((char *)w - offsetof(struct ep_port, ctl_io));
+	struct port *p = w->data;
+	char junk[256];
+	ssize_t n = recv(epp->ctl, junk, sizeof(junk), MSG_DONTWAIT);
+
+	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+		return;		/* vde2 clients may send nothing useful here: ignore it */
+	log_info("network %s: port %u: client hung up", p->net->def.name, p->id);
+	ev_io_stop(loop, w);
+	network_port_kill(p);
+}
+
+/* The client's socket must belong to the peer: otherwise anyone could aim vded at another
+ * process's socket (or /dev/log) and have it deliver network frames there. */
+static int ep_check_client_path(const char *path, const struct ucred *cred)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -ENOTSOCK;
+	if (cred->uid != 0 && st.st_uid != cred->uid)
+		return -EACCES;
+	return 0;
+}
+
+static int ep_plug(struct ep_pending *pd, const struct vde_request *req)
+{
+	struct endpoint *ep = pd->ep;
+	struct network *net = ep->net;
+	struct sockaddr_un ours = { .sun_family = AF_UNIX }, theirs = { .sun_family = AF_UNIX };
+	struct vde_error err = { 0 };
+	struct ep_port *epp;
+	struct port *p;
+	int fd, ret;
+	char reply[VDE_SUN_LEN];
+
+	ret = ep_check_client_path(req->path, &pd->cred);
+	if (ret < 0) {
+		log_warn("network %s: pid %d uid %u: client socket %s refused: %s", net->def.name, pd->cred.pid,
+			 pd->cred.uid, req->path, strerror(-ret));
+		return ret;
+	}
+	if (req->port && (req->port > net->def.max_ports || net->ports[req->port])) {
+		log_info("network %s: pid %d asked for port %u: %s", net->def.name, pd->cred.pid, req->port,
+			 req->port > net->def.max_ports ? "out of range" : "in use");
+		return -EADDRINUSE;
+	}
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(ours.sun_path, sizeof(ours.sun_path), "%s/%03u.%u", ep->dir, req->port, ep->seq++);
+	unlink(ours.sun_path);
+	strcpy(theirs.sun_path, req->path);
+	if (bind(fd, (struct sockaddr *)&ours, sizeof(ours)) < 0 ||
+	    chown(ours.sun_path, pd->cred.uid, (gid_t)-1) < 0 || chmod(ours.sun_path, 0600) < 0 ||
+	    connect(fd, (struct sockaddr *)&theirs, sizeof(theirs)) < 0 || port_dgram_setup(fd) < 0) {
+		ret = -errno;
+		unlink(ours.sun_path);
+		close(fd);
+		return ret;
+	}
+	epp = calloc(1, sizeof(*epp));
+	if (!epp) {
+		unlink(ours.sun_path);
+		close(fd);
+		return -ENOMEM;
+	}
+	ret = network_port_add(net, fd, &ep_port_ops, req->port, &p, &err);
+	if (ret < 0) {
+		log_info("network %s: pid %d: %s", net->def.name, pd->cred.pid, err.message);
+		unlink(ours.sun_path);
+		free(epp);
+		return ret;
+	}
+	snprintf(epp->path, sizeof(epp->path), "%s", ours.sun_path);
+	p->uid = pd->cred.uid;
+	p->gid = pd->cred.gid;
+	p->pid = pd->cred.pid;
+	snprintf(p->description, sizeof(p->description), "%s", req->descr);
+
+	/* the reply is our address as a sockaddr_un, 110 bytes */
+	memset(reply, 0, sizeof(reply));
+	memcpy(reply, &ours, sizeof(ours) < sizeof(reply) ? sizeof(ours) : sizeof(reply));
+	if (send(pd->fd, reply, sizeof(reply), MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(reply)) {
+		ret = -errno;
+		free(epp);
+		network_port_kill(p);
+		return ret ? ret : -EIO;
+	}
+	/* the ctl connection now belongs to the port */
+	epp->ctl = pd->fd;
+	pd->fd = -1;
+	p->kind_data = epp;
+	ev_io_init(&epp->ctl_io, ep_port_ctl_cb, epp->ctl, EV_READ);
+	epp->ctl_io.data = p;
+	ev_io_start(ep_loop, &epp->ctl_io);
+	log_info("network %s: port %u plugged: pid %d uid %u \"%s\"", net->def.name, p->id, p->pid, p->uid,
+		 p->description);
+	return 0;
+}
+
+static void ep_pending_free(struct ep_pending *pd)
+{
+	struct endpoint *ep = pd->ep;
+
+	for (struct ep_pending **pp = &ep->pending; *pp; pp = &(*pp)->next) {
+		if (*pp == pd) {
+			*pp = pd->next;
+			break;
+		}
+	}
+	ev_io_stop(ep_loop, &pd->io);
+	ev_timer_stop(ep_loop, &pd->timeout);
+	if (pd->fd >= 0)
+		close(pd->fd);
+	free(pd);
+}
+
+static void ep_pending_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ep_pending *pd = w->data;
+	uint8_t buf[VDE_REQ_MAX];
+	struct vde_request req;
+	ssize_t n;
+
+	/* the reference reads the request in one read of up to 256 bytes: so do we */
+	n = recv(pd->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		ep_pending_free(pd);
+		return;
+	}
+	if (endpoint_parse_request(buf, (size_t)n, &req) < 0) {
+		/* unlike the reference, answer a bad request by closing, so the client does not hang */
+		log_info("network %s: pid %d: malformed port request (%zd bytes), closing", pd->ep->net->def.name,
+			 pd->cred.pid, n);
+		ep_pending_free(pd);
+		return;
+	}
+	ep_plug(pd, &req);
+	ep_pending_free(pd);	/* closes the ctl fd unless ep_plug took it */
+}
+
+static void ep_pending_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	ep_pending_free(w->data);
+}
+
+static void ep_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct endpoint *ep = w->data;
+	struct ep_pending *pd;
+	socklen_t len = sizeof(pd->cred);
+	int fd = accept4(ep->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE)
+			log_warn("network %s: out of file descriptors", ep->net->def.name);
+		return;
+	}
+	pd = calloc(1, sizeof(*pd));
+	if (!pd) {
+		close(fd);
+		return;
+	}
+	pd->ep = ep;
+	pd->fd = fd;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &pd->cred, &len) < 0) {
+		close(fd);
+		free(pd);
+		return;
+	}
+	pd->next = ep->pending;
+	ep->pending = pd;
+	ev_io_init(&pd->io, ep_pending_read_cb, fd, EV_READ);
+	pd->io.data = pd;
+	ev_io_start(loop, &pd->io);
+	ev_timer_init(&pd->timeout, ep_pending_timeout_cb, ENDPOINT_HANDSHAKE_TIMEOUT, 0.);
+	pd->timeout.data = pd;
+	ev_timer_start(loop, &pd->timeout);
+}
+
+/* Remove what a previous run (or a client) left in dir, without following symlinks out of it. */
+static void ep_dir_clean(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+}
+
+int endpoint_create(struct network *net, const char *run_dir, gid_t group, struct vde_error *e)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct endpoint *ep = calloc(1, sizeof(*ep));
+	int ret;
+
+	if (!ep)
+		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
+	ep->net = net;
+	ep->lfd = -1;
+	snprintf(ep->dir, sizeof(ep->dir), "%s/net/%s", run_dir, net->def.name);
+	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/ctl", ep->dir) >= sizeof(sun.sun_path) - 12) {
+		free(ep);
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, ENAMETOOLONG,
+				     "endpoint path %s/ctl is too long for a UNIX socket", ep->dir);
+	}
+	ep_dir_clean(ep->dir);
+	if (mkdir(ep->dir, 0770) < 0 && errno != EEXIST) {
+		ret = vde_error_errno(e, errno, "cannot create %s: %s", ep->dir, strerror(errno));
+		goto fail;
+	}
+	/* group members may plug in: they create their own data sockets in this directory */
+	if (chown(ep->dir, 0, group) < 0 || chmod(ep->dir, group ? 02770 : 0770) < 0)
+		log_warn("%s: cannot set owner/mode: %s", ep->dir, strerror(errno));
+	ep->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (ep->lfd < 0 || bind(ep->lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(ep->lfd, 64) < 0) {
+		ret = vde_error_errno(e, errno, "cannot listen on %s: %s", sun.sun_path, strerror(errno));
+		goto fail;
+	}
+	if (chown(sun.sun_path, 0, group) < 0 || chmod(sun.sun_path, 0660) < 0)
+		log_warn("%s: cannot set owner/mode: %s", sun.sun_path, strerror(errno));
+	ev_io_init(&ep->lio, ep_accept_cb, ep->lfd, EV_READ);
+	ep->lio.data = ep;
+	ev_io_start(ep_loop, &ep->lio);
+	net->endpoint = ep;
+	return 0;
+fail:
+	if (ep->lfd >= 0)
+		close(ep->lfd);
+	ep_dir_clean(ep->dir);
+	rmdir(ep->dir);
+	free(ep);
+	return ret;
+}
+
+void endpoint_destroy(struct network *net)
+{
+	struct endpoint *ep = net->endpoint;
+
+	if (!ep)
+		return;
+	while (ep->pending)
+		ep_pending_free(ep->pending);
+	ev_io_stop(ep_loop, &ep->lio);
+	close(ep->lfd);
+	ep_dir_clean(ep->dir);
+	if (rmdir(ep->dir) < 0)
+		log_warn("%s: %s", ep->dir, strerror(errno));
+	free(ep);
+	net->endpoint = NULL;
+}
+
+int endpoint_init(struct ev_loop *loop, const char *run_dir, gid_t group)
+{
+	char dir[PATH_MAX];
+
+	ep_loop = loop;
+	snprintf(dir, sizeof(dir), "%s/net", run_dir);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+void endpoint_exit(void)
+{
+}

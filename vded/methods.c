@@ -1,0 +1,605 @@
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "log.h"
+#include "methods.h"
+#include "policy.h"
+#include "store.h"
+#include "switch.h"
+
+enum param_bit {
+	PARAM_NAME = 1u << 0,
+	PARAM_NETWORK = 1u << 1,
+	PARAM_DESCRIPTION = 1u << 2,
+	PARAM_PORT = 1u << 3,
+	PARAM_EXIST_OK = 1u << 4,
+	PARAM_MISSING_OK = 1u << 5,
+	PARAM_MAX_PORTS = 1u << 6,
+	PARAM_MAC_TABLE_SIZE = 1u << 7,
+	PARAM_MAC_AGING = 1u << 8,
+};
+
+enum param_type { PT_NAME, PT_TEXT, PT_BOOL, PT_UINT };
+
+struct param_spec {
+	const char *key;
+	unsigned bit;
+	enum param_type type;
+	unsigned min, max;
+	size_t off, size;
+};
+
+#define ARG(field) offsetof(struct method_args, field), sizeof(((struct method_args *)0)->field)
+
+static const struct param_spec param_specs[] = {
+	{ "name", PARAM_NAME, PT_NAME, 0, 0, ARG(name) },
+	{ "network", PARAM_NETWORK, PT_NAME, 0, 0, ARG(network) },
+	{ "description", PARAM_DESCRIPTION, PT_TEXT, 0, 0, ARG(description) },
+	{ "port", PARAM_PORT, PT_UINT, 1, NETWORK_MAX_PORTS_LIMIT, ARG(port) },
+	{ "exist_ok", PARAM_EXIST_OK, PT_BOOL, 0, 0, ARG(exist_ok) },
+	{ "missing_ok", PARAM_MISSING_OK, PT_BOOL, 0, 0, ARG(missing_ok) },
+	{ "max_ports", PARAM_MAX_PORTS, PT_UINT, 1, NETWORK_MAX_PORTS_LIMIT, ARG(max_ports) },
+	{ "mac_table_size", PARAM_MAC_TABLE_SIZE, PT_UINT, 16, 65536, ARG(mac_table_size) },
+	{ "mac_aging", PARAM_MAC_AGING, PT_UINT, 1, 86400, ARG(mac_aging) },
+};
+
+enum method_flag {
+	METHOD_WRITE = 1u << 0,		/* changes state */
+};
+
+struct method {
+	const char *name;
+	unsigned flags;
+	unsigned allowed, required;	/* PARAM_* bits */
+	int (*run)(struct method_args *a, struct request_ctx *ctx, struct json_object **result,
+		   struct vde_error *e);
+};
+
+static const char *info_run_dir = "", *info_state_dir = "";
+
+void methods_set_info(const char *run_dir, const char *state_dir)
+{
+	info_run_dir = run_dir;
+	info_state_dir = state_dir;
+}
+
+/* ---- objects ---- */
+
+static void json_add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void json_add_int(struct json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static struct json_object *network_to_json(const struct network *net)
+{
+	struct json_object *o = json_object_new_object();
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/net/%s", info_run_dir, net->def.name);
+	json_add_str(o, "name", net->def.name);
+	json_add_str(o, "description", net->def.description);
+	json_add_int(o, "owner_uid", net->def.owner_uid);
+	json_add_str(o, "endpoint", path);
+	json_add_int(o, "max_ports", net->def.max_ports);
+	json_add_int(o, "mac_table_size", net->def.mac_table_size);
+	json_add_int(o, "mac_aging", net->def.mac_aging);
+	json_add_int(o, "ports", net->nports);
+	json_add_int(o, "macs", switch_mac_count(net->sw));
+	return o;
+}
+
+static struct json_object *port_to_json(const struct port *p)
+{
+	struct json_object *o = json_object_new_object();
+	const struct switch_port_stats *st = switch_port_stats(p->net->sw, p->id);
+	static const struct switch_port_stats zero;
+
+	if (!st)
+		st = &zero;
+	json_add_int(o, "id", p->id);
+	json_add_str(o, "kind", p->ops->kind);
+	json_add_str(o, "description", p->description);
+	json_add_int(o, "uid", p->uid);
+	json_add_int(o, "gid", p->gid);
+	json_add_int(o, "pid", p->pid);
+	json_add_int(o, "created", p->created);
+	json_add_int(o, "rx_frames", (int64_t)st->rx_frames);
+	json_add_int(o, "rx_bytes", (int64_t)st->rx_bytes);
+	json_add_int(o, "tx_frames", (int64_t)st->tx_frames);
+	json_add_int(o, "tx_bytes", (int64_t)st->tx_bytes);
+	json_add_int(o, "tx_dropped", (int64_t)st->tx_dropped);
+	json_add_int(o, "rx_errors", (int64_t)st->rx_errors);
+	return o;
+}
+
+static struct json_object *port_list_json(const struct network *net)
+{
+	struct json_object *a = json_object_new_array();
+
+	/* by id, so tables are stable */
+	for (unsigned id = 1; id <= net->def.max_ports; id++)
+		if (net->ports[id] && !net->ports[id]->dead)
+			json_object_array_add(a, port_to_json(net->ports[id]));
+	return a;
+}
+
+/* ---- handlers ---- */
+
+static struct network *methods_find_network(const char *name, struct vde_error *e)
+{
+	struct network *net = network_find(name);
+
+	if (!net)
+		vde_error_set(e, PROTO_ERR_NOT_FOUND, ENOENT, "network '%s' does not exist", name);
+	return net;
+}
+
+static int run_daemon_info(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+			   struct vde_error *e)
+{
+	struct json_object *o = json_object_new_object(), *api = json_object_new_array(),
+			   *feat = json_object_new_array();
+
+	json_add_str(o, "version", VDE_VERSION);
+	json_object_array_add(api, json_object_new_int(PROTO_API_MAJOR));
+	json_object_array_add(api, json_object_new_int(PROTO_API_MINOR));
+	json_object_object_add(o, "api", api);
+	json_object_array_add(feat, json_object_new_string("attach"));
+	json_object_array_add(feat, json_object_new_string("endpoint"));
+	json_object_array_add(feat, json_object_new_string("jumbo"));
+	json_object_object_add(o, "features", feat);
+	json_add_int(o, "pid", getpid());
+	json_add_str(o, "run_dir", info_run_dir);
+	json_add_str(o, "state_dir", info_state_dir);
+	json_add_int(o, "networks", network_count());
+	*res = o;
+	return 0;
+}
+
+static int run_network_create(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+			      struct vde_error *e)
+{
+	struct network_def def = NETWORK_DEF_DEFAULTS;
+	struct network *net = network_find(a->name);
+	int ret;
+
+	if (net) {
+		if (!a->exist_ok)
+			return vde_error_set(e, PROTO_ERR_EXISTS, EEXIST, "network '%s' already exists", a->name);
+		*res = network_to_json(net);
+		return 0;
+	}
+	snprintf(def.name, sizeof(def.name), "%s", a->name);
+	snprintf(def.description, sizeof(def.description), "%s", a->description);
+	def.owner_uid = ctx->peer ? ctx->peer->uid : a->owner_uid;
+	if (a->present & PARAM_MAX_PORTS)
+		def.max_ports = a->max_ports;
+	if (a->present & PARAM_MAC_TABLE_SIZE)
+		def.mac_table_size = a->mac_table_size;
+	if (a->present & PARAM_MAC_AGING)
+		def.mac_aging = a->mac_aging;
+	ret = network_create(&def, &net, e);
+	if (ret < 0)
+		return ret;
+	if (!ctx->replaying) {
+		ret = store_save(&net->def);
+		if (ret < 0) {
+			network_destroy(net);
+			return vde_error_errno(e, ret, "cannot save network '%s': %s", a->name, strerror(-ret));
+		}
+	}
+	log_notice("network %s created (uid %u)", def.name, (unsigned)def.owner_uid);
+	*res = network_to_json(net);
+	return 0;
+}
+
+static int run_network_delete(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+			      struct vde_error *e)
+{
+	struct network *net = network_find(a->name);
+	int ret;
+
+	if (!net) {
+		if (!a->missing_ok)
+			return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENOENT, "network '%s' does not exist", a->name);
+		*res = json_object_new_object();
+		return 0;
+	}
+	ret = store_remove(a->name);
+	if (ret < 0)
+		return vde_error_errno(e, ret, "cannot remove the definition of '%s': %s", a->name, strerror(-ret));
+	log_notice("network %s deleted (%u ports closed)", a->name, net->nports);
+	network_destroy(net);
+	*res = json_object_new_object();
+	return 0;
+}
+
+static int run_network_list(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+			    struct vde_error *e)
+{
+	struct json_object *arr = json_object_new_array(), *o = json_object_new_object();
+
+	/* the registry is newest-first; list in creation order */
+	unsigned n = network_count(), i = n;
+	struct json_object **tmp = calloc(n ? n : 1, sizeof(*tmp));
+
+	if (!tmp) {
+		json_object_put(arr);
+		json_object_put(o);
+		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
+	}
+	for (struct network *net = network_first(); net && i > 0; net = net->next)
+		tmp[--i] = network_to_json(net);
+	for (i = 0; i < n; i++)
+		json_object_array_add(arr, tmp[i]);
+	free(tmp);
+	json_object_object_add(o, "networks", arr);
+	*res = o;
+	return 0;
+}
+
+static int run_network_show(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+			    struct vde_error *e)
+{
+	struct network *net = methods_find_network(a->name, e);
+	struct json_object *o;
+
+	if (!net)
+		return -ENOENT;
+	o = network_to_json(net);
+	json_object_object_add(o, "port_list", port_list_json(net));
+	*res = o;
+	return 0;
+}
+
+static int run_network_attach(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+			      struct vde_error *e)
+{
+	struct network *net = methods_find_network(a->network, e);
+	struct port *p;
+	int ret;
+
+	if (!net)
+		return -ENOENT;
+	ret = attach_socketpair(net, a->port, a->description, ctx, &p, e);
+	if (ret < 0)
+		return ret;
+	*res = json_object_new_object();
+	json_object_object_add(*res, "port", port_to_json(p));
+	return 0;
+}
+
+static int run_port_list(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+			 struct vde_error *e)
+{
+	struct network *net = methods_find_network(a->network, e);
+
+	if (!net)
+		return -ENOENT;
+	*res = json_object_new_object();
+	json_object_object_add(*res, "ports", port_list_json(net));
+	return 0;
+}
+
+static int run_port_detach(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+			   struct vde_error *e)
+{
+	struct network *net = methods_find_network(a->network, e);
+	struct port *p;
+
+	if (!net)
+		return -ENOENT;
+	p = a->port <= net->def.max_ports ? net->ports[a->port] : NULL;
+	if (!p || p->dead) {
+		if (!a->missing_ok)
+			return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENOENT, "network '%s' has no port %u", a->network,
+					     a->port);
+	} else {
+		log_notice("network %s: port %u detached by uid %u", a->network, a->port,
+			   ctx->peer ? (unsigned)ctx->peer->uid : 0);
+		network_port_kill(p);
+	}
+	*res = json_object_new_object();
+	return 0;
+}
+
+struct mac_list_ctx {
+	struct json_object *arr;
+	uint32_t now;
+};
+
+static int mac_list_add(const struct switch_mac_info *m, void *arg)
+{
+	struct mac_list_ctx *c = arg;
+	struct json_object *o = json_object_new_object();
+	char mac[18];
+
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m->mac[0], m->mac[1], m->mac[2], m->mac[3],
+		 m->mac[4], m->mac[5]);
+	json_add_str(o, "mac", mac);
+	json_add_int(o, "vlan", m->vlan);
+	json_add_int(o, "port", m->port);
+	json_add_int(o, "age", (int64_t)(c->now - m->last_seen));
+	json_object_array_add(c->arr, o);
+	return 0;
+}
+
+static int run_mac_list(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+			struct vde_error *e)
+{
+	struct network *net = methods_find_network(a->network, e);
+	struct mac_list_ctx c;
+
+	if (!net)
+		return -ENOENT;
+	c.arr = json_object_new_array();
+	c.now = (uint32_t)ev_now(network_loop());
+	switch_mac_foreach(net->sw, c.now, mac_list_add, &c);
+	*res = json_object_new_object();
+	json_object_object_add(*res, "macs", c.arr);
+	return 0;
+}
+
+/* Sorted by name (bsearch). */
+static const struct method methods[] = {
+	{ "daemon.info", 0, 0, 0, run_daemon_info },
+	{ "mac.list", 0, PARAM_NETWORK, PARAM_NETWORK, run_mac_list },
+	{ "network.attach", METHOD_WRITE, PARAM_NETWORK | PARAM_DESCRIPTION | PARAM_PORT, PARAM_NETWORK,
+	  run_network_attach },
+	{ "network.create", METHOD_WRITE,
+	  PARAM_NAME | PARAM_DESCRIPTION | PARAM_EXIST_OK | PARAM_MAX_PORTS | PARAM_MAC_TABLE_SIZE | PARAM_MAC_AGING,
+	  PARAM_NAME, run_network_create },
+	{ "network.delete", METHOD_WRITE, PARAM_NAME | PARAM_MISSING_OK, PARAM_NAME, run_network_delete },
+	{ "network.list", 0, 0, 0, run_network_list },
+	{ "network.show", 0, PARAM_NAME, PARAM_NAME, run_network_show },
+	{ "port.detach", METHOD_WRITE, PARAM_NETWORK | PARAM_PORT | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_PORT,
+	  run_port_detach },
+	{ "port.list", 0, PARAM_NETWORK, PARAM_NETWORK, run_port_list },
+};
+
+static int method_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct method *)elem)->name);
+}
+
+static const struct method *method_lookup(const char *name)
+{
+	return bsearch(name, methods, sizeof(methods) / sizeof(methods[0]), sizeof(methods[0]), method_cmp);
+}
+
+/* ---- parsing (pure) ---- */
+
+static const struct param_spec *param_lookup(const char *key)
+{
+	for (size_t i = 0; i < sizeof(param_specs) / sizeof(param_specs[0]); i++)
+		if (strcmp(param_specs[i].key, key) == 0)
+			return &param_specs[i];
+	return NULL;
+}
+
+static int param_store(const struct param_spec *s, struct json_object *v, struct method_args *a,
+		       struct vde_error *e)
+{
+	char *field = (char *)a + s->off;
+	int64_t n;
+	const char *str;
+	size_t len;
+
+	switch (s->type) {
+	case PT_BOOL:
+		if (!json_object_is_type(v, json_type_boolean))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be a boolean", s->key);
+		*(bool *)field = json_object_get_boolean(v);
+		return 0;
+	case PT_UINT:
+		if (!json_object_is_type(v, json_type_int))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be an integer", s->key);
+		errno = 0;
+		n = json_object_get_int64(v);
+		if (errno || n < s->min || n > s->max)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, ERANGE, "'%s' must be in %u..%u", s->key,
+					     s->min, s->max);
+		*(unsigned *)field = (unsigned)n;
+		return 0;
+	case PT_NAME:
+	case PT_TEXT:
+		if (!json_object_is_type(v, json_type_string))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be a string", s->key);
+		str = json_object_get_string(v);
+		len = (size_t)json_object_get_string_len(v);
+		if (strlen(str) != len)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' contains a NUL byte", s->key);
+		if (s->type == PT_NAME && !proto_valid_name(str))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "'%s' is not a valid network name (1-63 of A-Z a-z 0-9 _ . -, not starting with . or -)",
+					     s->key);
+		if (len >= s->size)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, E2BIG, "'%s' is longer than %zu bytes", s->key,
+					     s->size - 1);
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char)str[i] < 0x20 || str[i] == 0x7f)
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+						     "'%s' contains a control character", s->key);
+		memcpy(field, str, len + 1);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int methods_parse_with(const struct method *m, struct json_object *params, struct method_args *a,
+			      struct vde_error *e)
+{
+	memset(a, 0, sizeof(*a));
+	if (params && !json_object_is_type(params, json_type_object))
+		return vde_error_set(e, PROTO_ERR_INVALID_REQUEST, EINVAL, "'params' must be an object");
+	if (params) {
+		json_object_object_foreach(params, key, val) {
+			const struct param_spec *s = param_lookup(key);
+			int ret;
+
+			if (!s || !(m->allowed & s->bit))
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+						     "unknown parameter '%s' for %s", key, m->name);
+			ret = param_store(s, val, a, e);
+			if (ret < 0)
+				return ret;
+			a->present |= s->bit;
+		}
+	}
+	if ((a->present & m->required) != m->required) {
+		for (size_t i = 0; i < sizeof(param_specs) / sizeof(param_specs[0]); i++)
+			if ((m->required & param_specs[i].bit) && !(a->present & param_specs[i].bit))
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+						     "missing parameter '%s' for %s", param_specs[i].key, m->name);
+	}
+	return 0;
+}
+
+int methods_parse(const char *method, struct json_object *params, struct method_args *args, struct vde_error *e)
+{
+	const struct method *m = method_lookup(method);
+
+	if (!m)
+		return vde_error_set(e, PROTO_ERR_UNSUPPORTED, EOPNOTSUPP, "unknown method '%s'", method);
+	return methods_parse_with(m, params, args, e);
+}
+
+struct json_object *methods_error_reply(struct json_object *id, const struct vde_error *e)
+{
+	struct json_object *r = json_object_new_object(), *err = json_object_new_object();
+
+	json_object_object_add(r, "id", id ? json_object_get(id) : NULL);
+	json_add_str(err, "code", proto_err_code(e->code));
+	json_add_int(err, "errno", e->err);
+	json_add_str(err, "message", e->message);
+	json_object_object_add(r, "error", err);
+	return r;
+}
+
+struct json_object *methods_handle_line(const char *line, size_t len, struct request_ctx *ctx)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *req = NULL, *id = NULL, *jmethod = NULL, *params = NULL, *result = NULL, *reply;
+	struct vde_error e = { 0 };
+	struct method_args args;
+	const struct method *m;
+	struct network *net = NULL;
+	const char *method;
+
+	if (!tok) {
+		vde_error_set(&e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
+		return methods_error_reply(NULL, &e);
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	req = json_tokener_parse_ex(tok, line, (int)len);
+	if (!req || json_tokener_get_error(tok) != json_tokener_success ||
+	    (size_t)json_tokener_get_parse_end(tok) != len) {
+		/* trailing whitespace (a CR from a telnet-style client) is fine, anything else is not */
+		size_t end = req ? json_tokener_get_parse_end(tok) : 0;
+		int trailing_ok = req && json_tokener_get_error(tok) == json_tokener_success;
+		for (size_t i = end; trailing_ok && i < len; i++)
+			if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+				trailing_ok = 0;
+		if (!trailing_ok) {
+			vde_error_set(&e, PROTO_ERR_PARSE, EBADMSG, "request is not valid JSON: %s",
+				      req ? "trailing data" : json_tokener_error_desc(json_tokener_get_error(tok)));
+			goto fail;
+		}
+	}
+	if (!json_object_is_type(req, json_type_object)) {
+		vde_error_set(&e, PROTO_ERR_PARSE, EBADMSG, "request is not a JSON object");
+		goto fail;
+	}
+	json_object_object_foreach(req, key, val) {
+		if (strcmp(key, "id") == 0)
+			id = val;
+		else if (strcmp(key, "method") == 0)
+			jmethod = val;
+		else if (strcmp(key, "params") == 0)
+			params = val;
+		else {
+			vde_error_set(&e, PROTO_ERR_INVALID_REQUEST, EINVAL, "unknown request member '%s'", key);
+			goto fail;
+		}
+	}
+	if (id && !json_object_is_type(id, json_type_int) && !json_object_is_type(id, json_type_string) &&
+	    !json_object_is_type(id, json_type_double) && !json_object_is_type(id, json_type_null)) {
+		id = NULL;
+		vde_error_set(&e, PROTO_ERR_INVALID_REQUEST, EINVAL, "'id' must be a number or a string");
+		goto fail;
+	}
+	if (!jmethod || !json_object_is_type(jmethod, json_type_string)) {
+		vde_error_set(&e, PROTO_ERR_INVALID_REQUEST, EINVAL, "'method' must be a string");
+		goto fail;
+	}
+	method = json_object_get_string(jmethod);
+	m = method_lookup(method);
+	if (!m) {
+		vde_error_set(&e, PROTO_ERR_UNSUPPORTED, EOPNOTSUPP, "unknown method '%s'", method);
+		goto fail;
+	}
+	if (methods_parse_with(m, params, &args, &e) < 0)
+		goto fail;
+	if (args.present & PARAM_NETWORK)
+		net = network_find(args.network);
+	else if (args.present & PARAM_NAME)
+		net = network_find(args.name);
+	if (ctx->peer && policy_check(ctx->peer, m->name, (m->flags & METHOD_WRITE) != 0, net, &e) < 0)
+		goto fail;
+	if (m->run(&args, ctx, &result, &e) < 0)
+		goto fail;
+	reply = json_object_new_object();
+	json_object_object_add(reply, "id", id ? json_object_get(id) : NULL);
+	json_object_object_add(reply, "result", result);
+	json_object_put(req);
+	json_tokener_free(tok);
+	return reply;
+fail:
+	reply = methods_error_reply(id, &e);
+	json_object_put(req);
+	json_tokener_free(tok);
+	return reply;
+}
+
+int methods_replay_create(struct json_object *params, bool from_store, struct vde_error *e)
+{
+	struct request_ctx ctx = { .fd_out = -1, .replaying = true };
+	struct json_object *copy = NULL, *res = NULL, *uid;
+	struct method_args a;
+	unsigned owner = 0;
+	int ret;
+
+	if (!json_object_is_type(params, json_type_object))
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "a network definition must be an object");
+	/* owner_uid is recorded by vded, never accepted from a client: strip it before the common parser */
+	if (json_object_deep_copy(params, &copy, NULL) < 0)
+		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
+	if (json_object_object_get_ex(copy, "owner_uid", &uid)) {
+		if (!from_store || !json_object_is_type(uid, json_type_int) || json_object_get_int64(uid) < 0 ||
+		    json_object_get_int64(uid) > UINT32_MAX) {
+			json_object_put(copy);
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "invalid 'owner_uid'");
+		}
+		owner = (unsigned)json_object_get_int64(uid);
+		json_object_object_del(copy, "owner_uid");
+	}
+	ret = methods_parse("network.create", copy, &a, e);
+	json_object_put(copy);
+	if (ret < 0)
+		return ret;
+	a.owner_uid = owner;
+	a.exist_ok = true;
+	ret = run_network_create(&a, &ctx, &res, e);
+	json_object_put(res);
+	return ret;
+}

@@ -1,0 +1,66 @@
+/*
+ * methods — the control API's one table: method name → pure params parser → handler (doc/protocol.md).
+ * Only control.c touches sockets; handlers get a request context and return a result or a vde_error.
+ * The config file and the state store replay network.create through the same parser.
+ */
+#ifndef VDED_METHODS_H
+#define VDED_METHODS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <json-c/json.h>
+
+#include "error.h"
+#include "network.h"
+
+#define PEER_MAX_GROUPS 64
+
+/* Who is asking: taken from the kernel at accept (SO_PEERCRED, SO_PEERGROUPS). */
+struct peer {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	int ngroups;
+	gid_t groups[PEER_MAX_GROUPS];
+};
+
+struct request_ctx {
+	const struct peer *peer;
+	/* Ports made by this request live as long as the connection: the handler calls adopt(). */
+	void *conn;
+	void (*adopt)(void *conn, struct port *p);
+	int fd_out;			/* a descriptor to send with the reply, or -1 (the reply path closes it) */
+	bool replaying;			/* config/state replay: no policy, no store writes */
+};
+
+/* Every parameter any method takes; `present` says which were given (bit per PARAM_*). */
+struct method_args {
+	unsigned present;
+	char name[NETWORK_NAME_MAX];
+	char network[NETWORK_NAME_MAX];
+	char description[NETWORK_DESCR_MAX];
+	unsigned port;
+	bool exist_ok, missing_ok;
+	unsigned max_ports, mac_table_size, mac_aging;
+	unsigned owner_uid;
+};
+
+/* Handle one request line of len bytes (need not be NUL-terminated). Always returns a reply object
+ * (result or error) that the caller puts; ctx->fd_out may be set. */
+struct json_object *methods_handle_line(const char *line, size_t len, struct request_ctx *ctx);
+
+/* Parse params for method (pure: no side effects). Returns 0 or -errno with e filled
+ * (unsupported for an unknown method). params NULL means none. */
+int methods_parse(const char *method, struct json_object *params, struct method_args *args, struct vde_error *e);
+
+/* Run network.create with params through the table (config file, state store). */
+int methods_replay_create(struct json_object *params, bool from_store, struct vde_error *e);
+
+/* An error reply for id (borrowed; NULL means null). */
+struct json_object *methods_error_reply(struct json_object *id, const struct vde_error *e);
+
+/* Daemon facts daemon.info reports, set by main. */
+void methods_set_info(const char *run_dir, const char *state_dir);
+
+#endif

@@ -1,0 +1,371 @@
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "endpoint.h"
+#include "log.h"
+#include "network.h"
+#include "switch.h"
+
+/* Receive space per frame: one byte more than the largest frame, so an oversized datagram is seen
+ * as such (MSG_TRUNC) rather than silently cut. */
+#define RX_FRAME_SPACE (ETH_MAX_FRAME + 6)
+
+static struct ev_loop *net_loop;
+static struct network *net_list;
+static unsigned net_count;
+static char *net_run_dir;
+static gid_t net_group;
+static ev_timer net_age_timer;
+static ev_check net_reap_check;
+static struct port *net_reap_list;	/* dead ports waiting to be freed, linked by tx_next */
+
+/*
+ * One set of receive buffers for the whole daemon: the loop is single-threaded and every batch is
+ * switched and flushed before the next receive, so frames never outlive the callback that read them.
+ */
+static uint8_t *rx_buf;
+static struct mmsghdr rx_msgs[PORT_BATCH];
+static struct iovec rx_iov[PORT_BATCH];
+
+struct ev_loop *network_loop(void)
+{
+	return net_loop;
+}
+
+struct network *network_first(void)
+{
+	return net_list;
+}
+
+unsigned network_count(void)
+{
+	return net_count;
+}
+
+struct network *network_find(const char *name)
+{
+	for (struct network *n = net_list; n; n = n->next)
+		if (strcmp(n->def.name, name) == 0)
+			return n;
+	return NULL;
+}
+
+/* ---- data path ---- */
+
+static inline void network_queue(struct network *net, struct port *p, uint8_t *frame, size_t len)
+{
+	unsigned k = p->txq_len++;
+
+	/* Each received frame is queued at most once per port, so k < PORT_BATCH always holds. */
+	if (k == 0) {
+		p->tx_next = net->tx_dirty;
+		net->tx_dirty = p;
+	}
+	p->txiov[k].iov_base = frame;
+	p->txiov[k].iov_len = len;
+}
+
+static inline int network_peer_gone(int err)
+{
+	return err == ECONNREFUSED || err == EPIPE || err == ENOTCONN || err == ECONNRESET ||
+	       err == EBADF || err == EIO;
+}
+
+static void network_port_flush(struct network *net, struct port *p)
+{
+	struct switch_port_stats *st = switch_port_stats(net->sw, p->id);
+	unsigned done = 0, n = p->txq_len;
+
+	p->txq_len = 0;
+	while (done < n) {
+		int sent = p->ops->send_batch(p, p->txq + done, n - done);
+
+		if (sent > 0) {
+			st->tx_frames += (unsigned)sent;
+			for (int i = 0; i < sent; i++)
+				st->tx_bytes += p->txiov[done + i].iov_len;
+			done += (unsigned)sent;
+			continue;
+		}
+		if (sent == 0 || sent == -EAGAIN || sent == -ENOBUFS || sent == -EINTR) {
+			/* the port is not keeping up: it loses its own frames, nobody waits for it */
+			st->tx_dropped += n - done;
+			return;
+		}
+		if (network_peer_gone(-sent)) {
+			st->tx_dropped += n - done;
+			log_info("network %s: port %u: peer gone (%s), removing", net->def.name, p->id,
+				 strerror(-sent));
+			network_port_kill(p);
+			return;
+		}
+		/* a frame this port cannot take (EMSGSIZE: MTU of a tap, ...): skip just that one */
+		st->tx_dropped++;
+		done++;
+	}
+}
+
+static void network_flush(struct network *net)
+{
+	struct port *p = net->tx_dirty;
+
+	net->tx_dirty = NULL;
+	while (p) {
+		struct port *next = p->tx_next;
+		if (!p->dead)
+			network_port_flush(net, p);
+		else
+			p->txq_len = 0;
+		p = next;
+	}
+}
+
+static void network_port_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct port *in = (struct port *)((char *)w - offsetof(struct port, io));
+	struct network *net = in->net;
+	uint32_t now;
+	int n;
+
+	if (in->dead)
+		return;
+	n = in->ops->recv_batch(in, rx_msgs, PORT_BATCH);
+	if (n < 0) {
+		log_info("network %s: port %u: receive failed (%s), removing", net->def.name, in->id,
+			 strerror(-n));
+		network_port_kill(in);
+		return;
+	}
+	now = (uint32_t)ev_now(loop);
+	for (int i = 0; i < n; i++) {
+		uint8_t *frame = rx_iov[i].iov_base;
+		size_t len = rx_msgs[i].msg_len;
+		int dst;
+
+		if (rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+			len = ETH_MAX_FRAME + 1;	/* counted as rx_errors */
+		dst = switch_forward(net->sw, in->id, frame, len, now);
+		if (dst >= 0) {
+			struct port *out = net->ports[dst];
+			if (out && !out->dead)
+				network_queue(net, out, frame, len);
+		} else if (dst == SWITCH_FLOOD) {
+			for (struct port *out = net->port_list; out; out = out->net_next)
+				if (out != in && !out->dead)
+					network_queue(net, out, frame, len);
+		}
+		rx_msgs[i].msg_hdr.msg_flags = 0;
+	}
+	network_flush(net);
+}
+
+/* ---- port lifecycle ---- */
+
+int network_port_add(struct network *net, int fd, const struct port_ops *ops, unsigned want_id,
+		     struct port **out, struct vde_error *e)
+{
+	struct port *p;
+	unsigned id = want_id;
+	size_t size = sizeof(*p) + PORT_BATCH * (sizeof(struct mmsghdr) + sizeof(struct iovec));
+
+	if (want_id > net->def.max_ports) {
+		close(fd);
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+				     "port %u is out of range for network '%s' (1..%u)", want_id, net->def.name,
+				     net->def.max_ports);
+	}
+	if (want_id && net->ports[want_id]) {
+		close(fd);
+		return vde_error_set(e, PROTO_ERR_EXISTS, EADDRINUSE, "port %u of network '%s' is in use", want_id,
+				     net->def.name);
+	}
+	if (!want_id) {
+		for (id = 1; id <= net->def.max_ports && net->ports[id]; id++)
+			;
+		if (id > net->def.max_ports) {
+			close(fd);
+			return vde_error_set(e, PROTO_ERR_LIMIT, ENOSPC, "network '%s' has no free port (max_ports %u)",
+					     net->def.name, net->def.max_ports);
+		}
+	}
+	p = calloc(1, size);
+	if (!p) {
+		close(fd);
+		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
+	}
+	p->txq = (struct mmsghdr *)(p + 1);
+	p->txiov = (struct iovec *)(p->txq + PORT_BATCH);
+	for (unsigned i = 0; i < PORT_BATCH; i++) {
+		p->txq[i].msg_hdr.msg_iov = &p->txiov[i];
+		p->txq[i].msg_hdr.msg_iovlen = 1;
+	}
+	p->net = net;
+	p->id = id;
+	p->fd = fd;
+	p->ops = ops;
+	p->created = time(NULL);
+	switch_port_add(net->sw, id);
+	net->ports[id] = p;
+	p->net_next = net->port_list;
+	net->port_list = p;
+	net->nports++;
+	ev_io_init(&p->io, network_port_readable, fd, EV_READ);
+	ev_io_start(net_loop, &p->io);
+	*out = p;
+	return 0;
+}
+
+static void network_port_free(struct port *p)
+{
+	struct network *net = p->net;
+
+	for (struct port **pp = &net->port_list; *pp; pp = &(*pp)->net_next) {
+		if (*pp == p) {
+			*pp = p->net_next;
+			break;
+		}
+	}
+	net->ports[p->id] = NULL;
+	net->nports--;
+	if (p->owner && p->release)
+		p->release(p);
+	if (p->ops->destroy)
+		p->ops->destroy(p);
+	close(p->fd);
+	free(p);
+}
+
+static void network_reap(void)
+{
+	while (net_reap_list) {
+		struct port *p = net_reap_list;
+		net_reap_list = p->tx_next;
+		network_port_free(p);
+	}
+	ev_check_stop(net_loop, &net_reap_check);
+}
+
+static void network_reap_cb(struct ev_loop *loop, ev_check *w, int revents)
+{
+	network_reap();
+}
+
+void network_port_kill(struct port *p)
+{
+	if (p->dead)
+		return;
+	p->dead = 1;
+	ev_io_stop(net_loop, &p->io);
+	switch_port_remove(p->net->sw, p->id);
+	log_debug("network %s: port %u removed", p->net->def.name, p->id);
+	/* tx_next is free: a dead port is never queued again, and a pending flush skips dead ports */
+	p->tx_next = net_reap_list;
+	net_reap_list = p;
+	ev_check_start(net_loop, &net_reap_check);
+}
+
+/* ---- networks ---- */
+
+int network_create(const struct network_def *def, struct network **out, struct vde_error *e)
+{
+	struct network *net;
+	uint64_t seed;
+	int ret;
+
+	if (network_find(def->name))
+		return vde_error_set(e, PROTO_ERR_EXISTS, EEXIST, "network '%s' already exists", def->name);
+	net = calloc(1, sizeof(*net));
+	if (!net)
+		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
+	net->def = *def;
+	net->ports = calloc(def->max_ports + 1, sizeof(*net->ports));
+	net->sw = switch_new(def->max_ports + 1, def->mac_table_size, def->mac_aging);
+	if (!net->ports || !net->sw) {
+		ret = vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed))
+		switch_set_seed(net->sw, seed);
+	ret = endpoint_create(net, net_run_dir, net_group, e);
+	if (ret < 0)
+		goto fail;
+	net->next = net_list;
+	net_list = net;
+	net_count++;
+	if (out)
+		*out = net;
+	return 0;
+fail:
+	switch_free(net->sw);
+	free(net->ports);
+	free(net);
+	return ret;
+}
+
+void network_destroy(struct network *net)
+{
+	for (struct network **pp = &net_list; *pp; pp = &(*pp)->next) {
+		if (*pp == net) {
+			*pp = net->next;
+			net_count--;
+			break;
+		}
+	}
+	for (struct port *p = net->port_list; p; p = p->net_next)
+		network_port_kill(p);
+	/* Called from control or exit paths, never from inside a port callback: free now. */
+	network_reap();
+	endpoint_destroy(net);
+	switch_free(net->sw);
+	free(net->ports);
+	free(net);
+}
+
+static void network_age_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	uint32_t now = (uint32_t)ev_now(loop);
+
+	for (struct network *n = net_list; n; n = n->next)
+		switch_age(n->sw, now);
+}
+
+int network_init(struct ev_loop *loop, const char *run_dir, gid_t group)
+{
+	net_loop = loop;
+	net_group = group;
+	net_run_dir = strdup(run_dir);
+	rx_buf = malloc((size_t)PORT_BATCH * RX_FRAME_SPACE);
+	if (!net_run_dir || !rx_buf)
+		return -ENOMEM;
+	for (unsigned i = 0; i < PORT_BATCH; i++) {
+		rx_iov[i].iov_base = rx_buf + (size_t)i * RX_FRAME_SPACE;
+		rx_iov[i].iov_len = RX_FRAME_SPACE;
+		rx_msgs[i].msg_hdr.msg_iov = &rx_iov[i];
+		rx_msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	ev_check_init(&net_reap_check, network_reap_cb);
+	ev_timer_init(&net_age_timer, network_age_cb, 5., 5.);
+	ev_timer_start(loop, &net_age_timer);
+	ev_unref(loop);		/* the aging timer alone does not keep the loop alive */
+	return endpoint_init(loop, run_dir, group);
+}
+
+void network_exit(void)
+{
+	while (net_list)
+		network_destroy(net_list);
+	endpoint_exit();
+	if (net_loop) {
+		ev_ref(net_loop);
+		ev_timer_stop(net_loop, &net_age_timer);
+	}
+	free(rx_buf);
+	rx_buf = NULL;
+	free(net_run_dir);
+	net_run_dir = NULL;
+}

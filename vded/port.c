@@ -1,0 +1,37 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+
+#include "port.h"
+
+int port_dgram_recv_batch(struct port *p, struct mmsghdr *msgs, unsigned n)
+{
+	int got = recvmmsg(p->fd, msgs, n, MSG_DONTWAIT, NULL);
+
+	if (got < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	return got;
+}
+
+int port_dgram_send_batch(struct port *p, struct mmsghdr *msgs, unsigned n)
+{
+	int sent = sendmmsg(p->fd, msgs, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	return sent < 0 ? -errno : sent;
+}
+
+/* Bytes of socket buffer per direction: about 1000 full-size frames, so a reader that is briefly
+ * descheduled does not lose frames; charged by the kernel only while frames are queued. */
+#define PORT_DGRAM_SNDBUF (4 << 20)
+
+int port_dgram_setup(int fd)
+{
+	int flags = fcntl(fd, F_GETFL), size = PORT_DGRAM_SNDBUF;
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	/* FORCE needs CAP_NET_ADMIN and ignores wmem_max; the plain option is the fallback. */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	return 0;
+}
