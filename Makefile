@@ -82,7 +82,7 @@ $(VDECTL): $(call obj,vdectl/vdectl.c $(CLIENT_SRC) $(COMMON_SRC))
 
 # Unit tests: tests/unit/test-NAME.c links with vded/NAME.c (one module each) and common/.
 # A test that needs more lists it in UNIT_EXTRA_test-NAME.
-UNIT_EXTRA_test-proto := vded/methods.c
+UNIT_EXTRA_test-methods := $(filter-out vded/main.c vded/methods.c,$(VDED_SRC))
 $(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $(call obj,$(COMMON_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call obj,$(wildcard vded/$*.c) $(UNIT_EXTRA_test-$*)) \
@@ -145,3 +145,4 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+.SECONDARY:
