@@ -64,9 +64,55 @@ TESTTOOL_SRC := $(wildcard tests/tools/*.c)
 TESTTOOL_BIN := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(TESTTOOL_SRC))
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
+.SECONDEXPANSION:
+
+# ---- libvdeplug.so.2 (vdeplug4 drop-in), libvdeplug_mod.so.2 (module helpers), modules, commands ----
+# libvdeclient/vdeplug_*.c make libvdeplug.so.2; libvdeclient/mod_*.c make libvdeplug_mod.so.2.
+# plugins/NAME.c or plugins/NAME/*.c make $(B)/lib/vdeplug/libvdeplug_NAME.so; a module that needs more
+# sources or libraries names them in PLUGIN_EXTRA_NAME / PLUGIN_LIBS_NAME.
+# vdectl/cmd_NAME.c make the compatibility commands $(B)/bin/NAME (vde_plug, dpipe, vdens).
+PIC_CFLAGS   := -fPIC -fvisibility=hidden
+LIBVDEPLUG_SRC := $(wildcard libvdeclient/vdeplug_*.c)
+LIBVDEPLUG_MOD_SRC := $(wildcard libvdeclient/mod_*.c)
+LIBVDEPLUG   := $(if $(LIBVDEPLUG_SRC),$(B)/lib/libvdeplug.so.2)
+LIBVDEPLUG_MOD := $(if $(LIBVDEPLUG_MOD_SRC),$(B)/lib/libvdeplug_mod.so.2)
+PLUGIN_NAMES := $(sort $(patsubst plugins/%.c,%,$(wildcard plugins/*.c)) \
+		$(patsubst plugins/%/,%,$(dir $(wildcard plugins/*/*.c))))
+PLUGINS      := $(patsubst %,$(B)/lib/vdeplug/libvdeplug_%.so,$(PLUGIN_NAMES))
+COMMANDS     := $(patsubst vdectl/cmd_%.c,$(B)/bin/%,$(wildcard vdectl/cmd_*.c))
+# PLUGIN_EXTRA_vded := libvdeclient/vdeclient.c common/fdpass.c common/proto.c
+# PLUGIN_LIBS_vded := $(JSON_LIBS)
+pic = $(patsubst %.c,$(B)/pic/%.o,$(1))
+
+$(B)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PIC_CFLAGS) $(JSON_CFLAGS) -c -o $@ $<
+
+$(B)/lib/libvdeplug.so.2: $(call pic,$(LIBVDEPLUG_SRC)) libvdeclient/libvdeplug.map
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libvdeplug.so.2 -Wl,--version-script=libvdeclient/libvdeplug.map \
+		-o $@ $(call pic,$(LIBVDEPLUG_SRC)) -ldl
+	ln -sf libvdeplug.so.2 $(B)/lib/libvdeplug.so.3
+	ln -sf libvdeplug.so.2 $(B)/lib/libvdeplug.so
+
+$(B)/lib/libvdeplug_mod.so.2: $(call pic,$(LIBVDEPLUG_MOD_SRC)) libvdeclient/libvdeplug_mod.map
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libvdeplug_mod.so.2 \
+		-Wl,--version-script=libvdeclient/libvdeplug_mod.map -o $@ $(call pic,$(LIBVDEPLUG_MOD_SRC))
+	ln -sf libvdeplug_mod.so.2 $(B)/lib/libvdeplug_mod.so
+
+$(B)/lib/vdeplug/libvdeplug_%.so: $$(call pic,$$(wildcard plugins/$$*.c plugins/$$*/*.c) $$(PLUGIN_EXTRA_$$*)) \
+		$(LIBVDEPLUG) $(LIBVDEPLUG_MOD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -shared -o $@ $(filter %.o,$^) -L$(B)/lib -lvdeplug_mod -lvdeplug $(PLUGIN_LIBS_$*)
+
+$(B)/bin/%: $(B)/vdectl/cmd_%.o $(LIBVDEPLUG) $(LIBVDEPLUG_MOD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< -L$(B)/lib -lvdeplug -lvdeplug_mod -Wl,-rpath,'$$$$ORIGIN/../lib' $(CMD_LIBS_$*)
 
 .PHONY: all check asan bench fuzz run install uninstall clean deps
-all: $(VDED) $(VDECTL) $(UNIT_BIN) $(BENCH_BIN) $(FUZZ_REPLAY) $(TESTTOOL_BIN)
+all: $(VDED) $(VDECTL) $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(PLUGINS) $(COMMANDS) $(UNIT_BIN) $(BENCH_BIN) \
+	$(FUZZ_REPLAY) $(TESTTOOL_BIN)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -87,7 +133,6 @@ $(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $(call obj,$(COMMON_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call obj,$(wildcard vded/$*.c) $(UNIT_EXTRA_test-$*)) \
 		$(call obj,$(COMMON_SRC)) $(EV_LIBS) $(JSON_LIBS)
-.SECONDEXPANSION:
 $(UNIT_BIN): $$(call obj,$$(wildcard vded/$$(patsubst test-%,%,$$(notdir $$@)).c) $$(UNIT_EXTRA_$$(notdir $$@)))
 
 # Benchmark helpers and test tools: one standalone program per file, plus the client library.

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../../vded/vdeproto.h"
+#include "vdeproto.h"
 #include "unit.h"
 
 /* Build a v3 request the way vdeplug4 clients lay it out. */
