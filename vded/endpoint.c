@@ -286,7 +286,7 @@ int endpoint_create(struct network *net, const char *run_dir, gid_t group, struc
 	snprintf(ep->dir, sizeof(ep->dir), "%s/net/%s", run_dir, net->def.name);
 	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/ctl", ep->dir) >= sizeof(sun.sun_path) - 12) {
 		free(ep);
-		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, ENAMETOOLONG,
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
 				     "endpoint path %s/ctl is too long for a UNIX socket", ep->dir);
 	}
 	ep_dir_clean(ep->dir);

@@ -407,7 +407,7 @@ static int param_store(const struct param_spec *s, struct json_object *v, struct
 		errno = 0;
 		n = json_object_get_int64(v);
 		if (errno || n < s->min || n > s->max)
-			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, ERANGE, "'%s' must be in %u..%u", s->key,
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be in %u..%u", s->key,
 					     s->min, s->max);
 		*(unsigned *)field = (unsigned)n;
 		return 0;
@@ -424,7 +424,7 @@ static int param_store(const struct param_spec *s, struct json_object *v, struct
 					     "'%s' is not a valid network name (1-63 of A-Z a-z 0-9 _ . -, not starting with . or -)",
 					     s->key);
 		if (len >= s->size)
-			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, E2BIG, "'%s' is longer than %zu bytes", s->key,
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' is longer than %zu bytes", s->key,
 					     s->size - 1);
 		for (size_t i = 0; i < len; i++)
 			if ((unsigned char)str[i] < 0x20 || str[i] == 0x7f)
