@@ -42,6 +42,7 @@ JSON_CFLAGS := $(shell pkg-config --cflags json-c 2>/dev/null)
 JSON_LIBS   := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 # Debian's libev ships no .pc file.
 EV_LIBS     := $(shell pkg-config --libs libev 2>/dev/null || echo -lev)
+CAP_LIBS    := -lcap
 
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DVDE_VERSION='"$(VERSION)"' $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) \
 	      -Iinclude -Icommon -MMD -MP
@@ -120,7 +121,7 @@ $(B)/%.o: %.c
 
 $(VDED): $(call obj,$(VDED_SRC) $(COMMON_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EV_LIBS) $(JSON_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS)
 
 $(VDECTL): $(call obj,vdectl/vdectl.c $(CLIENT_SRC) $(COMMON_SRC))
 	@mkdir -p $(dir $@)
@@ -132,7 +133,7 @@ UNIT_EXTRA_test-methods := $(filter-out vded/main.c vded/methods.c,$(VDED_SRC))
 $(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $(call obj,$(COMMON_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call obj,$(wildcard vded/$*.c) $(UNIT_EXTRA_test-$*)) \
-		$(call obj,$(COMMON_SRC)) $(EV_LIBS) $(JSON_LIBS)
+		$(call obj,$(COMMON_SRC)) $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(UNIT_LIBS_test-$*)
 $(UNIT_BIN): $$(call obj,$$(wildcard vded/$$(patsubst test-%,%,$$(notdir $$@)).c) $$(UNIT_EXTRA_$$(notdir $$@)))
 
 # Benchmark helpers and test tools: one standalone program per file, plus the client library.
@@ -148,14 +149,14 @@ FUZZ_EXTRA := $(filter-out vded/main.c,$(VDED_SRC)) $(COMMON_SRC)
 $(B)/tests/fuzz/%-replay: tests/fuzz/%.c tests/fuzz/replay.c $(call obj,$(FUZZ_EXTRA))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(JSON_CFLAGS) $(ALL_LDFLAGS) -Ivded -o $@ tests/fuzz/$*.c tests/fuzz/replay.c \
-		$(call obj,$(FUZZ_EXTRA)) $(EV_LIBS) $(JSON_LIBS)
+		$(call obj,$(FUZZ_EXTRA)) $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS)
 
 FUZZ_SECONDS ?= 30
 fuzz:
 	@set -e; for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 	  mkdir -p build-fuzz tests/fuzz/corpus/$$n; \
 	  clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Icommon -Ivded \
-	    $(JSON_CFLAGS) -o build-fuzz/$$n $$f $(FUZZ_EXTRA) $(EV_LIBS) $(JSON_LIBS); \
+	    $(JSON_CFLAGS) -o build-fuzz/$$n $$f $(FUZZ_EXTRA) $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS); \
 	  ./build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=70000 tests/fuzz/corpus/$$n; done
 
 check: all

@@ -114,8 +114,8 @@ int vdeclient_call(struct vdeclient *c, const char *method, struct json_object *
 	int recv_fd = -1, ret;
 	long id = c->next_id++;
 	const char *text;
-	char *line;
-	size_t linelen;
+	char *line = NULL;
+	size_t linelen = 0;
 
 	*result = NULL;
 	if (error)

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "fdpass.h"
 #include "log.h"
 #include "methods.h"
+#include "policy.h"
 
 #define CONTROL_MAX_CONNS 1024
 #define CONTROL_MAX_PENDING (1 << 20)	/* queued reply bytes before a client that does not read is dropped */
@@ -248,28 +250,6 @@ static void ctl_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 		ev_io_start(loop, &c->rio);
 }
 
-static void ctl_peer_identity(int fd, struct peer *peer)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	gid_t groups[PEER_MAX_GROUPS];
-
-	memset(peer, 0, sizeof(*peer));
-	peer->uid = (uid_t)-1;
-	peer->gid = (gid_t)-1;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-		peer->uid = cred.uid;
-		peer->gid = cred.gid;
-		peer->pid = cred.pid;
-	}
-	len = sizeof(groups);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0) {
-		peer->ngroups = (int)(len / sizeof(gid_t));
-		memcpy(peer->groups, groups, len);
-	}
-	/* more than PEER_MAX_GROUPS groups (ERANGE): membership is decided on the primary group and the first ones */
-}
-
 static void ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct ctl_conn *c;
@@ -293,7 +273,11 @@ static void ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	c->fd = fd;
-	ctl_peer_identity(fd, &c->peer);
+	if (policy_peer_from_socket(fd, &c->peer) < 0) {
+		close(fd);
+		free(c);
+		return;
+	}
 	ev_io_init(&c->rio, ctl_read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, ctl_write_cb, fd, EV_WRITE);
 	c->rio.data = c->wio.data = c;
@@ -338,6 +322,27 @@ int control_init(struct ev_loop *loop, const char *path, gid_t group)
 	return 0;
 }
 
+int control_adopt(struct ev_loop *loop, int fd)
+{
+	int type = 0, listening = 0, flags;
+	socklen_t len = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM)
+		return -ENOTSOCK;
+	len = sizeof(listening);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || !listening)
+		return -EINVAL;
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	ctl_loop = loop;
+	ctl_lfd = fd;
+	ctl_path[0] = '\0';	/* systemd owns the path */
+	ev_io_init(&ctl_lio, ctl_accept_cb, ctl_lfd, EV_READ);
+	ev_io_start(loop, &ctl_lio);
+	return 0;
+}
+
 void control_exit(void)
 {
 	while (ctl_conns)
@@ -346,6 +351,7 @@ void control_exit(void)
 		ev_io_stop(ctl_loop, &ctl_lio);
 		close(ctl_lfd);
 		ctl_lfd = -1;
-		unlink(ctl_path);
+		if (ctl_path[0])
+			unlink(ctl_path);
 	}
 }

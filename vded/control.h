@@ -9,6 +9,8 @@
 /* Listen on path (mode 0660, group `group`), replacing a stale socket but refusing a live one
  * (-EADDRINUSE: another vded runs). Returns 0 or -errno. */
 int control_init(struct ev_loop *loop, const char *path, gid_t group);
+/* Serve on an inherited listening socket (systemd socket activation); it is not unlinked at exit. */
+int control_adopt(struct ev_loop *loop, int fd);
 /* Close every connection (their attached ports go too) and remove the socket. */
 void control_exit(void);
 

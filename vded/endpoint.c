@@ -13,7 +13,9 @@
 
 #include "endpoint.h"
 #include "log.h"
+#include "methods.h"
 #include "network.h"
+#include "policy.h"
 
 #define ENDPOINT_HANDSHAKE_TIMEOUT 5.0	/* seconds a client has to send its request */
 
@@ -32,7 +34,7 @@ struct ep_pending {
 	int fd;
 	ev_io io;
 	ev_timer timeout;
-	struct ucred cred;
+	struct peer peer;
 	struct ep_pending *next;
 };
 
@@ -84,7 +86,7 @@ static void ep_port_ctl_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 /* The client's socket must belong to the peer: otherwise anyone could aim vded at another
  * process's socket (or /dev/log) and have it deliver network frames there. */
-static int ep_check_client_path(const char *path, const struct ucred *cred)
+static int ep_check_client_path(const char *path, const struct peer *peer)
 {
 	struct stat st;
 
@@ -92,7 +94,7 @@ static int ep_check_client_path(const char *path, const struct ucred *cred)
 		return -errno;
 	if (!S_ISSOCK(st.st_mode))
 		return -ENOTSOCK;
-	if (cred->uid != 0 && st.st_uid != cred->uid)
+	if (peer->uid != 0 && st.st_uid != peer->uid)
 		return -EACCES;
 	return 0;
 }
@@ -108,14 +110,18 @@ static int ep_plug(struct ep_pending *pd, const struct vde_request *req)
 	int fd, ret;
 	char reply[VDE_SUN_LEN];
 
-	ret = ep_check_client_path(req->path, &pd->cred);
+	/* the kernel already held the client to the endpoint's mode; the policy (and the quota) too */
+	ret = policy_check(&pd->peer, "vde endpoint", POLICY_ATTACH, net, NULL, &err);
+	if (ret < 0)
+		return ret;
+	ret = ep_check_client_path(req->path, &pd->peer);
 	if (ret < 0) {
-		log_warn("network %s: pid %d uid %u: client socket %s refused: %s", net->def.name, pd->cred.pid,
-			 pd->cred.uid, req->path, strerror(-ret));
+		log_warn("network %s: pid %d uid %u: client socket %s refused: %s", net->def.name, pd->peer.pid,
+			 pd->peer.uid, req->path, strerror(-ret));
 		return ret;
 	}
 	if (req->port && (req->port > net->def.max_ports || net->ports[req->port])) {
-		log_info("network %s: pid %d asked for port %u: %s", net->def.name, pd->cred.pid, req->port,
+		log_info("network %s: pid %d asked for port %u: %s", net->def.name, pd->peer.pid, req->port,
 			 req->port > net->def.max_ports ? "out of range" : "in use");
 		return -EADDRINUSE;
 	}
@@ -130,7 +136,7 @@ static int ep_plug(struct ep_pending *pd, const struct vde_request *req)
 	unlink(ours.sun_path);
 	strcpy(theirs.sun_path, req->path);
 	if (bind(fd, (struct sockaddr *)&ours, sizeof(ours)) < 0 ||
-	    chown(ours.sun_path, pd->cred.uid, (gid_t)-1) < 0 || chmod(ours.sun_path, 0600) < 0 ||
+	    chown(ours.sun_path, pd->peer.uid, (gid_t)-1) < 0 || chmod(ours.sun_path, 0600) < 0 ||
 	    connect(fd, (struct sockaddr *)&theirs, sizeof(theirs)) < 0 || port_dgram_setup(fd) < 0) {
 		ret = -errno;
 		unlink(ours.sun_path);
@@ -145,15 +151,15 @@ static int ep_plug(struct ep_pending *pd, const struct vde_request *req)
 	}
 	ret = network_port_add(net, fd, &ep_port_ops, req->port, &p, &err);
 	if (ret < 0) {
-		log_info("network %s: pid %d: %s", net->def.name, pd->cred.pid, err.message);
+		log_info("network %s: pid %d: %s", net->def.name, pd->peer.pid, err.message);
 		unlink(ours.sun_path);
 		free(epp);
 		return ret;
 	}
 	snprintf(epp->path, sizeof(epp->path), "%s", ours.sun_path);
-	p->uid = pd->cred.uid;
-	p->gid = pd->cred.gid;
-	p->pid = pd->cred.pid;
+	p->uid = pd->peer.uid;
+	p->gid = pd->peer.gid;
+	p->pid = pd->peer.pid;
 	snprintf(p->description, sizeof(p->description), "%s", req->descr);
 
 	/* the reply is our address as a sockaddr_un, 110 bytes */
@@ -212,7 +218,7 @@ static void ep_pending_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	if (vdeproto_parse_request(buf, (size_t)n, &req) < 0) {
 		/* unlike the reference, answer a bad request by closing, so the client does not hang */
 		log_info("network %s: pid %d: malformed port request (%zd bytes), closing", pd->ep->net->def.name,
-			 pd->cred.pid, n);
+			 pd->peer.pid, n);
 		ep_pending_free(pd);
 		return;
 	}
@@ -229,7 +235,6 @@ static void ep_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct endpoint *ep = w->data;
 	struct ep_pending *pd;
-	socklen_t len = sizeof(pd->cred);
 	int fd = accept4(ep->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (fd < 0) {
@@ -244,7 +249,7 @@ static void ep_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	pd->ep = ep;
 	pd->fd = fd;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &pd->cred, &len) < 0) {
+	if (policy_peer_from_socket(fd, &pd->peer) < 0) {
 		close(fd);
 		free(pd);
 		return;
@@ -273,7 +278,7 @@ static void ep_dir_clean(const char *dir)
 	closedir(d);
 }
 
-int endpoint_create(struct network *net, const char *run_dir, gid_t group, struct vde_error *e)
+int endpoint_create(struct network *net, const char *run_dir, struct vde_error *e)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct endpoint *ep = calloc(1, sizeof(*ep));
@@ -294,20 +299,16 @@ int endpoint_create(struct network *net, const char *run_dir, gid_t group, struc
 		ret = vde_error_errno(e, errno, "cannot create %s: %s", ep->dir, strerror(errno));
 		goto fail;
 	}
-	/* group members may plug in: they create their own data sockets in this directory */
-	if (chown(ep->dir, 0, group) < 0 || chmod(ep->dir, group ? 02770 : 0770) < 0)
-		log_warn("%s: cannot set owner/mode: %s", ep->dir, strerror(errno));
 	ep->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ep->lfd < 0 || bind(ep->lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(ep->lfd, 64) < 0) {
 		ret = vde_error_errno(e, errno, "cannot listen on %s: %s", sun.sun_path, strerror(errno));
 		goto fail;
 	}
-	if (chown(sun.sun_path, 0, group) < 0 || chmod(sun.sun_path, 0660) < 0)
-		log_warn("%s: cannot set owner/mode: %s", sun.sun_path, strerror(errno));
+	net->endpoint = ep;
+	endpoint_apply_policy(net);
 	ev_io_init(&ep->lio, ep_accept_cb, ep->lfd, EV_READ);
 	ep->lio.data = ep;
 	ev_io_start(ep_loop, &ep->lio);
-	net->endpoint = ep;
 	return 0;
 fail:
 	if (ep->lfd >= 0)
@@ -316,6 +317,31 @@ fail:
 	rmdir(ep->dir);
 	free(ep);
 	return ret;
+}
+
+/* For each class (owner, group, other) of the network's mode: 'w' (may attach) opens the directory
+ * (clients create their data sockets in it) and the ctl socket; 'r' alone lets them look. */
+void endpoint_apply_policy(struct network *net)
+{
+	struct endpoint *ep = net->endpoint;
+	mode_t dirmode = 0, ctlmode = 0;
+	char ctl[PATH_MAX + 8];
+
+	if (!ep)
+		return;
+	for (int shift = 0; shift <= 6; shift += 3) {
+		unsigned bits = (net->def.mode >> shift) & 7;
+		if (bits & 2) {
+			dirmode |= 7u << shift;
+			ctlmode |= 6u << shift;
+		} else if (bits & 4) {
+			dirmode |= 5u << shift;
+		}
+	}
+	snprintf(ctl, sizeof(ctl), "%s/ctl", ep->dir);
+	if (chown(ep->dir, net->def.owner_uid, net->def.group) < 0 || chmod(ep->dir, dirmode) < 0 ||
+	    chown(ctl, net->def.owner_uid, net->def.group) < 0 || chmod(ctl, ctlmode) < 0)
+		log_warn("%s: cannot set owner/mode: %s", ep->dir, strerror(errno));
 }
 
 void endpoint_destroy(struct network *net)
@@ -335,7 +361,7 @@ void endpoint_destroy(struct network *net)
 	net->endpoint = NULL;
 }
 
-int endpoint_init(struct ev_loop *loop, const char *run_dir, gid_t group)
+int endpoint_init(struct ev_loop *loop, const char *run_dir)
 {
 	char dir[PATH_MAX];
 

@@ -15,10 +15,13 @@
 
 struct network;
 
-int endpoint_init(struct ev_loop *loop, const char *run_dir, gid_t group);
+int endpoint_init(struct ev_loop *loop, const char *run_dir);
 void endpoint_exit(void);
-/* Make RUN_DIR/net/NAME with its ctl listener for net. */
-int endpoint_create(struct network *net, const char *run_dir, gid_t group, struct vde_error *e);
+/* Make RUN_DIR/net/NAME with its ctl listener for net, owned and moded after the network's policy. */
+int endpoint_create(struct network *net, const char *run_dir, struct vde_error *e);
+/* Give the directory and ctl socket the network's owner, group and mode again (after network.set):
+ * the kernel then holds vde:// clients to the same rule as the control socket. */
+void endpoint_apply_policy(struct network *net);
 /* Close pending handshakes and the listener, remove the directory (its ports are gone already). */
 void endpoint_destroy(struct network *net);
 

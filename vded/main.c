@@ -1,53 +1,74 @@
 /*
- * vded — the vde daemon: flags, config file, ordered init/exit of the modules, signals.
+ * vded — the vde daemon: flags, config file, ordered init/exit of the modules, privileges, signals,
+ * systemd socket activation and readiness.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <ev.h>
 #include <json-c/json.h>
 
+#include "config.h"
 #include "control.h"
 #include "log.h"
 #include "methods.h"
 #include "network.h"
 #include "policy.h"
+#include "privs.h"
 #include "store.h"
 
 #define VDED_DEFAULT_CONFIG "/etc/vde/vded.conf"
 #define VDED_DEFAULT_GROUP "vde"
-#define CONFIG_MAX_SIZE (1 << 20)
+#define SD_LISTEN_FDS_START 3
 
-struct vded_opts {
+/* Command-line settings; each wins over the config file. */
+struct vded_flags {
 	const char *config;
 	const char *socket;
 	const char *run_dir;
 	const char *state_dir;
 	const char *group;
+	const char *user;
 	bool foreground, check_only;
 	int verbose;
-	struct json_object *networks;	/* from the config file, replayed through network.create */
 };
+
+/* What the daemon runs with, resolved from flags, config and the system. */
+struct vded_settings {
+	char config[PATH_MAX];
+	bool config_explicit;
+	char run_dir[PATH_MAX];
+	char state_dir[PATH_MAX];
+	char socket[PATH_MAX];
+	uid_t uid;			/* (uid_t)-1: stay root */
+	gid_t gid;
+	struct policy_config policy;
+};
+
+static struct vded_flags flags;
+static struct vded_settings settings;
 
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"Usage: %s [-F] [-v]... [-n] [-f CONFIG] [-S CONTROL_SOCKET] [--run-dir DIR] [--state-dir DIR]\n"
-		"           [--group GROUP]\n"
+		"           [-g GROUP] [-u USER]\n"
 		"  -f, --config FILE     configuration (default " VDED_DEFAULT_CONFIG " if it exists)\n"
 		"  -S, --socket PATH     control socket (default RUN_DIR/" VDED_SOCKET_NAME ")\n"
 		"      --run-dir DIR     sockets and endpoints (default " VDED_DEFAULT_RUN_DIR ")\n"
 		"      --state-dir DIR   network definitions (default " VDED_DEFAULT_STATE_DIR ")\n"
 		"  -g, --group GROUP     group allowed to use the control socket (default " VDED_DEFAULT_GROUP
 		" if it exists)\n"
+		"  -u, --user USER       run as USER after setup, with only the capabilities vded needs\n"
 		"  -F, --foreground      stay in the foreground, log to stderr\n"
 		"  -v, --verbose         more log (repeat for debug)\n"
 		"  -n, --check           check the configuration, print \"configuration OK\" and exit\n"
@@ -55,123 +76,98 @@ static void usage(FILE *f, const char *prog)
 		prog);
 }
 
-/* Read and check the config file. Every string stays owned by the returned root object. */
-static int config_load(const char *path, bool must_exist, struct vded_opts *o, struct json_object **root)
+static const char *pick(const char *flag, const char *from_config, const char *dflt)
 {
-	struct json_tokener *tok;
-	struct json_object *cfg;
-	char *buf;
-	size_t len = 0;
-	FILE *f = fopen(path, "re");
-
-	*root = NULL;
-	if (!f) {
-		if (!must_exist && errno == ENOENT)
-			return 0;
-		fprintf(stderr, "vded: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	buf = malloc(CONFIG_MAX_SIZE + 1);
-	if (!buf) {
-		fclose(f);
-		return -1;
-	}
-	len = fread(buf, 1, CONFIG_MAX_SIZE + 1, f);
-	fclose(f);
-	if (len > CONFIG_MAX_SIZE) {
-		fprintf(stderr, "vded: %s: larger than %d bytes\n", path, CONFIG_MAX_SIZE);
-		free(buf);
-		return -1;
-	}
-	/* JSON with C/C++ comments (json-c's non-strict mode) */
-	tok = json_tokener_new();
-	cfg = json_tokener_parse_ex(tok, buf, (int)len);
-	if (!cfg || json_tokener_get_error(tok) != json_tokener_success) {
-		fprintf(stderr, "vded: %s: not valid JSON: %s (near byte %zu)\n", path,
-			json_tokener_error_desc(json_tokener_get_error(tok)), json_tokener_get_parse_end(tok));
-		json_tokener_free(tok);
-		json_object_put(cfg);
-		free(buf);
-		return -1;
-	}
-	json_tokener_free(tok);
-	free(buf);
-	if (!json_object_is_type(cfg, json_type_object)) {
-		fprintf(stderr, "vded: %s: the configuration must be a JSON object\n", path);
-		goto bad;
-	}
-	json_object_object_foreach(cfg, key, val) {
-		const char **slot = NULL;
-
-		if (strcmp(key, "run_dir") == 0)
-			slot = &o->run_dir;
-		else if (strcmp(key, "state_dir") == 0)
-			slot = &o->state_dir;
-		else if (strcmp(key, "socket") == 0)
-			slot = &o->socket;
-		else if (strcmp(key, "group") == 0)
-			slot = &o->group;
-		else if (strcmp(key, "networks") == 0) {
-			if (!json_object_is_type(val, json_type_array)) {
-				fprintf(stderr, "vded: %s: 'networks' must be an array\n", path);
-				goto bad;
-			}
-			for (size_t i = 0; i < json_object_array_length(val); i++) {
-				struct json_object *def = json_object_array_get_idx(val, i);
-				struct method_args args;
-				struct vde_error e = { 0 };
-
-				if (methods_parse("network.create", def, &args, &e) < 0) {
-					fprintf(stderr, "vded: %s: networks[%zu]: %s\n", path, i, e.message);
-					goto bad;
-				}
-			}
-			o->networks = val;
-			continue;
-		} else {
-			fprintf(stderr, "vded: %s: unknown key '%s'\n", path, key);
-			goto bad;
-		}
-		if (!json_object_is_type(val, json_type_string) || !*json_object_get_string(val)) {
-			fprintf(stderr, "vded: %s: '%s' must be a non-empty string\n", path, key);
-			goto bad;
-		}
-		/* command-line flags win over the file */
-		if (!*slot)
-			*slot = json_object_get_string(val);
-	}
-	*root = cfg;
-	return 0;
-bad:
-	json_object_put(cfg);
-	return -1;
+	if (flag)
+		return flag;
+	return from_config && *from_config ? from_config : dflt;
 }
 
-/* The control socket's group: a name or a number; the default group only if it exists. */
-static int resolve_group(const char *name, bool explicit, gid_t *gid)
+/* Turn a parsed config plus the flags into settings. Prints what is wrong; returns 0 or -1. */
+static int settings_resolve(const struct vded_config *cfg, struct vded_settings *s)
 {
-	struct group *gr;
-	char *end;
-	unsigned long n;
+	const char *group = pick(flags.group, cfg->group, NULL), *user = pick(flags.user, cfg->user, NULL);
+	struct policy_config pc = POLICY_DEFAULTS;
+	int ret;
 
-	*gid = 0;
-	if (!name)
-		return 0;
-	errno = 0;
-	n = strtoul(name, &end, 10);
-	if (*name && !*end && !errno) {
-		*gid = (gid_t)n;
-		return 0;
+	snprintf(s->run_dir, sizeof(s->run_dir), "%s", pick(flags.run_dir, cfg->run_dir, VDED_DEFAULT_RUN_DIR));
+	snprintf(s->state_dir, sizeof(s->state_dir), "%s",
+		 pick(flags.state_dir, cfg->state_dir, VDED_DEFAULT_STATE_DIR));
+	if (flags.socket || cfg->socket[0])
+		snprintf(s->socket, sizeof(s->socket), "%s", pick(flags.socket, cfg->socket, NULL));
+	else if ((size_t)snprintf(s->socket, sizeof(s->socket), "%s/" VDED_SOCKET_NAME, s->run_dir) >=
+		 sizeof(s->socket))
+		return -1;
+	if (group) {
+		ret = policy_resolve_group(group, &pc.socket_group);
+		if (ret < 0) {
+			fprintf(stderr, "vded: group '%s' does not exist\n", group);
+			return -1;
+		}
+	} else if (policy_resolve_group(VDED_DEFAULT_GROUP, &pc.socket_group) < 0) {
+		pc.socket_group = 0;	/* no 'vde' group on this system: root only */
 	}
-	gr = getgrnam(name);
-	if (gr) {
-		*gid = gr->gr_gid;
-		return 0;
+	if (cfg->create_group[0] && policy_resolve_group(cfg->create_group, &pc.create_group) < 0) {
+		fprintf(stderr, "vded: create_group '%s' does not exist\n", cfg->create_group);
+		return -1;
 	}
-	if (!explicit)
-		return 0;	/* no 'vde' group on this system: root only */
-	fprintf(stderr, "vded: group '%s' does not exist\n", name);
-	return -1;
+	if (cfg->admin_group[0] && policy_resolve_group(cfg->admin_group, &pc.admin_group) < 0) {
+		fprintf(stderr, "vded: admin_group '%s' does not exist\n", cfg->admin_group);
+		return -1;
+	}
+	if (cfg->max_networks_per_user >= 0)
+		pc.max_networks_per_user = (unsigned)cfg->max_networks_per_user;
+	if (cfg->max_ports_per_user >= 0)
+		pc.max_ports_per_user = (unsigned)cfg->max_ports_per_user;
+	if (cfg->max_networks >= 0)
+		network_set_max((unsigned)cfg->max_networks);
+	s->uid = (uid_t)-1;
+	s->gid = (gid_t)-1;
+	if (user && privs_lookup_user(user, &s->uid, &s->gid) < 0) {
+		fprintf(stderr, "vded: user '%s' does not exist\n", user);
+		return -1;
+	}
+	s->policy = pc;
+	return 0;
+}
+
+/* Load the config file (a missing default one is an empty config). Returns 0 or -1 (printed). */
+static int config_read(const char *path, bool must_exist, struct vded_config *cfg)
+{
+	char err[300];
+	int ret = config_load(path, cfg, err, sizeof(err));
+
+	if (ret == -ENOENT && !must_exist)
+		return config_parse("", 0, cfg, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "vded: %s: %s\n", path, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Refuse directories others could plant sockets or definitions in: vded trusts what it finds there. */
+static int dir_check_safe(const char *path, uid_t owner)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		log_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_err("%s: not a directory (a symlink is not accepted either)", path);
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != owner) {
+		log_err("%s: unsafe: owned by uid %u, not by root or vded's user", path, (unsigned)st.st_uid);
+		return -1;
+	}
+	if (st.st_mode & 022) {
+		log_err("%s: unsafe: writable by group or others (mode %04o)", path, st.st_mode & 07777);
+		return -1;
+	}
+	return 0;
 }
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -193,15 +189,102 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/* Make a daemon directory; with a dedicated user, give it to that user. */
+static int dir_prepare(const char *path, mode_t mode)
+{
+	int ret = mkdir_p(path, mode);
+
+	if (ret < 0) {
+		log_err("%s: %s", path, strerror(-ret));
+		return -1;
+	}
+	if (settings.uid != (uid_t)-1 && chown(path, settings.uid, settings.gid) < 0) {
+		log_err("%s: chown: %s", path, strerror(errno));
+		return -1;
+	}
+	return dir_check_safe(path, settings.uid);
+}
+
+/* systemd's readiness protocol: one datagram to $NOTIFY_SOCKET (abstract if it starts with '@'). */
+static void sd_notify_send(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int fd;
+
+	if (!path || !*path || strlen(path) >= sizeof(sun.sun_path))
+		return;
+	strcpy(sun.sun_path, path);
+	if (sun.sun_path[0] == '@')
+		sun.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sun, len) < 0)
+		log_warn("NOTIFY_SOCKET: %s", strerror(errno));
+	close(fd);
+}
+
+/* The control socket handed over by systemd (LISTEN_PID/LISTEN_FDS), or -1. */
+static int sd_listen_fd(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int fd = -1;
+
+	if (pid && fds && strtol(pid, NULL, 10) == getpid() && strtol(fds, NULL, 10) >= 1)
+		fd = SD_LISTEN_FDS_START;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return fd;
+}
+
+static void replay_config_networks(const struct vded_config *cfg)
+{
+	if (!cfg->networks)
+		return;
+	for (size_t i = 0; i < json_object_array_length(cfg->networks); i++) {
+		struct vde_error e = { 0 };
+		if (methods_replay_create(json_object_array_get_idx(cfg->networks, i), false, &e) < 0)
+			log_err("config: networks[%zu]: %s", i, e.message);
+	}
+}
+
 static void signal_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	log_notice("signal %d: shutting down", w->signum);
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* SIGHUP: re-read the config; apply groups and quotas, create networks it adds. Ports, existing
+ * networks, directories and the socket stay as they are (those changes need a restart). */
 static void signal_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	log_notice("SIGHUP: nothing to reload yet; ports and networks untouched");
+	struct vded_config cfg;
+	struct vded_settings s;
+
+	log_notice("SIGHUP: reloading %s", settings.config);
+	if (config_read(settings.config, settings.config_explicit, &cfg) < 0) {
+		log_err("reload: %s unusable, keeping the running configuration", settings.config);
+		return;
+	}
+	if (settings_resolve(&cfg, &s) < 0) {
+		log_err("reload: keeping the running configuration");
+		config_free(&cfg);
+		return;
+	}
+	if (strcmp(s.run_dir, settings.run_dir) || strcmp(s.state_dir, settings.state_dir) ||
+	    strcmp(s.socket, settings.socket) || s.uid != settings.uid)
+		log_warn("reload: run_dir, state_dir, socket and user changes take effect at the next start");
+	settings.policy = s.policy;
+	policy_configure(&settings.policy);
+	replay_config_networks(&cfg);
+	config_free(&cfg);
+	log_notice("reload done: socket group %u, create group %d, admin group %d, quotas %u networks / %u ports",
+		   (unsigned)s.policy.socket_group, (int)s.policy.create_group, (int)s.policy.admin_group,
+		   s.policy.max_networks_per_user, s.policy.max_ports_per_user);
 }
 
 int main(int argc, char **argv)
@@ -212,6 +295,7 @@ int main(int argc, char **argv)
 		{ "run-dir", required_argument, NULL, 'R' },
 		{ "state-dir", required_argument, NULL, 'D' },
 		{ "group", required_argument, NULL, 'g' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "foreground", no_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "check", no_argument, NULL, 'n' },
@@ -219,24 +303,22 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct vded_opts o = { 0 };
-	struct json_object *cfg = NULL;
-	char sockpath[PATH_MAX];
+	struct vded_config cfg = { 0 };
 	struct ev_loop *loop;
 	ev_signal sig_int, sig_term, sig_hup;
-	gid_t group;
-	int c, ret, status = 1;
+	int c, ret, status = 1, listen_fd;
 
-	while ((c = getopt_long(argc, argv, "f:S:g:Fvnh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:S:g:u:Fvnh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'f': o.config = optarg; break;
-		case 'S': o.socket = optarg; break;
-		case 'R': o.run_dir = optarg; break;
-		case 'D': o.state_dir = optarg; break;
-		case 'g': o.group = optarg; break;
-		case 'F': o.foreground = true; break;
-		case 'v': o.verbose++; break;
-		case 'n': o.check_only = true; break;
+		case 'f': flags.config = optarg; break;
+		case 'S': flags.socket = optarg; break;
+		case 'R': flags.run_dir = optarg; break;
+		case 'D': flags.state_dir = optarg; break;
+		case 'g': flags.group = optarg; break;
+		case 'u': flags.user = optarg; break;
+		case 'F': flags.foreground = true; break;
+		case 'v': flags.verbose++; break;
+		case 'n': flags.check_only = true; break;
 		case 'h': usage(stdout, argv[0]); return 0;
 		case 'V': printf("vded " VDE_VERSION "\n"); return 0;
 		default: usage(stderr, argv[0]); return 2;
@@ -247,30 +329,19 @@ int main(int argc, char **argv)
 		usage(stderr, argv[0]);
 		return 2;
 	}
-	bool group_explicit = o.group != NULL;
-	if (config_load(o.config ? o.config : VDED_DEFAULT_CONFIG, o.config != NULL, &o, &cfg) < 0)
-		return 1;
-	group_explicit = group_explicit || (cfg && o.group);
-	if (!o.run_dir)
-		o.run_dir = VDED_DEFAULT_RUN_DIR;
-	if (!o.state_dir)
-		o.state_dir = VDED_DEFAULT_STATE_DIR;
-	if (!o.group)
-		o.group = VDED_DEFAULT_GROUP;
-	if (o.socket)
-		snprintf(sockpath, sizeof(sockpath), "%s", o.socket);
-	else
-		snprintf(sockpath, sizeof(sockpath), "%s/" VDED_SOCKET_NAME, o.run_dir);
-	if (resolve_group(o.group, group_explicit, &group) < 0)
+	snprintf(settings.config, sizeof(settings.config), "%s", flags.config ? flags.config : VDED_DEFAULT_CONFIG);
+	settings.config_explicit = flags.config != NULL;
+	if (config_read(settings.config, settings.config_explicit, &cfg) < 0 || settings_resolve(&cfg, &settings) < 0)
 		goto out;
-	if (o.check_only) {
+	if (flags.check_only) {
 		printf("configuration OK\n");
 		status = 0;
 		goto out;
 	}
 
-	log_init("vded", !o.foreground, o.verbose);
-	if (!o.foreground && daemon(0, 0) < 0) {
+	listen_fd = sd_listen_fd();
+	log_init("vded", !flags.foreground, flags.verbose);
+	if (!flags.foreground && listen_fd < 0 && daemon(0, 0) < 0) {
 		log_err("daemon: %s", strerror(errno));
 		goto out;
 	}
@@ -281,38 +352,39 @@ int main(int argc, char **argv)
 		log_err("cannot initialise the event loop");
 		goto out;
 	}
-	ret = mkdir_p(o.run_dir, 0755);
+	if (dir_prepare(settings.run_dir, 0755) < 0 || dir_prepare(settings.state_dir, 0755) < 0)
+		goto out;
+	ret = store_init(settings.state_dir);
 	if (ret < 0) {
-		log_err("%s: %s", o.run_dir, strerror(-ret));
+		log_err("state dir %s: %s", settings.state_dir, strerror(-ret));
 		goto out;
 	}
-	ret = store_init(o.state_dir);
-	if (ret < 0) {
-		log_err("state dir %s: %s", o.state_dir, strerror(-ret));
-		goto out;
-	}
-	methods_set_info(o.run_dir, o.state_dir);
-	policy_set_group(group);
-	ret = network_init(loop, o.run_dir, group);
+	methods_set_info(settings.run_dir, settings.state_dir);
+	policy_configure(&settings.policy);
+	ret = network_init(loop, settings.run_dir);
 	if (ret < 0) {
 		log_err("networks: %s", strerror(-ret));
 		goto out_net;
 	}
-	ret = control_init(loop, sockpath, group);
+	if (listen_fd >= 0) {
+		ret = control_adopt(loop, listen_fd);
+		snprintf(settings.socket, sizeof(settings.socket), "(socket activation, fd %d)", listen_fd);
+	} else {
+		ret = control_init(loop, settings.socket, settings.policy.socket_group);
+	}
 	if (ret < 0) {
-		log_err("control socket %s: %s%s", sockpath, strerror(-ret),
+		log_err("control socket %s: %s%s", settings.socket, strerror(-ret),
 			ret == -EADDRINUSE ? " (another vded is running)" : "");
 		goto out_net;
 	}
-	ret = store_load_all();
-	log_info("%d network(s) loaded from %s", ret, o.state_dir);
-	if (o.networks) {
-		for (size_t i = 0; i < json_object_array_length(o.networks); i++) {
-			struct vde_error e = { 0 };
-			if (methods_replay_create(json_object_array_get_idx(o.networks, i), false, &e) < 0)
-				log_err("config: networks[%zu]: %s", i, e.message);
-		}
+	ret = privs_drop(settings.uid, settings.gid);
+	if (ret < 0) {
+		log_err("cannot drop privileges: %s", strerror(-ret));
+		goto out_ctl;
 	}
+	ret = store_load_all();
+	log_info("%d network(s) loaded from %s", ret, settings.state_dir);
+	replay_config_networks(&cfg);
 
 	ev_signal_init(&sig_int, signal_stop_cb, SIGINT);
 	ev_signal_init(&sig_term, signal_stop_cb, SIGTERM);
@@ -320,14 +392,16 @@ int main(int argc, char **argv)
 	ev_signal_start(loop, &sig_int);
 	ev_signal_start(loop, &sig_term);
 	ev_signal_start(loop, &sig_hup);
-	log_notice("vded %s ready: control socket %s, %u network(s)", VDE_VERSION, sockpath, network_count());
+	log_notice("vded %s ready: control socket %s, %u network(s)", VDE_VERSION, settings.socket, network_count());
+	sd_notify_send("READY=1\nSTATUS=serving");
 	ev_run(loop, 0);
+	sd_notify_send("STOPPING=1");
 	status = 0;
-
+out_ctl:
 	control_exit();
 out_net:
 	network_exit();
 out:
-	json_object_put(cfg);
+	config_free(&cfg);
 	return status;
 }

@@ -22,9 +22,11 @@ enum param_bit {
 	PARAM_MAX_PORTS = 1u << 6,
 	PARAM_MAC_TABLE_SIZE = 1u << 7,
 	PARAM_MAC_AGING = 1u << 8,
+	PARAM_GROUP = 1u << 9,
+	PARAM_MODE = 1u << 10,
 };
 
-enum param_type { PT_NAME, PT_TEXT, PT_BOOL, PT_UINT };
+enum param_type { PT_NAME, PT_TEXT, PT_BOOL, PT_UINT, PT_MODE };
 
 struct param_spec {
 	const char *key;
@@ -46,15 +48,13 @@ static const struct param_spec param_specs[] = {
 	{ "max_ports", PARAM_MAX_PORTS, PT_UINT, 1, NETWORK_MAX_PORTS_LIMIT, ARG(max_ports) },
 	{ "mac_table_size", PARAM_MAC_TABLE_SIZE, PT_UINT, 16, 65536, ARG(mac_table_size) },
 	{ "mac_aging", PARAM_MAC_AGING, PT_UINT, 1, 86400, ARG(mac_aging) },
-};
-
-enum method_flag {
-	METHOD_WRITE = 1u << 0,		/* changes state */
+	{ "group", PARAM_GROUP, PT_TEXT, 0, 0, ARG(group) },
+	{ "mode", PARAM_MODE, PT_MODE, 0, 0777, ARG(mode) },
 };
 
 struct method {
 	const char *name;
-	unsigned flags;
+	enum policy_access access;
 	unsigned allowed, required;	/* PARAM_* bits */
 	int (*run)(struct method_args *a, struct request_ctx *ctx, struct json_object **result,
 		   struct vde_error *e);
@@ -89,6 +89,10 @@ static struct json_object *network_to_json(const struct network *net)
 	json_add_str(o, "name", net->def.name);
 	json_add_str(o, "description", net->def.description);
 	json_add_int(o, "owner_uid", net->def.owner_uid);
+	json_add_int(o, "group", net->def.group);
+	snprintf(path, sizeof(path), "%04o", net->def.mode);
+	json_add_str(o, "mode", path);
+	snprintf(path, sizeof(path), "%s/net/%s", info_run_dir, net->def.name);
 	json_add_str(o, "endpoint", path);
 	json_add_int(o, "max_ports", net->def.max_ports);
 	json_add_int(o, "mac_table_size", net->def.mac_table_size);
@@ -134,6 +138,32 @@ static struct json_object *port_list_json(const struct network *net)
 }
 
 /* ---- handlers ---- */
+
+/*
+ * The group of a new or changed network: the one asked for (a caller who is not an admin must be a
+ * member, as with chgrp), else the creator's primary group — except for root and the config file,
+ * whose networks get the control socket's group so that vded's users can use them.
+ */
+static int methods_pick_group(const struct method_args *a, const struct request_ctx *ctx, gid_t *gid,
+			      struct vde_error *e)
+{
+	const struct peer *peer = ctx->peer;
+	int ret;
+
+	if (!(a->present & PARAM_GROUP)) {
+		*gid = peer && peer->uid != 0 ? peer->gid : policy_config()->socket_group;
+		return 0;
+	}
+	ret = policy_resolve_group(a->group, gid);
+	if (ret < 0)
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "group '%s' does not exist", a->group);
+	if (peer && peer->uid != 0 && !policy_peer_in_group(peer, *gid) &&
+	    !policy_peer_in_group(peer, policy_config()->admin_group))
+		return vde_error_set(e, PROTO_ERR_PERMISSION, EACCES,
+				     "uid %u is not a member of group '%s' and cannot give it a network",
+				     (unsigned)peer->uid, a->group);
+	return 0;
+}
 
 static struct network *methods_find_network(const char *name, struct vde_error *e)
 {
@@ -188,6 +218,11 @@ static int run_network_create(struct method_args *a, struct request_ctx *ctx, st
 		def.mac_table_size = a->mac_table_size;
 	if (a->present & PARAM_MAC_AGING)
 		def.mac_aging = a->mac_aging;
+	if (a->present & PARAM_MODE)
+		def.mode = a->mode;
+	ret = methods_pick_group(a, ctx, &def.group, e);
+	if (ret < 0)
+		return ret;
 	ret = network_create(&def, &net, e);
 	if (ret < 0)
 		return ret;
@@ -199,6 +234,37 @@ static int run_network_create(struct method_args *a, struct request_ctx *ctx, st
 		}
 	}
 	log_notice("network %s created (uid %u)", def.name, (unsigned)def.owner_uid);
+	*res = network_to_json(net);
+	return 0;
+}
+
+static int run_network_set(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+			   struct vde_error *e)
+{
+	struct network *net = methods_find_network(a->name, e);
+	struct network_def old;
+	int ret;
+
+	if (!net)
+		return -ENOENT;
+	old = net->def;
+	if (a->present & PARAM_GROUP) {
+		ret = methods_pick_group(a, ctx, &net->def.group, e);
+		if (ret < 0)
+			return ret;
+	}
+	if (a->present & PARAM_MODE)
+		net->def.mode = a->mode;
+	if (a->present & PARAM_DESCRIPTION)
+		snprintf(net->def.description, sizeof(net->def.description), "%s", a->description);
+	ret = store_save(&net->def);
+	if (ret < 0) {
+		net->def = old;
+		return vde_error_errno(e, ret, "cannot save network '%s': %s", a->name, strerror(-ret));
+	}
+	network_apply_policy(net);
+	log_notice("network %s: group %u mode %04o set by uid %u", a->name, (unsigned)net->def.group, net->def.mode,
+		   ctx->peer ? (unsigned)ctx->peer->uid : 0);
 	*res = network_to_json(net);
 	return 0;
 }
@@ -239,9 +305,10 @@ static int run_network_list(struct method_args *a, struct request_ctx *ctx, stru
 		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
 	}
 	for (struct network *net = network_first(); net && i > 0; net = net->next)
-		tmp[--i] = network_to_json(net);
+		tmp[--i] = !ctx->peer || policy_can_read(ctx->peer, net) ? network_to_json(net) : NULL;
 	for (i = 0; i < n; i++)
-		json_object_array_add(arr, tmp[i]);
+		if (tmp[i])
+			json_object_array_add(arr, tmp[i]);
 	free(tmp);
 	json_object_object_add(o, "networks", arr);
 	*res = o;
@@ -352,19 +419,22 @@ static int run_mac_list(struct method_args *a, struct request_ctx *ctx, struct j
 
 /* Sorted by name (bsearch). */
 static const struct method methods[] = {
-	{ "daemon.info", 0, 0, 0, run_daemon_info },
-	{ "mac.list", 0, PARAM_NETWORK, PARAM_NETWORK, run_mac_list },
-	{ "network.attach", METHOD_WRITE, PARAM_NETWORK | PARAM_DESCRIPTION | PARAM_PORT, PARAM_NETWORK,
+	{ "daemon.info", POLICY_CONNECT, 0, 0, run_daemon_info },
+	{ "mac.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK, run_mac_list },
+	{ "network.attach", POLICY_ATTACH, PARAM_NETWORK | PARAM_DESCRIPTION | PARAM_PORT, PARAM_NETWORK,
 	  run_network_attach },
-	{ "network.create", METHOD_WRITE,
-	  PARAM_NAME | PARAM_DESCRIPTION | PARAM_EXIST_OK | PARAM_MAX_PORTS | PARAM_MAC_TABLE_SIZE | PARAM_MAC_AGING,
+	{ "network.create", POLICY_CREATE,
+	  PARAM_NAME | PARAM_DESCRIPTION | PARAM_EXIST_OK | PARAM_MAX_PORTS | PARAM_MAC_TABLE_SIZE | PARAM_MAC_AGING |
+		  PARAM_GROUP | PARAM_MODE,
 	  PARAM_NAME, run_network_create },
-	{ "network.delete", METHOD_WRITE, PARAM_NAME | PARAM_MISSING_OK, PARAM_NAME, run_network_delete },
-	{ "network.list", 0, 0, 0, run_network_list },
-	{ "network.show", 0, PARAM_NAME, PARAM_NAME, run_network_show },
-	{ "port.detach", METHOD_WRITE, PARAM_NETWORK | PARAM_PORT | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_PORT,
+	{ "network.delete", POLICY_MODIFY, PARAM_NAME | PARAM_MISSING_OK, PARAM_NAME, run_network_delete },
+	{ "network.list", POLICY_CONNECT, 0, 0, run_network_list },
+	{ "network.set", POLICY_MODIFY, PARAM_NAME | PARAM_GROUP | PARAM_MODE | PARAM_DESCRIPTION, PARAM_NAME,
+	  run_network_set },
+	{ "network.show", POLICY_READ, PARAM_NAME, PARAM_NAME, run_network_show },
+	{ "port.detach", POLICY_DETACH, PARAM_NETWORK | PARAM_PORT | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_PORT,
 	  run_port_detach },
-	{ "port.list", 0, PARAM_NETWORK, PARAM_NETWORK, run_port_list },
+	{ "port.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK, run_port_list },
 };
 
 static int method_cmp(const void *key, const void *elem)
@@ -409,6 +479,25 @@ static int param_store(const struct param_spec *s, struct json_object *v, struct
 		if (errno || n < s->min || n > s->max)
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be in %u..%u", s->key,
 					     s->min, s->max);
+		*(unsigned *)field = (unsigned)n;
+		return 0;
+	case PT_MODE:
+		/* a mode is octal: a string "0660" (clear), or a number taken as its value (432 = 0660) */
+		if (json_object_is_type(v, json_type_string)) {
+			const char *m = json_object_get_string(v);
+			char *end;
+			errno = 0;
+			n = strtol(m, &end, 8);
+			if (!*m || *end || errno)
+				n = -1;
+		} else if (json_object_is_type(v, json_type_int)) {
+			n = json_object_get_int64(v);
+		} else {
+			n = -1;
+		}
+		if (n < 0 || n > s->max)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "'%s' must be an octal mode such as \"0660\" (at most 0777)", s->key);
 		*(unsigned *)field = (unsigned)n;
 		return 0;
 	case PT_NAME:
@@ -486,6 +575,21 @@ struct json_object *methods_error_reply(struct json_object *id, const struct vde
 	return r;
 }
 
+/* One policy_check per request. A missing network is left to the handler (not-found, or fine with
+ * exist_ok/missing_ok); a port.detach is judged on the port it names. */
+static int methods_policy(const struct method *m, const struct method_args *a, const struct peer *peer,
+			  struct network *net, struct vde_error *e)
+{
+	const struct port *port = NULL;
+	enum policy_access access = m->access;
+
+	if (access != POLICY_CONNECT && access != POLICY_CREATE && !net)
+		access = POLICY_CONNECT;
+	if (access == POLICY_DETACH && a->port <= net->def.max_ports)
+		port = net->ports[a->port];
+	return policy_check(peer, m->name, access, net, port, e);
+}
+
 struct json_object *methods_handle_line(const char *line, size_t len, struct request_ctx *ctx)
 {
 	struct json_tokener *tok = json_tokener_new();
@@ -554,7 +658,7 @@ struct json_object *methods_handle_line(const char *line, size_t len, struct req
 		net = network_find(args.network);
 	else if (args.present & PARAM_NAME)
 		net = network_find(args.name);
-	if (ctx->peer && policy_check(ctx->peer, m->name, (m->flags & METHOD_WRITE) != 0, net, &e) < 0)
+	if (ctx->peer && methods_policy(m, &args, ctx->peer, net, &e) < 0)
 		goto fail;
 	if (m->run(&args, ctx, &result, &e) < 0)
 		goto fail;

@@ -44,6 +44,8 @@ struct method_args {
 	bool exist_ok, missing_ok;
 	unsigned max_ports, mac_table_size, mac_aging;
 	unsigned owner_uid;
+	char group[64];
+	unsigned mode;
 };
 
 /* Handle one request line of len bytes (need not be NUL-terminated). Always returns a reply object

@@ -18,8 +18,8 @@
 static struct ev_loop *net_loop;
 static struct network *net_list;
 static unsigned net_count;
+static unsigned net_max = 1024;
 static char *net_run_dir;
-static gid_t net_group;
 static ev_timer net_age_timer;
 static ev_check net_reap_check;
 static struct port *net_reap_list;	/* dead ports waiting to be freed, linked by tx_next */
@@ -35,6 +35,11 @@ static struct iovec rx_iov[PORT_BATCH];
 struct ev_loop *network_loop(void)
 {
 	return net_loop;
+}
+
+void network_set_max(unsigned max)
+{
+	net_max = max;
 }
 
 struct network *network_first(void)
@@ -279,6 +284,9 @@ int network_create(const struct network_def *def, struct network **out, struct v
 
 	if (network_find(def->name))
 		return vde_error_set(e, PROTO_ERR_EXISTS, EEXIST, "network '%s' already exists", def->name);
+	if (net_count >= net_max)
+		return vde_error_set(e, PROTO_ERR_LIMIT, ENOSPC, "vded has %u networks, its limit (max_networks)",
+				     net_count);
 	net = calloc(1, sizeof(*net));
 	if (!net)
 		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
@@ -291,7 +299,7 @@ int network_create(const struct network_def *def, struct network **out, struct v
 	}
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed))
 		switch_set_seed(net->sw, seed);
-	ret = endpoint_create(net, net_run_dir, net_group, e);
+	ret = endpoint_create(net, net_run_dir, e);
 	if (ret < 0)
 		goto fail;
 	net->next = net_list;
@@ -305,6 +313,11 @@ fail:
 	free(net->ports);
 	free(net);
 	return ret;
+}
+
+void network_apply_policy(struct network *net)
+{
+	endpoint_apply_policy(net);
 }
 
 void network_destroy(struct network *net)
@@ -334,10 +347,9 @@ static void network_age_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		switch_age(n->sw, now);
 }
 
-int network_init(struct ev_loop *loop, const char *run_dir, gid_t group)
+int network_init(struct ev_loop *loop, const char *run_dir)
 {
 	net_loop = loop;
-	net_group = group;
 	net_run_dir = strdup(run_dir);
 	rx_buf = malloc((size_t)PORT_BATCH * RX_FRAME_SPACE);
 	if (!net_run_dir || !rx_buf)
@@ -352,7 +364,7 @@ int network_init(struct ev_loop *loop, const char *run_dir, gid_t group)
 	ev_timer_init(&net_age_timer, network_age_cb, 5., 5.);
 	ev_timer_start(loop, &net_age_timer);
 	ev_unref(loop);		/* the aging timer alone does not keep the loop alive */
-	return endpoint_init(loop, run_dir, group);
+	return endpoint_init(loop, run_dir);
 }
 
 void network_exit(void)

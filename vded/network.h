@@ -20,12 +20,14 @@ struct network_def {
 	char name[NETWORK_NAME_MAX];
 	char description[NETWORK_DESCR_MAX];
 	uid_t owner_uid;
+	gid_t group;			/* members may attach (mode permitting) */
+	unsigned mode;			/* rw bits for owner, group, other: r = see it, w = attach */
 	unsigned max_ports;
 	unsigned mac_table_size;
 	unsigned mac_aging;
 };
 
-#define NETWORK_DEF_DEFAULTS { .max_ports = 256, .mac_table_size = 4096, .mac_aging = 300 }
+#define NETWORK_DEF_DEFAULTS { .mode = 0660, .max_ports = 256, .mac_table_size = 4096, .mac_aging = 300 }
 
 struct network {
 	struct network_def def;
@@ -39,8 +41,11 @@ struct network {
 };
 
 /* Module init/exit: the loop, and the run dir under which endpoints live (RUN_DIR/net/NAME). */
-int network_init(struct ev_loop *loop, const char *run_dir, gid_t group);
+int network_init(struct ev_loop *loop, const char *run_dir);
 void network_exit(void);
+
+/* At most this many networks (default 1024); network_create answers limit beyond. */
+void network_set_max(unsigned max);
 
 struct network *network_find(const char *name);
 struct network *network_first(void);	/* iterate with ->next */
@@ -48,6 +53,8 @@ unsigned network_count(void);
 
 /* Create a network from def (endpoint included). -EEXIST, -ENOSPC, ... with e filled. */
 int network_create(const struct network_def *def, struct network **out, struct vde_error *e);
+/* Apply a changed owner/group/mode to the endpoint's files. */
+void network_apply_policy(struct network *net);
 /* Close every port, remove the endpoint, free. */
 void network_destroy(struct network *net);
 

@@ -1,18 +1,71 @@
 #include <errno.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #include "log.h"
 #include "methods.h"
 #include "policy.h"
 
-static gid_t policy_group;
+static struct policy_config policy_cfg = POLICY_DEFAULTS;
 
-void policy_set_group(gid_t group)
+void policy_configure(const struct policy_config *cfg)
 {
-	policy_group = group;
+	policy_cfg = *cfg;
 }
 
-static bool peer_in_group(const struct peer *peer, gid_t gid)
+const struct policy_config *policy_config(void)
 {
+	return &policy_cfg;
+}
+
+int policy_resolve_group(const char *name, gid_t *gid)
+{
+	struct group *gr;
+	char *end;
+	unsigned long n;
+
+	if (!name || !*name)
+		return -EINVAL;
+	errno = 0;
+	n = strtoul(name, &end, 10);
+	if (!*end && !errno && n < (gid_t)-1) {
+		*gid = (gid_t)n;
+		return 0;
+	}
+	gr = getgrnam(name);
+	if (!gr)
+		return -ENOENT;
+	*gid = gr->gr_gid;
+	return 0;
+}
+
+int policy_peer_from_socket(int fd, struct peer *peer)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	memset(peer, 0, sizeof(*peer));
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return -errno;
+	peer->uid = cred.uid;
+	peer->gid = cred.gid;
+	peer->pid = cred.pid;
+	len = sizeof(peer->groups);
+	/* A peer in more than PEER_MAX_GROUPS groups gets ERANGE: it is then judged on its primary group
+	 * alone, which can only deny, never grant, more than it has. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, peer->groups, &len) == 0)
+		peer->ngroups = (int)(len / sizeof(gid_t));
+	return 0;
+}
+
+bool policy_peer_in_group(const struct peer *peer, gid_t gid)
+{
+	if (gid == POLICY_NO_GROUP)
+		return false;
 	if (peer->gid == gid)
 		return true;
 	for (int i = 0; i < peer->ngroups; i++)
@@ -21,15 +74,128 @@ static bool peer_in_group(const struct peer *peer, gid_t gid)
 	return false;
 }
 
-int policy_check(const struct peer *peer, const char *method, bool write, const struct network *net,
-		 struct vde_error *e)
+static bool policy_is_admin(const struct peer *peer)
 {
-	if (peer->uid == 0)
+	return peer->uid == 0 || policy_peer_in_group(peer, policy_cfg.admin_group);
+}
+
+/* The rwx bits of net's mode that apply to peer, like a file's. */
+static unsigned policy_class_bits(const struct peer *peer, const struct network *net, const char **cls)
+{
+	if (peer->uid == net->def.owner_uid) {
+		*cls = "owner";
+		return (net->def.mode >> 6) & 7;
+	}
+	if (policy_peer_in_group(peer, net->def.group)) {
+		*cls = "group";
+		return (net->def.mode >> 3) & 7;
+	}
+	*cls = "other";
+	return net->def.mode & 7;
+}
+
+bool policy_can_read(const struct peer *peer, const struct network *net)
+{
+	const char *cls;
+
+	return policy_is_admin(peer) || (policy_class_bits(peer, net, &cls) & 4);
+}
+
+static unsigned policy_count_networks(uid_t uid)
+{
+	unsigned n = 0;
+
+	for (struct network *net = network_first(); net; net = net->next)
+		n += net->def.owner_uid == uid;
+	return n;
+}
+
+static unsigned policy_count_ports(uid_t uid)
+{
+	unsigned n = 0;
+
+	for (struct network *net = network_first(); net; net = net->next)
+		for (struct port *p = net->port_list; p; p = p->net_next)
+			n += !p->dead && p->uid == uid;
+	return n;
+}
+
+static int policy_deny(const struct peer *peer, const char *method, struct vde_error *e, enum proto_err code,
+		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int policy_deny(const struct peer *peer, const char *method, struct vde_error *e, enum proto_err code,
+		       const char *fmt, ...)
+{
+	char why[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	log_notice("denied %s to uid %u pid %d: %s", method, (unsigned)peer->uid, (int)peer->pid, why);
+	return vde_error_set(e, code, code == PROTO_ERR_LIMIT ? ENOSPC : EACCES, "%s", why);
+}
+
+int policy_check(const struct peer *peer, const char *method, enum policy_access access,
+		 const struct network *net, const struct port *port, struct vde_error *e)
+{
+	const char *cls;
+	unsigned bits;
+
+	if (peer->uid != 0 && !policy_peer_in_group(peer, policy_cfg.socket_group) && !policy_is_admin(peer))
+		return policy_deny(peer, method, e, PROTO_ERR_PERMISSION,
+				   "uid %u is not in group %u required to use vded", (unsigned)peer->uid,
+				   (unsigned)policy_cfg.socket_group);
+	if (policy_is_admin(peer))
 		return 0;
-	if (policy_group != 0 && peer_in_group(peer, policy_group))
+	switch (access) {
+	case POLICY_CONNECT:
 		return 0;
-	log_notice("denied %s to uid %u pid %d: not root and not in group %u", method, (unsigned)peer->uid,
-		   (int)peer->pid, (unsigned)policy_group);
-	return vde_error_set(e, PROTO_ERR_PERMISSION, EACCES, "uid %u is not in group %u required to use vded",
-			     (unsigned)peer->uid, (unsigned)policy_group);
+	case POLICY_CREATE: {
+		gid_t g = policy_cfg.create_group == POLICY_NO_GROUP ? policy_cfg.socket_group : policy_cfg.create_group;
+		if (!policy_peer_in_group(peer, g))
+			return policy_deny(peer, method, e, PROTO_ERR_PERMISSION,
+					   "uid %u is not in group %u required to create networks",
+					   (unsigned)peer->uid, (unsigned)g);
+		if (policy_count_networks(peer->uid) >= policy_cfg.max_networks_per_user)
+			return policy_deny(peer, method, e, PROTO_ERR_LIMIT,
+					   "uid %u owns %u networks, the most a user may (max_networks_per_user)",
+					   (unsigned)peer->uid, policy_cfg.max_networks_per_user);
+		return 0;
+	}
+	case POLICY_READ:
+	case POLICY_ATTACH:
+		bits = policy_class_bits(peer, net, &cls);
+		if (access == POLICY_READ && !(bits & 4))
+			return policy_deny(peer, method, e, PROTO_ERR_PERMISSION,
+					   "uid %u may not see network '%s' (mode %03o, %s has no read)",
+					   (unsigned)peer->uid, net->def.name, net->def.mode, cls);
+		if (access == POLICY_ATTACH && !(bits & 2)) {
+			if (strcmp(cls, "other") == 0)
+				return policy_deny(peer, method, e, PROTO_ERR_PERMISSION,
+						   "uid %u is not in group %u required by network '%s'",
+						   (unsigned)peer->uid, (unsigned)net->def.group, net->def.name);
+			return policy_deny(peer, method, e, PROTO_ERR_PERMISSION,
+					   "uid %u may not attach to network '%s' (mode %03o gives the %s no write)",
+					   (unsigned)peer->uid, net->def.name, net->def.mode, cls);
+		}
+		if (access == POLICY_ATTACH && policy_count_ports(peer->uid) >= policy_cfg.max_ports_per_user)
+			return policy_deny(peer, method, e, PROTO_ERR_LIMIT,
+					   "uid %u has %u ports, the most a user may (max_ports_per_user)",
+					   (unsigned)peer->uid, policy_cfg.max_ports_per_user);
+		return 0;
+	case POLICY_MODIFY:
+		if (peer->uid != net->def.owner_uid)
+			return policy_deny(peer, method, e, PROTO_ERR_PERMISSION,
+					   "uid %u is neither the owner (uid %u) of network '%s' nor an admin",
+					   (unsigned)peer->uid, (unsigned)net->def.owner_uid, net->def.name);
+		return 0;
+	case POLICY_DETACH:
+		if (peer->uid != net->def.owner_uid && (!port || port->uid != peer->uid))
+			return policy_deny(peer, method, e, PROTO_ERR_PERMISSION,
+					   "uid %u did not make port %u and does not own network '%s'",
+					   (unsigned)peer->uid, port ? port->id : 0, net->def.name);
+		return 0;
+	}
+	return -EINVAL;
 }

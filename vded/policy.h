@@ -1,6 +1,14 @@
 /*
- * policy — who may do what, decided in one place. Now: root, and members of the control socket's group
- * (primary or supplementary). The full per-network owner/group/mode model builds on this function.
+ * policy — who may do what, decided in one place (DESIGN.md "Policy").
+ *
+ * A network has an owner uid, a group and a mode, like a file. For the class the caller falls in
+ * (owner, member of the network's group, other): 'r' lets it see the network (show, port.list,
+ * mac.list, and list it), 'w' lets it attach. Root and members of the admin group may do anything.
+ * Creating needs root, admin or the create group, within a per-user quota of networks; attaching is
+ * held to a per-user quota of ports. Deleting or changing a network: its owner or an admin.
+ * Detaching a port: whoever made it, the network's owner, or an admin.
+ * Above all of that, only root and members of the control socket's group reach vded at all.
+ * Every denial is answered with permission-denied (or limit for a quota) naming the rule, and logged.
  */
 #ifndef VDED_POLICY_H
 #define VDED_POLICY_H
@@ -12,13 +20,47 @@
 
 struct peer;
 struct network;
+struct port;
 
-/* The group whose members may use vded (the control socket's group); 0 = root only. */
-void policy_set_group(gid_t group);
+struct policy_config {
+	gid_t socket_group;		/* control socket's group; 0 = root only */
+	gid_t create_group;		/* may create networks; (gid_t)-1 = the socket group */
+	gid_t admin_group;		/* may do anything; (gid_t)-1 = nobody but root */
+	unsigned max_networks_per_user;
+	unsigned max_ports_per_user;
+};
 
-/* 0 if peer may call method (write: it changes state) on net (NULL: not about one network);
- * else -EACCES with e naming the rule, and a log line. */
-int policy_check(const struct peer *peer, const char *method, bool write, const struct network *net,
-		 struct vde_error *e);
+#define POLICY_NO_GROUP ((gid_t)-1)
+#define POLICY_DEFAULTS { .socket_group = 0, .create_group = POLICY_NO_GROUP, .admin_group = POLICY_NO_GROUP, \
+			  .max_networks_per_user = 16, .max_ports_per_user = 64 }
+
+enum policy_access {
+	POLICY_CONNECT,		/* anything not about one network (daemon.info, network.list) */
+	POLICY_READ,		/* see one network */
+	POLICY_ATTACH,		/* plug a port into it */
+	POLICY_CREATE,		/* make a network */
+	POLICY_MODIFY,		/* delete it, change its group, mode, description */
+	POLICY_DETACH,		/* remove one port */
+};
+
+void policy_configure(const struct policy_config *cfg);
+const struct policy_config *policy_config(void);
+
+/* 0 if allowed; else -EACCES (or -ENOSPC for a quota) with e naming the rule, and a log line.
+ * net is needed for READ, ATTACH, MODIFY, DETACH; port for DETACH. */
+int policy_check(const struct peer *peer, const char *method, enum policy_access access,
+		 const struct network *net, const struct port *port, struct vde_error *e);
+
+/* Whether peer may see net, without logging (network.list filters with it). */
+bool policy_can_read(const struct peer *peer, const struct network *net);
+
+/* Whether peer is a member of gid (primary or supplementary). */
+bool policy_peer_in_group(const struct peer *peer, gid_t gid);
+
+/* The peer of a connected UNIX socket, from the kernel (SO_PEERCRED, SO_PEERGROUPS). 0 or -errno. */
+int policy_peer_from_socket(int fd, struct peer *peer);
+
+/* A group given by name or number; -ENOENT if no such group. */
+int policy_resolve_group(const char *name, gid_t *gid);
 
 #endif

@@ -47,13 +47,17 @@ static int store_write_all(int fd, const char *buf, size_t len)
 int store_save(const struct network_def *def)
 {
 	struct json_object *o = json_object_new_object();
-	char path[PATH_MAX], tmp[PATH_MAX];
+	char path[PATH_MAX], tmp[PATH_MAX], num[16];
 	const char *text;
 	int fd, ret = 0, dfd;
 
 	json_object_object_add(o, "name", json_object_new_string(def->name));
 	json_object_object_add(o, "description", json_object_new_string(def->description));
 	json_object_object_add(o, "owner_uid", json_object_new_int64(def->owner_uid));
+	snprintf(num, sizeof(num), "%u", (unsigned)def->group);
+	json_object_object_add(o, "group", json_object_new_string(num));
+	snprintf(num, sizeof(num), "%04o", def->mode);
+	json_object_object_add(o, "mode", json_object_new_string(num));
 	json_object_object_add(o, "max_ports", json_object_new_int64(def->max_ports));
 	json_object_object_add(o, "mac_table_size", json_object_new_int64(def->mac_table_size));
 	json_object_object_add(o, "mac_aging", json_object_new_int64(def->mac_aging));

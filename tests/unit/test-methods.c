@@ -71,9 +71,11 @@ int main(void)
 		return 99;
 	snprintf(state, sizeof(state), "%s/state", dir);
 	CHECK(store_init(state) == 0);
-	CHECK(network_init(loop, dir, 0) == 0);
+	CHECK(network_init(loop, dir) == 0);
 	methods_set_info(dir, state);
-	policy_set_group(4242);
+	struct policy_config pc = POLICY_DEFAULTS;
+	pc.socket_group = 4242;
+	policy_configure(&pc);
 
 	/* envelope */
 	CHECK_STR(root("not json"), "parse-error");

@@ -1,0 +1,190 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "config.h"
+#include "methods.h"
+
+struct config_key {
+	const char *key;
+	size_t str_off;		/* for strings; 0 for numbers */
+	size_t num_off;
+	long min, max;
+};
+
+#define STR(f) offsetof(struct vded_config, f), 0, 0, 0
+#define NUM(f, lo, hi) 0, offsetof(struct vded_config, f), lo, hi
+
+static const struct config_key config_keys[] = {
+	{ "run_dir", STR(run_dir) },
+	{ "state_dir", STR(state_dir) },
+	{ "socket", STR(socket) },
+	{ "group", STR(group) },
+	{ "create_group", STR(create_group) },
+	{ "admin_group", STR(admin_group) },
+	{ "user", STR(user) },
+	{ "max_networks", NUM(max_networks, 1, 65536) },
+	{ "max_networks_per_user", NUM(max_networks_per_user, 0, 65536) },
+	{ "max_ports_per_user", NUM(max_ports_per_user, 0, 1 << 20) },
+};
+
+static int config_error(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int config_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Whether text holds nothing but whitespace and comments. */
+static int config_blank(const char *t, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		if (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r') {
+			i++;
+		} else if (i + 1 < len && t[i] == '/' && t[i + 1] == '/') {
+			while (i < len && t[i] != '\n')
+				i++;
+		} else if (i + 1 < len && t[i] == '/' && t[i + 1] == '*') {
+			for (i += 2; i + 1 < len && !(t[i] == '*' && t[i + 1] == '/'); i++)
+				;
+			if (i + 1 >= len)
+				return 0;
+			i += 2;
+		} else {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+int config_parse(const char *text, size_t len, struct vded_config *cfg, char *err, size_t errlen)
+{
+	struct json_tokener *tok;
+	struct json_object *root;
+	int ret = 0;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_networks = cfg->max_networks_per_user = cfg->max_ports_per_user = -1;
+	if (len > CONFIG_MAX_SIZE)
+		return config_error(err, errlen, "larger than %d bytes", CONFIG_MAX_SIZE);
+	if (config_blank(text, len))
+		return 0;
+	if (memchr(text, '\0', len))
+		return config_error(err, errlen, "contains a NUL byte");
+	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	/* json-c's default (non-strict) mode takes C and C++ comments */
+	root = json_tokener_parse_ex(tok, text, (int)len);
+	if (!root || json_tokener_get_error(tok) != json_tokener_success) {
+		enum json_tokener_error je = json_tokener_get_error(tok);
+		size_t at = json_tokener_get_parse_end(tok);
+		json_tokener_free(tok);
+		json_object_put(root);
+		return config_error(err, errlen, "not valid JSON: %s (near byte %zu)",
+				    je == json_tokener_continue ? "unexpected end" : json_tokener_error_desc(je), at);
+	}
+	if (!config_blank(text + json_tokener_get_parse_end(tok), len - json_tokener_get_parse_end(tok)))
+		ret = config_error(err, errlen, "trailing data after the configuration object");
+	json_tokener_free(tok);
+	if (!ret && !json_object_is_type(root, json_type_object))
+		ret = config_error(err, errlen, "the configuration must be a JSON object");
+	if (ret) {
+		json_object_put(root);
+		return ret;
+	}
+	json_object_object_foreach(root, key, val) {
+		const struct config_key *k = NULL;
+
+		if (strcmp(key, "networks") == 0) {
+			if (!json_object_is_type(val, json_type_array)) {
+				ret = config_error(err, errlen, "'networks' must be an array");
+				goto out;
+			}
+			for (size_t i = 0; i < json_object_array_length(val); i++) {
+				struct method_args args;
+				struct vde_error e = { 0 };
+
+				if (methods_parse("network.create", json_object_array_get_idx(val, i), &args, &e) < 0) {
+					ret = config_error(err, errlen, "networks[%zu]: %s", i, e.message);
+					goto out;
+				}
+			}
+			cfg->networks = json_object_get(val);
+			continue;
+		}
+		for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
+			if (strcmp(key, config_keys[i].key) == 0)
+				k = &config_keys[i];
+		if (!k) {
+			ret = config_error(err, errlen, "unknown key '%s'", key);
+			goto out;
+		}
+		if (k->str_off) {
+			const char *s = json_object_get_string(val);
+			if (!json_object_is_type(val, json_type_string) || !*s ||
+			    strlen(s) != (size_t)json_object_get_string_len(val) || strlen(s) >= CONFIG_STR_MAX) {
+				ret = config_error(err, errlen, "'%s' must be a non-empty string shorter than %d bytes",
+						   key, CONFIG_STR_MAX);
+				goto out;
+			}
+			strcpy((char *)cfg + k->str_off, s);
+		} else {
+			int64_t n = json_object_get_int64(val);
+			if (!json_object_is_type(val, json_type_int) || n < k->min || n > k->max) {
+				ret = config_error(err, errlen, "'%s' must be an integer in %ld..%ld", key, k->min, k->max);
+				goto out;
+			}
+			*(long *)((char *)cfg + k->num_off) = (long)n;
+		}
+	}
+out:
+	json_object_put(root);
+	if (ret)
+		config_free(cfg);
+	return ret;
+}
+
+int config_load(const char *path, struct vded_config *cfg, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t len;
+	int ret;
+
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "%s", strerror(errno));
+		return ret;
+	}
+	buf = malloc(CONFIG_MAX_SIZE + 1);
+	if (!buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	len = fread(buf, 1, CONFIG_MAX_SIZE + 1, f);
+	if (ferror(f)) {
+		ret = -errno;
+		snprintf(err, errlen, "read error");
+	} else {
+		ret = config_parse(buf, len, cfg, err, errlen);
+	}
+	fclose(f);
+	free(buf);
+	return ret;
+}
+
+void config_free(struct vded_config *cfg)
+{
+	json_object_put(cfg->networks);
+	cfg->networks = NULL;
+}
