@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,6 +14,72 @@ static const struct port_ops attach_port_ops = {
 	.recv_batch = port_dgram_recv_batch,
 	.send_batch = port_dgram_send_batch,
 };
+
+static const struct port_ops attach_fd_dgram_ops = {
+	.kind = "fd",
+	.recv_batch = port_dgram_recv_batch,
+	.send_batch = port_dgram_send_batch,
+};
+
+static const struct port_ops attach_fd_char_ops = {
+	.kind = "fd",
+	.recv_batch = port_rw_recv_batch,
+	.send_batch = port_rw_send_batch,
+};
+
+/* Identity and description, and the tie to the control connection, for a new attach port. */
+static void attach_finish(struct port *p, const char *description, struct request_ctx *ctx)
+{
+	if (ctx->peer) {
+		p->uid = ctx->peer->uid;
+		p->gid = ctx->peer->gid;
+		p->pid = ctx->peer->pid;
+	}
+	if (description && *description)
+		snprintf(p->description, sizeof(p->description), "%s", description);
+	else
+		snprintf(p->description, sizeof(p->description), "%s pid=%d", p->ops->kind, (int)p->pid);
+	if (ctx->adopt)
+		ctx->adopt(ctx->conn, p);
+	log_info("network %s: port %u attached (%s): pid %d uid %u \"%s\"", p->net->def.name, p->id, p->ops->kind,
+		 (int)p->pid, (unsigned)p->uid, p->description);
+}
+
+int attach_fd(struct network *net, unsigned want_port, const char *description, struct request_ctx *ctx,
+	      struct port **out, struct vde_error *e)
+{
+	const struct port_ops *ops;
+	struct stat st;
+	int fd = ctx->fd_in, type = 0, ret;
+	socklen_t len = sizeof(type);
+
+	if (fstat(fd, &st) < 0)
+		return vde_error_errno(e, errno, "the descriptor: %s", strerror(errno));
+	if (S_ISSOCK(st.st_mode)) {
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+		    (type != SOCK_DGRAM && type != SOCK_SEQPACKET))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "the descriptor must be a datagram or seqpacket socket (one frame each), or a tap");
+		/* the client shares this socket: leave its flags alone, every call passes MSG_DONTWAIT */
+		ops = &attach_fd_dgram_ops;
+	} else if (S_ISCHR(st.st_mode)) {
+		/* A tap: read/write move one frame each. O_NONBLOCK is on the open file the client
+		 * shares; it gave the descriptor away to have it bridged, so that is fine. */
+		int flags = fcntl(fd, F_GETFL);
+		if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+			return vde_error_errno(e, errno, "the descriptor: %s", strerror(errno));
+		ops = &attach_fd_char_ops;
+	} else {
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+				     "the descriptor must be a datagram or seqpacket socket, or a tap");
+	}
+	ctx->fd_in = -1;	/* network_port_add owns it from here, even on failure */
+	ret = network_port_add(net, fd, ops, want_port, out, e);
+	if (ret < 0)
+		return ret;
+	attach_finish(*out, description, ctx);
+	return 0;
+}
 
 int attach_socketpair(struct network *net, unsigned want_port, const char *description,
 		      struct request_ctx *ctx, struct port **out, struct vde_error *e)
@@ -35,20 +103,8 @@ int attach_socketpair(struct network *net, unsigned want_port, const char *descr
 		close(sv[1]);
 		return ret;
 	}
-	if (ctx->peer) {
-		p->uid = ctx->peer->uid;
-		p->gid = ctx->peer->gid;
-		p->pid = ctx->peer->pid;
-	}
-	if (description && *description)
-		snprintf(p->description, sizeof(p->description), "%s", description);
-	else
-		snprintf(p->description, sizeof(p->description), "attach pid=%d", (int)p->pid);
-	if (ctx->adopt)
-		ctx->adopt(ctx->conn, p);
 	ctx->fd_out = sv[1];
-	log_info("network %s: port %u attached: pid %d uid %u \"%s\"", net->def.name, p->id, (int)p->pid,
-		 (unsigned)p->uid, p->description);
+	attach_finish(p, description, ctx);
 	*out = p;
 	return 0;
 }

@@ -10,4 +10,10 @@
 int attach_socketpair(struct network *net, unsigned want_port, const char *description,
 		      struct request_ctx *ctx, struct port **out, struct vde_error *e);
 
+/* Bridge the caller's own descriptor (ctx->fd_in: a datagram or seqpacket socket, or a tap it opened
+ * in its own namespace) as a port, with no copy process in between. Takes ctx->fd_in (sets it to -1)
+ * on success. -EINVAL (invalid-params) for a stream socket or a regular file. */
+int attach_fd(struct network *net, unsigned want_port, const char *description, struct request_ctx *ctx,
+	      struct port **out, struct vde_error *e);
+
 #endif

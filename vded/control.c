@@ -34,6 +34,7 @@ struct ctl_conn {
 	struct out_msg *out_head, *out_tail;
 	size_t out_bytes;
 	struct port *ports;		/* attach ports living as long as this connection */
+	int fd_in;			/* a descriptor received with the request being read, or -1 */
 	struct ctl_conn *next;
 };
 
@@ -93,6 +94,8 @@ static void ctl_conn_free(struct ctl_conn *c)
 	}
 	ev_io_stop(ctl_loop, &c->rio);
 	ev_io_stop(ctl_loop, &c->wio);
+	if (c->fd_in >= 0)
+		close(c->fd_in);
 	close(c->fd);
 	free(c->in);
 	free(c);
@@ -163,9 +166,16 @@ static int ctl_queue(struct ctl_conn *c, struct json_object *reply, int fd)
 
 static int ctl_handle_line(struct ctl_conn *c, const char *line, size_t len)
 {
-	struct request_ctx ctx = { .peer = &c->peer, .conn = c, .adopt = ctl_adopt, .fd_out = -1 };
-	struct json_object *reply = methods_handle_line(line, len, &ctx);
-	int ret = ctl_queue(c, reply, ctx.fd_out);
+	struct request_ctx ctx = { .peer = &c->peer, .conn = c, .adopt = ctl_adopt, .fd_out = -1, .fd_in = c->fd_in };
+	struct json_object *reply;
+	int ret;
+
+	/* a descriptor belongs to the request it came with: whatever the handler does not keep is closed */
+	c->fd_in = -1;
+	reply = methods_handle_line(line, len, &ctx);
+	if (ctx.fd_in >= 0)
+		close(ctx.fd_in);
+	ret = ctl_queue(c, reply, ctx.fd_out);
 
 	json_object_put(reply);
 	return ret;
@@ -198,8 +208,18 @@ static void ctl_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		}
 	}
-	n = recv(c->fd, c->in + c->in_len, PROTO_MAX_MSG - c->in_len, MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	{
+		int got = -1;
+		n = fdpass_recv(c->fd, c->in + c->in_len, PROTO_MAX_MSG - c->in_len, &got);
+		if (got >= 0) {
+			/* one descriptor per request: a second one before the line ends replaces nothing */
+			if (c->fd_in >= 0)
+				close(got);
+			else
+				c->fd_in = got;
+		}
+	}
+	if (n == -EAGAIN || n == -EINTR)
 		return;
 	if (n <= 0) {
 		ctl_conn_free(c);
@@ -273,6 +293,7 @@ static void ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	c->fd = fd;
+	c->fd_in = -1;
 	if (policy_peer_from_socket(fd, &c->peer) < 0) {
 		close(fd);
 		free(c);

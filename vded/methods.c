@@ -24,6 +24,7 @@ enum param_bit {
 	PARAM_MAC_AGING = 1u << 8,
 	PARAM_GROUP = 1u << 9,
 	PARAM_MODE = 1u << 10,
+	PARAM_FD = 1u << 11,
 };
 
 enum param_type { PT_NAME, PT_TEXT, PT_BOOL, PT_UINT, PT_MODE };
@@ -45,6 +46,7 @@ static const struct param_spec param_specs[] = {
 	{ "port", PARAM_PORT, PT_UINT, 1, NETWORK_MAX_PORTS_LIMIT, ARG(port) },
 	{ "exist_ok", PARAM_EXIST_OK, PT_BOOL, 0, 0, ARG(exist_ok) },
 	{ "missing_ok", PARAM_MISSING_OK, PT_BOOL, 0, 0, ARG(missing_ok) },
+	{ "fd", PARAM_FD, PT_BOOL, 0, 0, ARG(fd) },
 	{ "max_ports", PARAM_MAX_PORTS, PT_UINT, 1, NETWORK_MAX_PORTS_LIMIT, ARG(max_ports) },
 	{ "mac_table_size", PARAM_MAC_TABLE_SIZE, PT_UINT, 16, 65536, ARG(mac_table_size) },
 	{ "mac_aging", PARAM_MAC_AGING, PT_UINT, 1, 86400, ARG(mac_aging) },
@@ -338,7 +340,14 @@ static int run_network_attach(struct method_args *a, struct request_ctx *ctx, st
 
 	if (!net)
 		return -ENOENT;
-	ret = attach_socketpair(net, a->port, a->description, ctx, &p, e);
+	if (a->fd) {
+		if (ctx->fd_in < 0)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "'fd' is true but no descriptor came with the request");
+		ret = attach_fd(net, a->port, a->description, ctx, &p, e);
+	} else {
+		ret = attach_socketpair(net, a->port, a->description, ctx, &p, e);
+	}
 	if (ret < 0)
 		return ret;
 	*res = json_object_new_object();
@@ -421,7 +430,7 @@ static int run_mac_list(struct method_args *a, struct request_ctx *ctx, struct j
 static const struct method methods[] = {
 	{ "daemon.info", POLICY_CONNECT, 0, 0, run_daemon_info },
 	{ "mac.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK, run_mac_list },
-	{ "network.attach", POLICY_ATTACH, PARAM_NETWORK | PARAM_DESCRIPTION | PARAM_PORT, PARAM_NETWORK,
+	{ "network.attach", POLICY_ATTACH, PARAM_NETWORK | PARAM_DESCRIPTION | PARAM_PORT | PARAM_FD, PARAM_NETWORK,
 	  run_network_attach },
 	{ "network.create", POLICY_CREATE,
 	  PARAM_NAME | PARAM_DESCRIPTION | PARAM_EXIST_OK | PARAM_MAX_PORTS | PARAM_MAC_TABLE_SIZE | PARAM_MAC_AGING |

@@ -31,6 +31,8 @@ struct request_ctx {
 	void *conn;
 	void (*adopt)(void *conn, struct port *p);
 	int fd_out;			/* a descriptor to send with the reply, or -1 (the reply path closes it) */
+	int fd_in;			/* a descriptor that came with the request, or -1; a handler that
+					 * keeps it sets -1, the control module closes what is left */
 	bool replaying;			/* config/state replay: no policy, no store writes */
 };
 
@@ -41,7 +43,7 @@ struct method_args {
 	char network[NETWORK_NAME_MAX];
 	char description[NETWORK_DESCR_MAX];
 	unsigned port;
-	bool exist_ok, missing_ok;
+	bool exist_ok, missing_ok, fd;
 	unsigned max_ports, mac_table_size, mac_aging;
 	unsigned owner_uid;
 	char group[64];

@@ -1,6 +1,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "port.h"
 
@@ -18,6 +20,42 @@ int port_dgram_send_batch(struct port *p, struct mmsghdr *msgs, unsigned n)
 	int sent = sendmmsg(p->fd, msgs, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 
 	return sent < 0 ? -errno : sent;
+}
+
+int port_rw_recv_batch(struct port *p, struct mmsghdr *msgs, unsigned n)
+{
+	unsigned got = 0;
+
+	while (got < n) {
+		struct iovec *iov = msgs[got].msg_hdr.msg_iov;
+		ssize_t len = read(p->fd, iov->iov_base, iov->iov_len);
+
+		if (len < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			return got ? (int)got : -errno;
+		}
+		if (len == 0)
+			return got ? (int)got : -EPIPE;	/* a tap does not end; anything else that does is gone */
+		msgs[got].msg_len = (unsigned)len;
+		msgs[got].msg_hdr.msg_flags = 0;
+		got++;
+	}
+	return (int)got;
+}
+
+int port_rw_send_batch(struct port *p, struct mmsghdr *msgs, unsigned n)
+{
+	unsigned sent = 0;
+
+	while (sent < n) {
+		ssize_t len = writev(p->fd, msgs[sent].msg_hdr.msg_iov, (int)msgs[sent].msg_hdr.msg_iovlen);
+
+		if (len < 0)
+			return sent ? (int)sent : -errno;
+		sent++;
+	}
+	return (int)sent;
 }
 
 /* Bytes of socket buffer per direction: about 1000 full-size frames, so a reader that is briefly

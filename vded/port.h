@@ -61,6 +61,10 @@ struct port {
 int port_dgram_recv_batch(struct port *p, struct mmsghdr *msgs, unsigned n);
 int port_dgram_send_batch(struct port *p, struct mmsghdr *msgs, unsigned n);
 
+/* For descriptors that move one frame per read()/write() (taps): a loop of plain calls. */
+int port_rw_recv_batch(struct port *p, struct mmsghdr *msgs, unsigned n);
+int port_rw_send_batch(struct port *p, struct mmsghdr *msgs, unsigned n);
+
 /* Make the data fd of a datagram port ready: non-blocking, close-on-exec, a generous send buffer
  * (so a briefly busy reader does not lose frames). Returns 0 or -errno. */
 int port_dgram_setup(int fd);
