@@ -130,23 +130,22 @@ static void network_flush(struct network *net)
 	}
 }
 
-static void network_port_readable(struct ev_loop *loop, ev_io *w, int revents)
+int network_port_receive(struct port *in, int (*recv)(struct port *p, struct mmsghdr *msgs, unsigned n))
 {
-	struct port *in = (struct port *)((char *)w - offsetof(struct port, io));
 	struct network *net = in->net;
 	uint32_t now;
 	int n;
 
 	if (in->dead)
-		return;
-	n = in->ops->recv_batch(in, rx_msgs, PORT_BATCH);
+		return 0;
+	n = recv(in, rx_msgs, PORT_BATCH);
 	if (n < 0) {
 		log_info("network %s: port %u: receive failed (%s), removing", net->def.name, in->id,
 			 strerror(-n));
 		network_port_kill(in);
-		return;
+		return n;
 	}
-	now = (uint32_t)ev_now(loop);
+	now = (uint32_t)ev_now(net_loop);
 	for (int i = 0; i < n; i++) {
 		uint8_t *frame = rx_iov[i].iov_base;
 		size_t len = rx_msgs[i].msg_len;
@@ -164,9 +163,26 @@ static void network_port_readable(struct ev_loop *loop, ev_io *w, int revents)
 				if (out != in && !out->dead)
 					network_queue(net, out, frame, len);
 		}
-		rx_msgs[i].msg_hdr.msg_flags = 0;
 	}
 	network_flush(net);
+	/* a kind may have moved iov_base past its encapsulation: restore the buffers for the next batch */
+	for (int i = 0; i < n; i++) {
+		rx_iov[i].iov_base = rx_buf + (size_t)i * RX_FRAME_SPACE;
+		rx_iov[i].iov_len = RX_FRAME_SPACE;
+		rx_msgs[i].msg_hdr.msg_flags = 0;
+		rx_msgs[i].msg_hdr.msg_name = NULL;
+		rx_msgs[i].msg_hdr.msg_namelen = 0;
+		rx_msgs[i].msg_hdr.msg_control = NULL;
+		rx_msgs[i].msg_hdr.msg_controllen = 0;
+	}
+	return n;
+}
+
+static void network_port_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct port *in = (struct port *)((char *)w - offsetof(struct port, io));
+
+	network_port_receive(in, in->ops->recv_batch);
 }
 
 /* ---- port lifecycle ---- */
