@@ -43,6 +43,8 @@ JSON_LIBS   := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 # Debian's libev ships no .pc file.
 EV_LIBS     := $(shell pkg-config --libs libev 2>/dev/null || echo -lev)
 CAP_LIBS    := -lcap
+NL_CFLAGS   := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null || echo -I/usr/include/libnl3)
+NL_LIBS     := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
 
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DVDE_VERSION='"$(VERSION)"' $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) \
 	      -Iinclude -Icommon -MMD -MP
@@ -81,8 +83,12 @@ PLUGIN_NAMES := $(sort $(patsubst plugins/%.c,%,$(wildcard plugins/*.c)) \
 		$(patsubst plugins/%/,%,$(dir $(wildcard plugins/*/*.c))))
 PLUGINS      := $(patsubst %,$(B)/lib/vdeplug/libvdeplug_%.so,$(PLUGIN_NAMES))
 COMMANDS     := $(patsubst vdectl/cmd_%.c,$(B)/bin/%,$(wildcard vdectl/cmd_*.c))
-# PLUGIN_EXTRA_vded := libvdeclient/vdeclient.c common/fdpass.c common/proto.c
-# PLUGIN_LIBS_vded := $(JSON_LIBS)
+PLUGIN_EXTRA_vded := libvdeclient/vdeclient.c common/fdpass.c common/proto.c
+PLUGIN_LIBS_vded := $(JSON_LIBS)
+# agno: AES-128 from nettle; slirp: libslirp (its .pc wants glib's, absent without libglib2.0-dev).
+PLUGIN_LIBS_agno := $(shell pkg-config --libs nettle 2>/dev/null || echo -lnettle)
+PLUGIN_LIBS_slirp := $(shell pkg-config --libs slirp 2>/dev/null || echo -lslirp) -lpthread
+CMD_LIBS_vdens := -lcap
 pic = $(patsubst %.c,$(B)/pic/%.o,$(1))
 
 $(B)/pic/%.o: %.c
@@ -117,11 +123,11 @@ all: $(VDED) $(VDECTL) $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(PLUGINS) $(COMMANDS) $(
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(JSON_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(JSON_CFLAGS) $(NL_CFLAGS) -c -o $@ $<
 
 $(VDED): $(call obj,$(VDED_SRC) $(COMMON_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS)
 
 $(VDECTL): $(call obj,vdectl/vdectl.c $(CLIENT_SRC) $(COMMON_SRC))
 	@mkdir -p $(dir $@)
@@ -130,10 +136,13 @@ $(VDECTL): $(call obj,vdectl/vdectl.c $(CLIENT_SRC) $(COMMON_SRC))
 # Unit tests: tests/unit/test-NAME.c links with vded/NAME.c (one module each) and common/.
 # A test that needs more lists it in UNIT_EXTRA_test-NAME.
 UNIT_EXTRA_test-methods := $(filter-out vded/main.c vded/methods.c,$(VDED_SRC))
+UNIT_EXTRA_test-uvdel := libvdeclient/mod_parse.c libvdeclient/mod_util.c libvdeclient/mod_hash.c \
+	libvdeclient/vdeplug_open.c
+UNIT_EXTRA_test-vdestream := libvdeclient/vdeplug_stream.c
 $(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $(call obj,$(COMMON_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call obj,$(wildcard vded/$*.c) $(UNIT_EXTRA_test-$*)) \
-		$(call obj,$(COMMON_SRC)) $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(UNIT_LIBS_test-$*)
+		$(call obj,$(COMMON_SRC)) $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(UNIT_LIBS_test-$*)
 $(UNIT_BIN): $$(call obj,$$(wildcard vded/$$(patsubst test-%,%,$$(notdir $$@)).c) $$(UNIT_EXTRA_$$(notdir $$@)))
 
 # Benchmark helpers and test tools: one standalone program per file, plus the client library.
@@ -144,20 +153,24 @@ $(B)/tests/tools/%: $(B)/tests/tools/%.o $(call obj,$(CLIENT_SRC) $(COMMON_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSON_LIBS)
 
-# Fuzz targets: a replay main() for `make check`, libFuzzer builds for `make fuzz`.
+# Fuzz targets: a replay main() for `make check`, libFuzzer builds for `make fuzz`. A target links with
+# vded's modules (all but main) and common/, plus FUZZ_EXTRA_fuzz-NAME (e.g. the library's parsers).
 FUZZ_EXTRA := $(filter-out vded/main.c,$(VDED_SRC)) $(COMMON_SRC)
-$(B)/tests/fuzz/%-replay: tests/fuzz/%.c tests/fuzz/replay.c $(call obj,$(FUZZ_EXTRA))
+$(B)/tests/fuzz/%-replay: tests/fuzz/%.c tests/fuzz/replay.c $$(call obj,$(FUZZ_EXTRA) $$(FUZZ_EXTRA_$$*))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(JSON_CFLAGS) $(ALL_LDFLAGS) -Ivded -o $@ tests/fuzz/$*.c tests/fuzz/replay.c \
-		$(call obj,$(FUZZ_EXTRA)) $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS)
+		$(call obj,$(FUZZ_EXTRA) $(FUZZ_EXTRA_$*)) $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) -ldl
 
 FUZZ_SECONDS ?= 30
 fuzz:
 	@set -e; for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 	  mkdir -p build-fuzz tests/fuzz/corpus/$$n; \
-	  clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Icommon -Ivded \
-	    $(JSON_CFLAGS) -o build-fuzz/$$n $$f $(FUZZ_EXTRA) $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS); \
+	  clang -std=gnu11 -D_GNU_SOURCE -DVDE_VERSION='"$(VERSION)"' -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -Iinclude -Icommon -Ivded $(JSON_CFLAGS) $(NL_CFLAGS) -o build-fuzz/$$n $$f $(FUZZ_EXTRA) \
+	    $$(make -s --no-print-directory fuzz-extra-$$n) $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) -ldl; \
 	  ./build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=70000 tests/fuzz/corpus/$$n; done
+fuzz-extra-%:
+	@echo $(FUZZ_EXTRA_$*)
 
 check: all
 	B=$(B) tests/run
@@ -174,18 +187,35 @@ run: $(VDED) $(VDECTL)
 deps:
 	scripts/deps
 
+# Units and snippets go where systemd looks for packaged ones (PREFIX=/usr: /usr/lib/systemd/system).
+# An existing $(SYSCONFDIR)/vde/vded.conf is left alone: it may hold the administrator's edits.
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+
 install: $(VDED) $(VDECTL)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/vde $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(MANDIR)/man1
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
 	install -m 0755 $(VDED) $(DESTDIR)$(SBINDIR)/vded
 	install -m 0755 $(VDECTL) $(DESTDIR)$(BINDIR)/vdectl
-	install -m 0644 etc/vded.conf $(DESTDIR)$(SYSCONFDIR)/vde/vded.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/vde/vded.conf ] || \
+		install -m 0644 etc/vded.conf $(DESTDIR)$(SYSCONFDIR)/vde/vded.conf
 	install -m 0644 doc/vded.8 $(DESTDIR)$(MANDIR)/man8/vded.8
 	install -m 0644 doc/vdectl.1 $(DESTDIR)$(MANDIR)/man1/vdectl.1
+	install -m 0644 doc/vded.conf.5 $(DESTDIR)$(MANDIR)/man5/vded.conf.5
+	sed 's|/usr/sbin/vded|$(SBINDIR)/vded|' systemd/vded.service >$(DESTDIR)$(SYSTEMDUNITDIR)/vded.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vded.service
+	install -m 0644 systemd/vded.socket $(DESTDIR)$(SYSTEMDUNITDIR)/vded.socket
+	install -m 0644 systemd/sysusers.d/vde.conf $(DESTDIR)$(SYSUSERSDIR)/vde.conf
+	install -m 0644 systemd/tmpfiles.d/vde.conf $(DESTDIR)$(TMPFILESDIR)/vde.conf
 
+# The configuration file stays (it may hold the administrator's edits), as with a package.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/vded $(DESTDIR)$(BINDIR)/vdectl $(DESTDIR)$(MANDIR)/man8/vded.8 \
-		$(DESTDIR)$(MANDIR)/man1/vdectl.1
+		$(DESTDIR)$(MANDIR)/man1/vdectl.1 $(DESTDIR)$(MANDIR)/man5/vded.conf.5 \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/vded.service $(DESTDIR)$(SYSTEMDUNITDIR)/vded.socket \
+		$(DESTDIR)$(SYSUSERSDIR)/vde.conf $(DESTDIR)$(TMPFILESDIR)/vde.conf
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -11,6 +11,8 @@
 #include "policy.h"
 #include "store.h"
 #include "switch.h"
+#include "privs.h"
+#include "tap.h"
 
 enum param_bit {
 	PARAM_NAME = 1u << 0,
@@ -25,9 +27,14 @@ enum param_bit {
 	PARAM_GROUP = 1u << 9,
 	PARAM_MODE = 1u << 10,
 	PARAM_FD = 1u << 11,
+	PARAM_IFNAME = 1u << 12,
+	PARAM_OWNER = 1u << 13,
+	PARAM_ADDRESSES = 1u << 14,
+	PARAM_MTU = 1u << 15,
+	PARAM_UP = 1u << 16,
 };
 
-enum param_type { PT_NAME, PT_TEXT, PT_BOOL, PT_UINT, PT_MODE };
+enum param_type { PT_NAME, PT_TEXT, PT_BOOL, PT_UINT, PT_MODE, PT_IFNAME, PT_ADDRLIST };
 
 struct param_spec {
 	const char *key;
@@ -47,6 +54,11 @@ static const struct param_spec param_specs[] = {
 	{ "exist_ok", PARAM_EXIST_OK, PT_BOOL, 0, 0, ARG(exist_ok) },
 	{ "missing_ok", PARAM_MISSING_OK, PT_BOOL, 0, 0, ARG(missing_ok) },
 	{ "fd", PARAM_FD, PT_BOOL, 0, 0, ARG(fd) },
+	{ "ifname", PARAM_IFNAME, PT_IFNAME, 0, 0, ARG(ifname) },
+	{ "owner", PARAM_OWNER, PT_TEXT, 0, 0, ARG(owner) },
+	{ "addresses", PARAM_ADDRESSES, PT_ADDRLIST, 0, 0, ARG(addresses) },
+	{ "mtu", PARAM_MTU, PT_UINT, 68, 9216, ARG(mtu) },
+	{ "up", PARAM_UP, PT_BOOL, 0, 0, ARG(up) },
 	{ "max_ports", PARAM_MAX_PORTS, PT_UINT, 1, NETWORK_MAX_PORTS_LIMIT, ARG(max_ports) },
 	{ "mac_table_size", PARAM_MAC_TABLE_SIZE, PT_UINT, 16, 65536, ARG(mac_table_size) },
 	{ "mac_aging", PARAM_MAC_AGING, PT_UINT, 1, 86400, ARG(mac_aging) },
@@ -125,6 +137,8 @@ static struct json_object *port_to_json(const struct port *p)
 	json_add_int(o, "tx_bytes", (int64_t)st->tx_bytes);
 	json_add_int(o, "tx_dropped", (int64_t)st->tx_dropped);
 	json_add_int(o, "rx_errors", (int64_t)st->rx_errors);
+	if (tap_ifname(p))
+		json_add_str(o, "ifname", tap_ifname(p));
 	return o;
 }
 
@@ -229,7 +243,7 @@ static int run_network_create(struct method_args *a, struct request_ctx *ctx, st
 	if (ret < 0)
 		return ret;
 	if (!ctx->replaying) {
-		ret = store_save(&net->def);
+		ret = store_save(net);
 		if (ret < 0) {
 			network_destroy(net);
 			return vde_error_errno(e, ret, "cannot save network '%s': %s", a->name, strerror(-ret));
@@ -259,7 +273,7 @@ static int run_network_set(struct method_args *a, struct request_ctx *ctx, struc
 		net->def.mode = a->mode;
 	if (a->present & PARAM_DESCRIPTION)
 		snprintf(net->def.description, sizeof(net->def.description), "%s", a->description);
-	ret = store_save(&net->def);
+	ret = store_save(net);
 	if (ret < 0) {
 		net->def = old;
 		return vde_error_errno(e, ret, "cannot save network '%s': %s", a->name, strerror(-ret));
@@ -389,6 +403,106 @@ static int run_port_detach(struct method_args *a, struct request_ctx *ctx, struc
 	return 0;
 }
 
+/* ---- backends kept with the definition (net->extras) ---- */
+
+/* Remember a backend's params (without "network") under key, and save the definition. */
+static int extras_add(struct network *net, const char *key, struct json_object *params, struct request_ctx *ctx,
+		      struct vde_error *e)
+{
+	struct json_object *list, *copy = NULL;
+	int ret;
+
+	if (ctx->replaying)
+		return 0;	/* replaying the store or the config: it is there already */
+	if (json_object_deep_copy(params, &copy, NULL) < 0)
+		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
+	json_object_object_del(copy, "network");
+	if (!json_object_object_get_ex(net->extras, key, &list)) {
+		list = json_object_new_array();
+		json_object_object_add(net->extras, key, list);
+	}
+	json_object_array_add(list, copy);
+	ret = store_save(net);
+	if (ret < 0) {
+		json_object_array_del_idx(list, json_object_array_length(list) - 1, 1);
+		return vde_error_errno(e, ret, "cannot save network '%s': %s", net->def.name, strerror(-ret));
+	}
+	return 0;
+}
+
+/* Forget the entry of key whose field equals value, and save. */
+static void extras_remove(struct network *net, const char *key, const char *field, const char *value)
+{
+	struct json_object *list, *v;
+
+	if (!json_object_object_get_ex(net->extras, key, &list))
+		return;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *entry = json_object_array_get_idx(list, i);
+		if (json_object_object_get_ex(entry, field, &v) && strcmp(json_object_get_string(v), value) == 0) {
+			json_object_array_del_idx(list, i, 1);
+			break;
+		}
+	}
+	if (store_save(net) < 0)
+		log_warn("network %s: could not save the definition", net->def.name);
+}
+
+static int run_tap_add(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+		       struct vde_error *e)
+{
+	struct network *net = methods_find_network(a->network, e);
+	struct tap_spec spec = { .netns_fd = -1 };
+	struct port *p;
+	int ret;
+
+	if (!net)
+		return -ENOENT;
+	snprintf(spec.ifname, sizeof(spec.ifname), "%s", a->ifname);
+	if (a->present & PARAM_OWNER) {
+		gid_t ignored;
+		if (privs_lookup_user(a->owner, &spec.owner, &ignored) < 0)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "user '%s' does not exist", a->owner);
+		spec.has_owner = true;
+	}
+	spec.naddrs = a->naddrs;
+	memcpy(spec.addrs, a->addresses, sizeof(spec.addrs));
+	spec.mtu = a->mtu;
+	spec.up = a->up;
+	ret = tap_add(net, &spec, &p, e);
+	if (ret < 0)
+		return ret;
+	ret = extras_add(net, "taps", a->raw, ctx, e);
+	if (ret < 0) {
+		network_port_kill(p);
+		return ret;
+	}
+	*res = json_object_new_object();
+	json_object_object_add(*res, "port", port_to_json(p));
+	return 0;
+}
+
+static int run_tap_remove(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+			  struct vde_error *e)
+{
+	struct network *net = methods_find_network(a->network, e);
+	struct port *p;
+
+	if (!net)
+		return -ENOENT;
+	p = tap_find(net, a->ifname);
+	if (!p && !a->missing_ok)
+		return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENOENT, "network '%s' has no tap '%s'", a->network,
+				     a->ifname);
+	if (p) {
+		log_notice("network %s: tap %s removed", a->network, a->ifname);
+		network_port_kill(p);
+	}
+	extras_remove(net, "taps", "ifname", a->ifname);
+	*res = json_object_new_object();
+	return 0;
+}
+
 struct mac_list_ctx {
 	struct json_object *arr;
 	uint32_t now;
@@ -444,6 +558,10 @@ static const struct method methods[] = {
 	{ "port.detach", POLICY_DETACH, PARAM_NETWORK | PARAM_PORT | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_PORT,
 	  run_port_detach },
 	{ "port.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK, run_port_list },
+	{ "tap.add", POLICY_ADMIN, PARAM_NETWORK | PARAM_IFNAME | PARAM_OWNER | PARAM_ADDRESSES | PARAM_MTU | PARAM_UP,
+	  PARAM_NETWORK | PARAM_IFNAME, run_tap_add },
+	{ "tap.remove", POLICY_ADMIN, PARAM_NETWORK | PARAM_IFNAME | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_IFNAME,
+	  run_tap_remove },
 };
 
 static int method_cmp(const void *key, const void *elem)
@@ -509,6 +627,28 @@ static int param_store(const struct param_spec *s, struct json_object *v, struct
 					     "'%s' must be an octal mode such as \"0660\" (at most 0777)", s->key);
 		*(unsigned *)field = (unsigned)n;
 		return 0;
+	case PT_ADDRLIST:
+		if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) > 8)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "'%s' must be an array of at most 8 addresses", s->key);
+		a->naddrs = 0;
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			struct json_object *x = json_object_array_get_idx(v, i);
+			if (!json_object_is_type(x, json_type_string) ||
+			    (size_t)json_object_get_string_len(x) >= sizeof(a->addresses[0]) ||
+			    strlen(json_object_get_string(x)) != (size_t)json_object_get_string_len(x))
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+						     "'%s' must hold CIDR strings such as \"10.0.0.1/24\"", s->key);
+			strcpy(a->addresses[a->naddrs++], json_object_get_string(x));
+		}
+		return 0;
+	case PT_IFNAME:
+		if (!json_object_is_type(v, json_type_string) || !tap_valid_ifname(json_object_get_string(v)))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "'%s' must be an interface name (1-15 characters, no '/', ':' or spaces)",
+					     s->key);
+		strcpy(field, json_object_get_string(v));
+		return 0;
 	case PT_NAME:
 	case PT_TEXT:
 		if (!json_object_is_type(v, json_type_string))
@@ -538,6 +678,7 @@ static int methods_parse_with(const struct method *m, struct json_object *params
 			      struct vde_error *e)
 {
 	memset(a, 0, sizeof(*a));
+	a->raw = params;
 	if (params && !json_object_is_type(params, json_type_object))
 		return vde_error_set(e, PROTO_ERR_INVALID_REQUEST, EINVAL, "'params' must be an object");
 	if (params) {
@@ -684,6 +825,34 @@ fail:
 	return reply;
 }
 
+/* Replay one backend entry saved under a network: its method with "network" put back. */
+static void methods_replay_extra(const char *method, const char *network, struct json_object *entry)
+{
+	struct request_ctx ctx = { .fd_out = -1, .fd_in = -1, .replaying = true };
+	const struct method *m = method_lookup(method);
+	struct json_object *params = NULL, *res = NULL;
+	struct method_args a;
+	struct vde_error e = { 0 };
+
+	if (json_object_deep_copy(entry, &params, NULL) < 0 || !json_object_is_type(params, json_type_object)) {
+		log_err("network %s: a saved %s entry is not an object: skipped", network, method);
+		json_object_put(params);
+		return;
+	}
+	json_object_object_add(params, "network", json_object_new_string(network));
+	if (methods_parse_with(m, params, &a, &e) < 0 || m->run(&a, &ctx, &res, &e) < 0)
+		log_err("network %s: %s: %s (kept in the definition, not active)", network, method, e.message);
+	json_object_put(res);
+	json_object_put(params);
+}
+
+/* Backends saved with a definition, by key, and the method that recreates each. */
+static const struct {
+	const char *key, *method;
+} methods_extras[] = {
+	{ "taps", "tap.add" },
+};
+
 int methods_replay_create(struct json_object *params, bool from_store, struct vde_error *e)
 {
 	struct request_ctx ctx = { .fd_out = -1, .replaying = true };
@@ -706,13 +875,39 @@ int methods_replay_create(struct json_object *params, bool from_store, struct vd
 		owner = (unsigned)json_object_get_int64(uid);
 		json_object_object_del(copy, "owner_uid");
 	}
+	/* the backends come back after the network, each through its own method */
+	struct json_object *extras = json_object_new_object(), *list = NULL;
+	for (size_t i = 0; i < sizeof(methods_extras) / sizeof(methods_extras[0]); i++) {
+		if (json_object_object_get_ex(copy, methods_extras[i].key, &list)) {
+			json_object_object_add(extras, methods_extras[i].key, json_object_get(list));
+			json_object_object_del(copy, methods_extras[i].key);
+		}
+	}
 	ret = methods_parse("network.create", copy, &a, e);
 	json_object_put(copy);
 	if (ret < 0)
-		return ret;
+		goto out;
 	a.owner_uid = owner;
 	a.exist_ok = true;
+	bool existed = network_find(a.name) != NULL;
 	ret = run_network_create(&a, &ctx, &res, e);
+	if (ret < 0 || existed)
+		goto out;
+	struct network *net = network_find(a.name);
+	for (size_t i = 0; i < sizeof(methods_extras) / sizeof(methods_extras[0]); i++) {
+		if (!json_object_object_get_ex(extras, methods_extras[i].key, &list) ||
+		    !json_object_is_type(list, json_type_array)) {
+			if (list)
+				log_err("network %s: '%s' is not an array: skipped", a.name, methods_extras[i].key);
+			continue;
+		}
+		/* keep them in the definition even if one fails now (a device may come back later) */
+		json_object_object_add(net->extras, methods_extras[i].key, json_object_get(list));
+		for (size_t j = 0; j < json_object_array_length(list); j++)
+			methods_replay_extra(methods_extras[i].method, a.name, json_object_array_get_idx(list, j));
+	}
+out:
+	json_object_put(extras);
 	json_object_put(res);
 	return ret;
 }

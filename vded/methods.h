@@ -48,6 +48,13 @@ struct method_args {
 	unsigned owner_uid;
 	char group[64];
 	unsigned mode;
+	char ifname[16];
+	char owner[64];
+	unsigned naddrs;
+	char addresses[8][64];
+	unsigned mtu;
+	bool up;
+	struct json_object *raw;	/* the params object as sent (borrowed, valid during the call) */
 };
 
 /* Handle one request line of len bytes (need not be NUL-terminated). Always returns a reply object

@@ -307,6 +307,7 @@ int network_create(const struct network_def *def, struct network **out, struct v
 	if (!net)
 		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
 	net->def = *def;
+	net->extras = json_object_new_object();
 	net->ports = calloc(def->max_ports + 1, sizeof(*net->ports));
 	net->sw = switch_new(def->max_ports + 1, def->mac_table_size, def->mac_aging);
 	if (!net->ports || !net->sw) {
@@ -352,6 +353,7 @@ void network_destroy(struct network *net)
 	endpoint_destroy(net);
 	switch_free(net->sw);
 	free(net->ports);
+	json_object_put(net->extras);
 	free(net);
 }
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <ev.h>
+#include <json-c/json.h>
 
 #include "port.h"
 #include "error.h"
@@ -36,6 +37,9 @@ struct network {
 	struct port *port_list;
 	unsigned nports;
 	struct port *tx_dirty;		/* ports with frames queued in the current batch */
+	/* Backends added after creation, persisted with the definition and replayed at start through
+	 * their methods: {"taps": [tap.add params...], ...}. Owned. */
+	struct json_object *extras;
 	struct endpoint *endpoint;
 	struct network *next;
 };

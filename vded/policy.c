@@ -190,6 +190,9 @@ int policy_check(const struct peer *peer, const char *method, enum policy_access
 					   "uid %u is neither the owner (uid %u) of network '%s' nor an admin",
 					   (unsigned)peer->uid, (unsigned)net->def.owner_uid, net->def.name);
 		return 0;
+	case POLICY_ADMIN:
+		return policy_deny(peer, method, e, PROTO_ERR_PERMISSION,
+				   "uid %u is not an admin: %s makes host-side resources", (unsigned)peer->uid, method);
 	case POLICY_DETACH:
 		if (peer->uid != net->def.owner_uid && (!port || port->uid != peer->uid))
 			return policy_deny(peer, method, e, PROTO_ERR_PERMISSION,

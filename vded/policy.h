@@ -41,6 +41,7 @@ enum policy_access {
 	POLICY_CREATE,		/* make a network */
 	POLICY_MODIFY,		/* delete it, change its group, mode, description */
 	POLICY_DETACH,		/* remove one port */
+	POLICY_ADMIN,		/* host-side resources: taps, uplinks (root and the admin group) */
 };
 
 void policy_configure(const struct policy_config *cfg);

@@ -44,8 +44,9 @@ static int store_write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-int store_save(const struct network_def *def)
+int store_save(const struct network *net)
 {
+	const struct network_def *def = &net->def;
 	struct json_object *o = json_object_new_object();
 	char path[PATH_MAX], tmp[PATH_MAX], num[16];
 	const char *text;
@@ -61,6 +62,8 @@ int store_save(const struct network_def *def)
 	json_object_object_add(o, "max_ports", json_object_new_int64(def->max_ports));
 	json_object_object_add(o, "mac_table_size", json_object_new_int64(def->mac_table_size));
 	json_object_object_add(o, "mac_aging", json_object_new_int64(def->mac_aging));
+	json_object_object_foreach(net->extras, key, val)
+		json_object_object_add(o, key, json_object_get(val));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
 	snprintf(path, sizeof(path), "%s/%s.json", store_dir, def->name);
 	snprintf(tmp, sizeof(tmp), "%s/.%s.json.tmp", store_dir, def->name);

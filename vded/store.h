@@ -7,7 +7,7 @@
 /* Create STATE_DIR/networks (mode 0700) if needed. Returns 0 or -errno. */
 int store_init(const char *state_dir);
 /* Write def atomically (temporary file, fsync, rename, fsync dir). Returns 0 or -errno. */
-int store_save(const struct network_def *def);
+int store_save(const struct network *net);
 /* Remove NAME.json; a missing file is fine. Returns 0 or -errno. */
 int store_remove(const char *name);
 /* Recreate every stored network; a corrupt or unreadable file is logged and skipped.

@@ -1,0 +1,28 @@
+/*
+ * vnl — the few link operations vded needs, over libnl-3 (no shelling out to ip): link state, MTU,
+ * MAC address and IP addresses of an interface, in vded's own network namespace or in another one.
+ */
+#ifndef VDED_VNL_H
+#define VDED_VNL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct nl_sock;
+
+/* A route netlink socket in the namespace of netns_fd (-1: vded's own). Returns NULL with errno. */
+struct nl_sock *vnl_open(int netns_fd);
+void vnl_close(struct nl_sock *sk);
+
+/* Set what is given on ifname: mtu (0: leave), mac (NULL: leave), up. Returns 0 or -errno. */
+int vnl_link_set(struct nl_sock *sk, const char *ifname, unsigned mtu, const uint8_t *mac, bool up);
+/* Add an address in CIDR notation (IPv4 or IPv6) to ifname. -EINVAL for a bad CIDR, -EEXIST. */
+int vnl_addr_add(struct nl_sock *sk, const char *ifname, const char *cidr);
+/* Whether cidr parses as an address with a prefix length (pure check before anything is made). */
+bool vnl_cidr_valid(const char *cidr);
+
+/* Run fn(arg) with the calling thread in the namespace of netns_fd, then come back. Returns fn's
+ * result, or -errno if the namespace could not be entered or left. */
+int vnl_in_netns(int netns_fd, int (*fn)(void *arg), void *arg);
+
+#endif
