@@ -13,6 +13,7 @@
 #include "switch.h"
 #include "privs.h"
 #include "tap.h"
+#include "vxvde.h"
 
 enum param_bit {
 	PARAM_NAME = 1u << 0,
@@ -32,6 +33,10 @@ enum param_bit {
 	PARAM_ADDRESSES = 1u << 14,
 	PARAM_MTU = 1u << 15,
 	PARAM_UP = 1u << 16,
+	PARAM_VXVDE = 1u << 17,
+	PARAM_VNI = 1u << 18,
+	PARAM_TTL = 1u << 19,
+	PARAM_INTERFACE = 1u << 20,
 };
 
 enum param_type { PT_NAME, PT_TEXT, PT_BOOL, PT_UINT, PT_MODE, PT_IFNAME, PT_ADDRLIST };
@@ -59,6 +64,10 @@ static const struct param_spec param_specs[] = {
 	{ "addresses", PARAM_ADDRESSES, PT_ADDRLIST, 0, 0, ARG(addresses) },
 	{ "mtu", PARAM_MTU, PT_UINT, 68, 9216, ARG(mtu) },
 	{ "up", PARAM_UP, PT_BOOL, 0, 0, ARG(up) },
+	{ "vxvde", PARAM_VXVDE, PT_TEXT, 0, 0, ARG(vxvde) },
+	{ "vni", PARAM_VNI, PT_UINT, 0, 0xffffff, ARG(vni) },
+	{ "ttl", PARAM_TTL, PT_UINT, 1, 255, ARG(ttl) },
+	{ "interface", PARAM_INTERFACE, PT_IFNAME, 0, 0, ARG(interface) },
 	{ "max_ports", PARAM_MAX_PORTS, PT_UINT, 1, NETWORK_MAX_PORTS_LIMIT, ARG(max_ports) },
 	{ "mac_table_size", PARAM_MAC_TABLE_SIZE, PT_UINT, 16, 65536, ARG(mac_table_size) },
 	{ "mac_aging", PARAM_MAC_AGING, PT_UINT, 1, 86400, ARG(mac_aging) },
@@ -112,6 +121,15 @@ static struct json_object *network_to_json(const struct network *net)
 	json_add_int(o, "mac_table_size", net->def.mac_table_size);
 	json_add_int(o, "mac_aging", net->def.mac_aging);
 	json_add_int(o, "ports", net->nports);
+	if (net->def.vxvde[0]) {
+		struct json_object *vx = json_object_new_object();
+		json_add_str(vx, "group", net->def.vxvde);
+		json_add_int(vx, "vni", net->def.vni);
+		json_add_int(vx, "ttl", net->def.ttl);
+		if (net->def.vxvde_if[0])
+			json_add_str(vx, "interface", net->def.vxvde_if);
+		json_object_object_add(o, "vxvde", vx);
+	}
 	json_add_int(o, "macs", switch_mac_count(net->sw));
 	return o;
 }
@@ -212,11 +230,35 @@ static int run_daemon_info(struct method_args *a, struct request_ctx *ctx, struc
 	return 0;
 }
 
+/* The vxvde uplink asked for at creation, checked before anything is made. */
+static int methods_vxvde_spec(const struct method_args *a, struct network_def *def, struct vxvde_spec *vx,
+			      struct vde_error *e)
+{
+	memset(vx, 0, sizeof(*vx));
+	if (!(a->present & PARAM_VXVDE)) {
+		if (a->present & (PARAM_VNI | PARAM_TTL | PARAM_INTERFACE))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'vni', 'ttl' and 'interface' need 'vxvde'");
+		return 0;
+	}
+	if (vxvde_parse_group(a->vxvde, vx) < 0)
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+				     "vxvde '%s' is not a multicast group (GROUP, GROUP:PORT or [IPV6]:PORT)", a->vxvde);
+	vx->vni = a->present & PARAM_VNI ? a->vni : VXVDE_DEFAULT_VNI;
+	vx->ttl = a->present & PARAM_TTL ? a->ttl : VXVDE_DEFAULT_TTL;
+	snprintf(vx->ifname, sizeof(vx->ifname), "%s", a->interface);
+	snprintf(def->vxvde, sizeof(def->vxvde), "%s", a->vxvde);
+	def->vni = vx->vni;
+	def->ttl = vx->ttl;
+	snprintf(def->vxvde_if, sizeof(def->vxvde_if), "%s", a->interface);
+	return 0;
+}
+
 static int run_network_create(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
 			      struct vde_error *e)
 {
 	struct network_def def = NETWORK_DEF_DEFAULTS;
 	struct network *net = network_find(a->name);
+	struct vxvde_spec vx;
 	int ret;
 
 	if (net) {
@@ -239,9 +281,20 @@ static int run_network_create(struct method_args *a, struct request_ctx *ctx, st
 	ret = methods_pick_group(a, ctx, &def.group, e);
 	if (ret < 0)
 		return ret;
+	ret = methods_vxvde_spec(a, &def, &vx, e);
+	if (ret < 0)
+		return ret;
 	ret = network_create(&def, &net, e);
 	if (ret < 0)
 		return ret;
+	if (def.vxvde[0]) {
+		/* a network whose uplink cannot open is not made at all */
+		ret = vxvde_add(net, &vx, NULL, e);
+		if (ret < 0) {
+			network_destroy(net);
+			return ret;
+		}
+	}
 	if (!ctx->replaying) {
 		ret = store_save(net);
 		if (ret < 0) {
@@ -548,7 +601,7 @@ static const struct method methods[] = {
 	  run_network_attach },
 	{ "network.create", POLICY_CREATE,
 	  PARAM_NAME | PARAM_DESCRIPTION | PARAM_EXIST_OK | PARAM_MAX_PORTS | PARAM_MAC_TABLE_SIZE | PARAM_MAC_AGING |
-		  PARAM_GROUP | PARAM_MODE,
+		  PARAM_GROUP | PARAM_MODE | PARAM_VXVDE | PARAM_VNI | PARAM_TTL | PARAM_INTERFACE,
 	  PARAM_NAME, run_network_create },
 	{ "network.delete", POLICY_MODIFY, PARAM_NAME | PARAM_MISSING_OK, PARAM_NAME, run_network_delete },
 	{ "network.list", POLICY_CONNECT, 0, 0, run_network_list },

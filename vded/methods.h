@@ -54,6 +54,9 @@ struct method_args {
 	char addresses[8][64];
 	unsigned mtu;
 	bool up;
+	char vxvde[64];
+	unsigned vni, ttl;
+	char interface[16];
 	struct json_object *raw;	/* the params object as sent (borrowed, valid during the call) */
 };
 

@@ -26,6 +26,9 @@ struct network_def {
 	unsigned max_ports;
 	unsigned mac_table_size;
 	unsigned mac_aging;
+	char vxvde[64];			/* "" or GROUP[:PORT]: a vxvde uplink */
+	unsigned vni, ttl;
+	char vxvde_if[16];
 };
 
 #define NETWORK_DEF_DEFAULTS { .mode = 0660, .max_ports = 256, .mac_table_size = 4096, .mac_aging = 300 }

@@ -62,6 +62,13 @@ int store_save(const struct network *net)
 	json_object_object_add(o, "max_ports", json_object_new_int64(def->max_ports));
 	json_object_object_add(o, "mac_table_size", json_object_new_int64(def->mac_table_size));
 	json_object_object_add(o, "mac_aging", json_object_new_int64(def->mac_aging));
+	if (def->vxvde[0]) {
+		json_object_object_add(o, "vxvde", json_object_new_string(def->vxvde));
+		json_object_object_add(o, "vni", json_object_new_int64(def->vni));
+		json_object_object_add(o, "ttl", json_object_new_int64(def->ttl));
+		if (def->vxvde_if[0])
+			json_object_object_add(o, "interface", json_object_new_string(def->vxvde_if));
+	}
 	json_object_object_foreach(net->extras, key, val)
 		json_object_object_add(o, key, json_object_get(val));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
