@@ -45,6 +45,7 @@ EV_LIBS     := $(shell pkg-config --libs libev 2>/dev/null || echo -lev)
 CAP_LIBS    := -lcap
 NL_CFLAGS   := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null || echo -I/usr/include/libnl3)
 NL_LIBS     := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
+SLIRP_LIBS  := -lslirp
 
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DVDE_VERSION='"$(VERSION)"' $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) \
 	      -Iinclude -Icommon -MMD -MP
@@ -127,7 +128,7 @@ $(B)/%.o: %.c
 
 $(VDED): $(call obj,$(VDED_SRC) $(COMMON_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS)
 
 $(VDECTL): $(call obj,vdectl/vdectl.c $(CLIENT_SRC) $(COMMON_SRC))
 	@mkdir -p $(dir $@)
@@ -142,7 +143,7 @@ UNIT_EXTRA_test-vdestream := libvdeclient/vdeplug_stream.c
 $(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $(call obj,$(COMMON_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call obj,$(wildcard vded/$*.c) $(UNIT_EXTRA_test-$*)) \
-		$(call obj,$(COMMON_SRC)) $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(UNIT_LIBS_test-$*)
+		$(call obj,$(COMMON_SRC)) $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS) $(UNIT_LIBS_test-$*)
 $(UNIT_BIN): $$(call obj,$$(wildcard vded/$$(patsubst test-%,%,$$(notdir $$@)).c) $$(UNIT_EXTRA_$$(notdir $$@)))
 
 # Benchmark helpers and test tools: one standalone program per file, plus the client library.
@@ -159,7 +160,7 @@ FUZZ_EXTRA := $(filter-out vded/main.c,$(VDED_SRC)) $(COMMON_SRC)
 $(B)/tests/fuzz/%-replay: tests/fuzz/%.c tests/fuzz/replay.c $$(call obj,$(FUZZ_EXTRA) $$(FUZZ_EXTRA_$$*))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(JSON_CFLAGS) $(ALL_LDFLAGS) -Ivded -o $@ tests/fuzz/$*.c tests/fuzz/replay.c \
-		$(call obj,$(FUZZ_EXTRA) $(FUZZ_EXTRA_$*)) $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) -ldl
+		$(call obj,$(FUZZ_EXTRA) $(FUZZ_EXTRA_$*)) $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS) -ldl
 
 FUZZ_SECONDS ?= 30
 fuzz:
@@ -167,7 +168,7 @@ fuzz:
 	  mkdir -p build-fuzz tests/fuzz/corpus/$$n; \
 	  clang -std=gnu11 -D_GNU_SOURCE -DVDE_VERSION='"$(VERSION)"' -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -Iinclude -Icommon -Ivded $(JSON_CFLAGS) $(NL_CFLAGS) -o build-fuzz/$$n $$f $(FUZZ_EXTRA) \
-	    $$(make -s --no-print-directory fuzz-extra-$$n) $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) -ldl; \
+	    $$(make -s --no-print-directory fuzz-extra-$$n) $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS) -ldl; \
 	  ./build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=70000 tests/fuzz/corpus/$$n; done
 fuzz-extra-%:
 	@echo $(FUZZ_EXTRA_$*)

@@ -14,6 +14,8 @@
 #include "privs.h"
 #include "tap.h"
 #include "vxvde.h"
+#include "slirp.h"
+#include <arpa/inet.h>
 
 enum param_bit {
 	PARAM_NAME = 1u << 0,
@@ -37,6 +39,13 @@ enum param_bit {
 	PARAM_VNI = 1u << 18,
 	PARAM_TTL = 1u << 19,
 	PARAM_INTERFACE = 1u << 20,
+	PARAM_SLIRP = 1u << 21,
+	PARAM_SUBNET = 1u << 22,
+	PARAM_IPV6 = 1u << 23,
+	PARAM_DNS = 1u << 24,
+	PARAM_PROTO = 1u << 25,
+	PARAM_HOST = 1u << 26,
+	PARAM_GUEST = 1u << 27,
 };
 
 enum param_type { PT_NAME, PT_TEXT, PT_BOOL, PT_UINT, PT_MODE, PT_IFNAME, PT_ADDRLIST };
@@ -68,6 +77,13 @@ static const struct param_spec param_specs[] = {
 	{ "vni", PARAM_VNI, PT_UINT, 0, 0xffffff, ARG(vni) },
 	{ "ttl", PARAM_TTL, PT_UINT, 1, 255, ARG(ttl) },
 	{ "interface", PARAM_INTERFACE, PT_IFNAME, 0, 0, ARG(interface) },
+	{ "slirp", PARAM_SLIRP, PT_BOOL, 0, 0, ARG(slirp) },
+	{ "subnet", PARAM_SUBNET, PT_TEXT, 0, 0, ARG(subnet) },
+	{ "ipv6", PARAM_IPV6, PT_BOOL, 0, 0, ARG(ipv6) },
+	{ "dns", PARAM_DNS, PT_TEXT, 0, 0, ARG(dns) },
+	{ "proto", PARAM_PROTO, PT_TEXT, 0, 0, ARG(proto) },
+	{ "host", PARAM_HOST, PT_TEXT, 0, 0, ARG(host) },
+	{ "guest", PARAM_GUEST, PT_TEXT, 0, 0, ARG(guest) },
 	{ "max_ports", PARAM_MAX_PORTS, PT_UINT, 1, NETWORK_MAX_PORTS_LIMIT, ARG(max_ports) },
 	{ "mac_table_size", PARAM_MAC_TABLE_SIZE, PT_UINT, 16, 65536, ARG(mac_table_size) },
 	{ "mac_aging", PARAM_MAC_AGING, PT_UINT, 1, 86400, ARG(mac_aging) },
@@ -121,6 +137,14 @@ static struct json_object *network_to_json(const struct network *net)
 	json_add_int(o, "mac_table_size", net->def.mac_table_size);
 	json_add_int(o, "mac_aging", net->def.mac_aging);
 	json_add_int(o, "ports", net->nports);
+	if (net->def.slirp) {
+		struct json_object *sl = json_object_new_object();
+		json_add_str(sl, "subnet", net->def.subnet);
+		json_object_object_add(sl, "ipv6", json_object_new_boolean(net->def.ipv6));
+		if (net->def.dns[0])
+			json_add_str(sl, "dns", net->def.dns);
+		json_object_object_add(o, "slirp", sl);
+	}
 	if (net->def.vxvde[0]) {
 		struct json_object *vx = json_object_new_object();
 		json_add_str(vx, "group", net->def.vxvde);
@@ -253,12 +277,40 @@ static int methods_vxvde_spec(const struct method_args *a, struct network_def *d
 	return 0;
 }
 
+/* The slirp NAT asked for at creation, checked before anything is made. */
+static int methods_slirp_spec(const struct method_args *a, struct network_def *def, struct slirp_spec *sl,
+			      struct vde_error *e)
+{
+	memset(sl, 0, sizeof(*sl));
+	if (!a->slirp) {
+		if (a->present & (PARAM_SUBNET | PARAM_IPV6 | PARAM_DNS))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'subnet', 'ipv6' and 'dns' need 'slirp'");
+		return 0;
+	}
+	if (slirp_parse_subnet(a->present & PARAM_SUBNET ? a->subnet : "10.0.2.0/24", sl) < 0)
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+				     "subnet '%s' is not an IPv4 network such as 10.0.2.0/24 (prefix 8..28)", a->subnet);
+	if (a->present & PARAM_DNS) {
+		if (inet_pton(AF_INET, a->dns, &sl->dns) != 1 ||
+		    (sl->dns.s_addr & sl->mask.s_addr) != sl->net.s_addr)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "dns '%s' is not an address inside the subnet", a->dns);
+	}
+	sl->ipv6 = a->ipv6;
+	def->slirp = true;
+	def->ipv6 = a->ipv6;
+	snprintf(def->subnet, sizeof(def->subnet), "%s", a->present & PARAM_SUBNET ? a->subnet : "10.0.2.0/24");
+	snprintf(def->dns, sizeof(def->dns), "%s", a->dns);
+	return 0;
+}
+
 static int run_network_create(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
 			      struct vde_error *e)
 {
 	struct network_def def = NETWORK_DEF_DEFAULTS;
 	struct network *net = network_find(a->name);
 	struct vxvde_spec vx;
+	struct slirp_spec sl;
 	int ret;
 
 	if (net) {
@@ -284,9 +336,16 @@ static int run_network_create(struct method_args *a, struct request_ctx *ctx, st
 	ret = methods_vxvde_spec(a, &def, &vx, e);
 	if (ret < 0)
 		return ret;
+	ret = methods_slirp_spec(a, &def, &sl, e);
+	if (ret < 0)
+		return ret;
 	ret = network_create(&def, &net, e);
 	if (ret < 0)
 		return ret;
+	if (def.slirp && (ret = slirp_backend_add(net, &sl, NULL, e)) < 0) {
+		network_destroy(net);
+		return ret;
+	}
 	if (def.vxvde[0]) {
 		/* a network whose uplink cannot open is not made at all */
 		ret = vxvde_add(net, &vx, NULL, e);
@@ -483,8 +542,9 @@ static int extras_add(struct network *net, const char *key, struct json_object *
 	return 0;
 }
 
-/* Forget the entry of key whose field equals value, and save. */
-static void extras_remove(struct network *net, const char *key, const char *field, const char *value)
+/* Forget the entry of key whose field equals value (and field2 equals value2, if given), and save. */
+static void extras_remove2(struct network *net, const char *key, const char *field, const char *value,
+			   const char *field2, const char *value2)
 {
 	struct json_object *list, *v;
 
@@ -492,13 +552,20 @@ static void extras_remove(struct network *net, const char *key, const char *fiel
 		return;
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		struct json_object *entry = json_object_array_get_idx(list, i);
-		if (json_object_object_get_ex(entry, field, &v) && strcmp(json_object_get_string(v), value) == 0) {
+		if (json_object_object_get_ex(entry, field, &v) && strcmp(json_object_get_string(v), value) == 0 &&
+		    (!field2 || (json_object_object_get_ex(entry, field2, &v) &&
+				 strcmp(json_object_get_string(v), value2) == 0))) {
 			json_object_array_del_idx(list, i, 1);
 			break;
 		}
 	}
 	if (store_save(net) < 0)
 		log_warn("network %s: could not save the definition", net->def.name);
+}
+
+static void extras_remove(struct network *net, const char *key, const char *field, const char *value)
+{
+	extras_remove2(net, key, field, value, NULL, NULL);
 }
 
 static int run_tap_add(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
@@ -556,6 +623,76 @@ static int run_tap_remove(struct method_args *a, struct request_ctx *ctx, struct
 	return 0;
 }
 
+static int methods_forward_parse(const struct method_args *a, struct slirp_forward *fw, struct vde_error *e)
+{
+	if (slirp_parse_forward(a->proto, a->host, (a->present & PARAM_GUEST) ? a->guest : "0.0.0.0:1", fw) < 0)
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+				     "a forward is proto tcp|udp, host [ADDR:]PORT, guest ADDR:PORT (got %s %s %s)",
+				     a->proto, a->host, a->guest);
+	return 0;
+}
+
+static int run_forward_add(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+			   struct vde_error *e)
+{
+	struct network *net = methods_find_network(a->network, e);
+	struct slirp_forward fw;
+	int ret;
+
+	if (!net)
+		return -ENOENT;
+	ret = methods_forward_parse(a, &fw, e);
+	if (ret < 0)
+		return ret;
+	ret = slirp_forward_add(net, &fw, e);
+	if (ret < 0)
+		return ret;
+	ret = extras_add(net, "forwards", a->raw, ctx, e);
+	if (ret < 0) {
+		slirp_forward_remove(net, &fw, NULL);
+		return ret;
+	}
+	log_notice("network %s: forward %s %s -> %s", net->def.name, a->proto, a->host, a->guest);
+	*res = json_object_new_object();
+	return 0;
+}
+
+static int run_forward_remove(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+			      struct vde_error *e)
+{
+	struct network *net = methods_find_network(a->network, e);
+	struct slirp_forward fw;
+	int ret;
+
+	if (!net)
+		return -ENOENT;
+	ret = methods_forward_parse(a, &fw, e);
+	if (ret < 0)
+		return ret;
+	ret = slirp_forward_remove(net, &fw, e);
+	if (ret < 0 && !(ret == -ENOENT && a->missing_ok))
+		return ret;
+	extras_remove2(net, "forwards", "proto", a->proto, "host", a->host);
+	*res = json_object_new_object();
+	return 0;
+}
+
+static int run_forward_list(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+			    struct vde_error *e)
+{
+	struct network *net = methods_find_network(a->network, e);
+	struct json_object *list = NULL;
+
+	if (!net)
+		return -ENOENT;
+	*res = json_object_new_object();
+	if (json_object_object_get_ex(net->extras, "forwards", &list))
+		json_object_object_add(*res, "forwards", json_object_get(list));
+	else
+		json_object_object_add(*res, "forwards", json_object_new_array());
+	return 0;
+}
+
 struct mac_list_ctx {
 	struct json_object *arr;
 	uint32_t now;
@@ -596,12 +733,18 @@ static int run_mac_list(struct method_args *a, struct request_ctx *ctx, struct j
 /* Sorted by name (bsearch). */
 static const struct method methods[] = {
 	{ "daemon.info", POLICY_CONNECT, 0, 0, run_daemon_info },
+	{ "forward.add", POLICY_MODIFY, PARAM_NETWORK | PARAM_PROTO | PARAM_HOST | PARAM_GUEST,
+	  PARAM_NETWORK | PARAM_PROTO | PARAM_HOST | PARAM_GUEST, run_forward_add },
+	{ "forward.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK, run_forward_list },
+	{ "forward.remove", POLICY_MODIFY, PARAM_NETWORK | PARAM_PROTO | PARAM_HOST | PARAM_MISSING_OK,
+	  PARAM_NETWORK | PARAM_PROTO | PARAM_HOST, run_forward_remove },
 	{ "mac.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK, run_mac_list },
 	{ "network.attach", POLICY_ATTACH, PARAM_NETWORK | PARAM_DESCRIPTION | PARAM_PORT | PARAM_FD, PARAM_NETWORK,
 	  run_network_attach },
 	{ "network.create", POLICY_CREATE,
 	  PARAM_NAME | PARAM_DESCRIPTION | PARAM_EXIST_OK | PARAM_MAX_PORTS | PARAM_MAC_TABLE_SIZE | PARAM_MAC_AGING |
-		  PARAM_GROUP | PARAM_MODE | PARAM_VXVDE | PARAM_VNI | PARAM_TTL | PARAM_INTERFACE,
+		  PARAM_GROUP | PARAM_MODE | PARAM_VXVDE | PARAM_VNI | PARAM_TTL | PARAM_INTERFACE | PARAM_SLIRP |
+		  PARAM_SUBNET | PARAM_IPV6 | PARAM_DNS,
 	  PARAM_NAME, run_network_create },
 	{ "network.delete", POLICY_MODIFY, PARAM_NAME | PARAM_MISSING_OK, PARAM_NAME, run_network_delete },
 	{ "network.list", POLICY_CONNECT, 0, 0, run_network_list },
@@ -904,6 +1047,7 @@ static const struct {
 	const char *key, *method;
 } methods_extras[] = {
 	{ "taps", "tap.add" },
+	{ "forwards", "forward.add" },
 };
 
 int methods_replay_create(struct json_object *params, bool from_store, struct vde_error *e)

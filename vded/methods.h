@@ -57,6 +57,9 @@ struct method_args {
 	char vxvde[64];
 	unsigned vni, ttl;
 	char interface[16];
+	bool slirp, ipv6;
+	char subnet[32], dns[16];
+	char proto[8], host[64], guest[64];
 	struct json_object *raw;	/* the params object as sent (borrowed, valid during the call) */
 };
 

@@ -5,6 +5,7 @@
 #ifndef VDED_NETWORK_H
 #define VDED_NETWORK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <ev.h>
@@ -29,6 +30,10 @@ struct network_def {
 	char vxvde[64];			/* "" or GROUP[:PORT]: a vxvde uplink */
 	unsigned vni, ttl;
 	char vxvde_if[16];
+	bool slirp;			/* a libslirp NAT port */
+	char subnet[32];
+	bool ipv6;
+	char dns[16];
 };
 
 #define NETWORK_DEF_DEFAULTS { .mode = 0660, .max_ports = 256, .mac_table_size = 4096, .mac_aging = 300 }

@@ -69,6 +69,14 @@ int store_save(const struct network *net)
 		if (def->vxvde_if[0])
 			json_object_object_add(o, "interface", json_object_new_string(def->vxvde_if));
 	}
+	if (def->slirp) {
+		json_object_object_add(o, "slirp", json_object_new_boolean(1));
+		json_object_object_add(o, "subnet", json_object_new_string(def->subnet));
+		if (def->ipv6)
+			json_object_object_add(o, "ipv6", json_object_new_boolean(1));
+		if (def->dns[0])
+			json_object_object_add(o, "dns", json_object_new_string(def->dns));
+	}
 	json_object_object_foreach(net->extras, key, val)
 		json_object_object_add(o, key, json_object_get(val));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
