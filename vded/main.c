@@ -21,6 +21,7 @@
 #include "control.h"
 #include "log.h"
 #include "methods.h"
+#include "netns.h"
 #include "network.h"
 #include "policy.h"
 #include "privs.h"
@@ -359,6 +360,11 @@ int main(int argc, char **argv)
 		log_err("state dir %s: %s", settings.state_dir, strerror(-ret));
 		goto out;
 	}
+	ret = netns_init(settings.state_dir);
+	if (ret < 0) {
+		log_err("state dir %s: %s", settings.state_dir, strerror(-ret));
+		goto out;
+	}
 	methods_set_info(settings.run_dir, settings.state_dir);
 	policy_configure(&settings.policy);
 	ret = network_init(loop, settings.run_dir);
@@ -385,6 +391,7 @@ int main(int argc, char **argv)
 	ret = store_load_all();
 	log_info("%d network(s) loaded from %s", ret, settings.state_dir);
 	replay_config_networks(&cfg);
+	netns_load_all();
 
 	ev_signal_init(&sig_int, signal_stop_cb, SIGINT);
 	ev_signal_init(&sig_term, signal_stop_cb, SIGTERM);
@@ -400,6 +407,7 @@ int main(int argc, char **argv)
 out_ctl:
 	control_exit();
 out_net:
+	netns_exit();
 	network_exit();
 out:
 	config_free(&cfg);

@@ -15,6 +15,7 @@
 #include "tap.h"
 #include "vxvde.h"
 #include "slirp.h"
+#include "netns.h"
 #include <arpa/inet.h>
 
 enum param_bit {
@@ -46,9 +47,10 @@ enum param_bit {
 	PARAM_PROTO = 1u << 25,
 	PARAM_HOST = 1u << 26,
 	PARAM_GUEST = 1u << 27,
+	PARAM_NETWORKS = 1u << 28,
 };
 
-enum param_type { PT_NAME, PT_TEXT, PT_BOOL, PT_UINT, PT_MODE, PT_IFNAME, PT_ADDRLIST };
+enum param_type { PT_NAME, PT_TEXT, PT_BOOL, PT_UINT, PT_MODE, PT_IFNAME, PT_ADDRLIST, PT_NAMELIST };
 
 struct param_spec {
 	const char *key;
@@ -84,6 +86,7 @@ static const struct param_spec param_specs[] = {
 	{ "proto", PARAM_PROTO, PT_TEXT, 0, 0, ARG(proto) },
 	{ "host", PARAM_HOST, PT_TEXT, 0, 0, ARG(host) },
 	{ "guest", PARAM_GUEST, PT_TEXT, 0, 0, ARG(guest) },
+	{ "networks", PARAM_NETWORKS, PT_NAMELIST, 0, 0, ARG(networks) },
 	{ "max_ports", PARAM_MAX_PORTS, PT_UINT, 1, NETWORK_MAX_PORTS_LIMIT, ARG(max_ports) },
 	{ "mac_table_size", PARAM_MAC_TABLE_SIZE, PT_UINT, 16, 65536, ARG(mac_table_size) },
 	{ "mac_aging", PARAM_MAC_AGING, PT_UINT, 1, 86400, ARG(mac_aging) },
@@ -693,6 +696,35 @@ static int run_forward_list(struct method_args *a, struct request_ctx *ctx, stru
 	return 0;
 }
 
+static int run_ns_create(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+			 struct vde_error *e)
+{
+	int ret = netns_create(a->name, a->networks, a->nnets, false, e);
+
+	if (ret < 0)
+		return ret;
+	*res = json_object_new_object();
+	return 0;
+}
+
+static int run_ns_delete(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+			 struct vde_error *e)
+{
+	int ret = netns_delete(a->name, a->missing_ok, e);
+
+	if (ret < 0)
+		return ret;
+	*res = json_object_new_object();
+	return 0;
+}
+
+static int run_ns_list(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+		       struct vde_error *e)
+{
+	*res = netns_list_json();
+	return 0;
+}
+
 struct mac_list_ctx {
 	struct json_object *arr;
 	uint32_t now;
@@ -751,6 +783,9 @@ static const struct method methods[] = {
 	{ "network.set", POLICY_MODIFY, PARAM_NAME | PARAM_GROUP | PARAM_MODE | PARAM_DESCRIPTION, PARAM_NAME,
 	  run_network_set },
 	{ "network.show", POLICY_READ, PARAM_NAME, PARAM_NAME, run_network_show },
+	{ "ns.create", POLICY_ADMIN, PARAM_NAME | PARAM_NETWORKS, PARAM_NAME | PARAM_NETWORKS, run_ns_create },
+	{ "ns.delete", POLICY_ADMIN, PARAM_NAME | PARAM_MISSING_OK, PARAM_NAME, run_ns_delete },
+	{ "ns.list", POLICY_CONNECT, 0, 0, run_ns_list },
 	{ "port.detach", POLICY_DETACH, PARAM_NETWORK | PARAM_PORT | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_PORT,
 	  run_port_detach },
 	{ "port.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK, run_port_list },
@@ -836,6 +871,21 @@ static int param_store(const struct param_spec *s, struct json_object *v, struct
 				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
 						     "'%s' must hold CIDR strings such as \"10.0.0.1/24\"", s->key);
 			strcpy(a->addresses[a->naddrs++], json_object_get_string(x));
+		}
+		return 0;
+	case PT_NAMELIST:
+		if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0 ||
+		    json_object_array_length(v) > 8)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "'%s' must be an array of 1 to 8 network names", s->key);
+		a->nnets = 0;
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			struct json_object *x = json_object_array_get_idx(v, i);
+			if (!json_object_is_type(x, json_type_string) || !proto_valid_name(json_object_get_string(x)) ||
+			    strlen(json_object_get_string(x)) != (size_t)json_object_get_string_len(x))
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+						     "'%s' must hold network names", s->key);
+			strcpy(a->networks[a->nnets++], json_object_get_string(x));
 		}
 		return 0;
 	case PT_IFNAME:

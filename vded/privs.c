@@ -10,7 +10,10 @@
 #include "log.h"
 #include "privs.h"
 
-static const cap_value_t privs_keep[] = { CAP_NET_ADMIN, CAP_CHOWN, CAP_FOWNER, CAP_DAC_OVERRIDE };
+static const cap_value_t privs_keep[] = { CAP_NET_ADMIN, CAP_CHOWN, CAP_FOWNER, CAP_DAC_OVERRIDE, CAP_SYS_ADMIN };
+/* the effective set while not making namespaces: all but CAP_SYS_ADMIN (last above) */
+#define PRIVS_NEFFECTIVE 4
+static bool privs_dropped;
 #define PRIVS_NKEEP (sizeof(privs_keep) / sizeof(privs_keep[0]))
 
 int privs_lookup_user(const char *user, uid_t *uid, gid_t *gid)
@@ -57,10 +60,29 @@ int privs_drop(uid_t uid, gid_t gid)
 	if (!caps)
 		return -errno;
 	if (cap_set_flag(caps, CAP_PERMITTED, PRIVS_NKEEP, privs_keep, CAP_SET) < 0 ||
-	    cap_set_flag(caps, CAP_EFFECTIVE, PRIVS_NKEEP, privs_keep, CAP_SET) < 0 || cap_set_proc(caps) < 0)
+	    cap_set_flag(caps, CAP_EFFECTIVE, PRIVS_NEFFECTIVE, privs_keep, CAP_SET) < 0 || cap_set_proc(caps) < 0)
 		ret = -errno;
 	cap_free(caps);
-	if (!ret)
+	if (!ret) {
 		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		privs_dropped = true;
+	}
+	return ret;
+}
+
+int privs_sysadmin(bool on)
+{
+	cap_value_t c = CAP_SYS_ADMIN;
+	cap_t caps;
+	int ret = 0;
+
+	if (!privs_dropped)
+		return 0;	/* never dropped (not root, or before setup): nothing to raise */
+	caps = cap_get_proc();
+	if (!caps)
+		return -errno;
+	if (cap_set_flag(caps, CAP_EFFECTIVE, 1, &c, on ? CAP_SET : CAP_CLEAR) < 0 || cap_set_proc(caps) < 0)
+		ret = -errno;
+	cap_free(caps);
 	return ret;
 }

@@ -14,6 +14,7 @@
 
 struct tap_port {
 	char ifname[IFNAMSIZ];
+	char netns[64];			/* "" = vded's own namespace */
 };
 
 static void tap_port_destroy(struct port *p)
@@ -46,12 +47,19 @@ const char *tap_ifname(const struct port *p)
 	return p->ops == &tap_port_ops ? ((struct tap_port *)p->kind_data)->ifname : NULL;
 }
 
+struct port *tap_find_ns(struct network *net, const char *ns, const char *ifname)
+{
+	for (struct port *p = net->port_list; p; p = p->net_next) {
+		struct tap_port *tp = p->kind_data;
+		if (!p->dead && p->ops == &tap_port_ops && strcmp(tp->ifname, ifname) == 0 && strcmp(tp->netns, ns) == 0)
+			return p;
+	}
+	return NULL;
+}
+
 struct port *tap_find(struct network *net, const char *ifname)
 {
-	for (struct port *p = net->port_list; p; p = p->net_next)
-		if (!p->dead && p->ops == &tap_port_ops && strcmp(tap_ifname(p), ifname) == 0)
-			return p;
-	return NULL;
+	return tap_find_ns(net, "", ifname);
 }
 
 struct tap_open_ctx {
@@ -115,6 +123,7 @@ int tap_add(struct network *net, const struct tap_spec *spec, struct port **out,
 	if (!tp)
 		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
 	snprintf(tp->ifname, sizeof(tp->ifname), "%s", spec->ifname);
+	snprintf(tp->netns, sizeof(tp->netns), "%s", spec->netns ? spec->netns : "");
 	ret = vnl_in_netns(spec->netns_fd, tap_open_here, &c);
 	if (ret < 0 || c.fd < 0) {
 		free(tp);
@@ -153,7 +162,10 @@ int tap_add(struct network *net, const struct tap_spec *spec, struct port **out,
 		return ret;
 	}
 	p->kind_data = tp;
-	snprintf(p->description, sizeof(p->description), "tap %s", spec->ifname);
+	if (spec->netns)
+		snprintf(p->description, sizeof(p->description), "ns %s %s", spec->netns, spec->ifname);
+	else
+		snprintf(p->description, sizeof(p->description), "tap %s", spec->ifname);
 	log_info("network %s: port %u: tap %s", net->def.name, p->id, spec->ifname);
 	if (out)
 		*out = p;

@@ -26,6 +26,7 @@ struct tap_spec {
 	bool up;
 	int netns_fd;			/* make it in this namespace (-1: vded's) */
 	const uint8_t *mac;		/* NULL: random */
+	const char *netns;		/* the vded namespace it belongs to (NULL: none), for ns.list */
 };
 
 /* Whether name can be an interface name (1..15 chars, no '/', no whitespace, not "." or ".."). */
@@ -36,6 +37,8 @@ bool tap_valid_ifname(const char *name);
 int tap_add(struct network *net, const struct tap_spec *spec, struct port **out, struct vde_error *e);
 /* The tap port of net named ifname, or NULL. */
 struct port *tap_find(struct network *net, const char *ifname);
+/* The tap of net named ifname inside vded namespace ns, or NULL. */
+struct port *tap_find_ns(struct network *net, const char *ns, const char *ifname);
 /* The interface name of a tap port (borrowed), or NULL for other kinds. */
 const char *tap_ifname(const struct port *p);
 

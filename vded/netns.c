@@ -1,0 +1,346 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "netns.h"
+#include "network.h"
+#include "privs.h"
+#include "proto.h"
+#include "tap.h"
+#include "vnl.h"
+
+struct vns {
+	char name[64];
+	int fd;				/* the namespace, held open */
+	unsigned nnets;
+	char nets[NETNS_MAX_NETS][64];
+	struct vns *next;
+};
+
+static struct vns *ns_list;
+static char ns_state_dir[PATH_MAX - 128];
+
+int netns_init(const char *state_dir)
+{
+	if ((size_t)snprintf(ns_state_dir, sizeof(ns_state_dir), "%s/namespaces", state_dir) >= sizeof(ns_state_dir))
+		return -ENAMETOOLONG;
+	if (mkdir(ns_state_dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+void netns_exit(void)
+{
+	while (ns_list) {
+		struct vns *n = ns_list;
+		ns_list = n->next;
+		close(n->fd);
+		free(n);
+	}
+}
+
+static struct vns *ns_find(const char *name)
+{
+	for (struct vns *n = ns_list; n; n = n->next)
+		if (strcmp(n->name, name) == 0)
+			return n;
+	return NULL;
+}
+
+/* A MAC that stays the same for NAME's i-th interface across restarts: locally administered, unicast. */
+static void ns_stable_mac(const char *name, unsigned i, uint8_t mac[6])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const char *c = name; *c; c++)
+		h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
+	h = (h ^ (i + 1)) * 0x100000001b3ULL;
+	mac[0] = 0x02;
+	for (int k = 1; k < 6; k++)
+		mac[k] = (uint8_t)(h >> (8 * k));
+}
+
+/* /run/netns must be a shared mount so that the bind mounts below are seen in every mount
+ * namespace (what `ip netns add` does too). */
+static int ns_prepare_dir(void)
+{
+	if (mkdir(NETNS_DIR, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (mount("", NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return -errno;
+	if (mount(NETNS_DIR, NETNS_DIR, "none", MS_BIND | MS_REC, NULL) < 0 ||
+	    mount("", NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A new network namespace bound at path (vded comes back to its own at once). */
+static int ns_make(const char *path)
+{
+	int self, fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (unshare(CLONE_NEWNET) < 0) {
+		ret = -errno;
+		close(self);
+		goto out;
+	}
+	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0)
+		ret = -errno;
+	if (setns(self, CLONE_NEWNET) < 0) {
+		log_err("cannot return to vded's network namespace: %s", strerror(errno));
+		_exit(1);
+	}
+	close(self);
+out:
+	if (ret < 0)
+		unlink(path);
+	return ret;
+}
+
+static void ns_unmake(const char *path)
+{
+	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL)
+		log_warn("%s: %s", path, strerror(errno));
+	unlink(path);
+}
+
+static int ns_save(const struct vns *n)
+{
+	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
+	char path[PATH_MAX], tmp[PATH_MAX];
+	int ret = 0;
+
+	json_object_object_add(o, "name", json_object_new_string(n->name));
+	for (unsigned i = 0; i < n->nnets; i++)
+		json_object_array_add(arr, json_object_new_string(n->nets[i]));
+	json_object_object_add(o, "networks", arr);
+	snprintf(path, sizeof(path), "%s/%s.json", ns_state_dir, n->name);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.json.tmp", ns_state_dir, n->name);
+	if (json_object_to_file_ext(tmp, o, JSON_C_TO_STRING_PRETTY) < 0 || rename(tmp, path) < 0) {
+		ret = -EIO;
+		unlink(tmp);
+	}
+	json_object_put(o);
+	return ret;
+}
+
+static void ns_kill_ports(const struct vns *n)
+{
+	for (unsigned i = 0; i < n->nnets; i++) {
+		struct network *net = network_find(n->nets[i]);
+		char ifname[16];
+		struct port *p;
+
+		snprintf(ifname, sizeof(ifname), "vde%u", i);
+		if (net && (p = tap_find_ns(net, n->name, ifname)))
+			network_port_kill(p);
+	}
+}
+
+int netns_create(const char *name, char nets[][64], unsigned nnets, bool replaying, struct vde_error *e)
+{
+	char path[PATH_MAX];
+	struct vns *n;
+	struct nl_sock *sk;
+	bool made = false;
+	int ret;
+
+	if (!proto_valid_name(name))
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' is not a valid namespace name", name);
+	if (nnets == 0 || nnets > NETNS_MAX_NETS)
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "a namespace has 1..%d networks",
+				     NETNS_MAX_NETS);
+	if (ns_find(name))
+		return vde_error_set(e, PROTO_ERR_EXISTS, EEXIST, "namespace '%s' already exists", name);
+	for (unsigned i = 0; i < nnets; i++)
+		if (!network_find(nets[i]))
+			return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENOENT, "network '%s' does not exist", nets[i]);
+	snprintf(path, sizeof(path), NETNS_DIR "/%s", name);
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
+	snprintf(n->name, sizeof(n->name), "%s", name);
+	n->nnets = nnets;
+	memcpy(n->nets, nets, nnets * sizeof(nets[0]));
+	n->fd = -1;
+
+	privs_sysadmin(true);
+	ret = ns_prepare_dir();
+	if (ret < 0) {
+		vde_error_errno(e, ret, NETNS_DIR ": %s", strerror(-ret));
+		goto fail;
+	}
+	if (access(path, F_OK) == 0) {
+		/* after a vded restart the namespace (and what runs in it) is still there: reuse it */
+		if (!replaying) {
+			ret = vde_error_set(e, PROTO_ERR_EXISTS, EEXIST, "%s already exists", path);
+			goto fail;
+		}
+	} else {
+		ret = ns_make(path);
+		if (ret < 0) {
+			vde_error_errno(e, ret, "cannot make %s: %s", path, strerror(-ret));
+			goto fail;
+		}
+		made = true;
+	}
+	n->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (n->fd < 0) {
+		ret = vde_error_errno(e, errno, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	sk = vnl_open(n->fd);
+	if (sk) {
+		vnl_link_set(sk, "lo", 0, NULL, true);
+		vnl_close(sk);
+	}
+	for (unsigned i = 0; i < nnets; i++) {
+		uint8_t mac[6];
+		struct tap_spec spec = { .netns_fd = n->fd, .mac = mac, .up = true, .netns = n->name };
+
+		snprintf(spec.ifname, sizeof(spec.ifname), "vde%u", i);
+		ns_stable_mac(name, i, mac);
+		ret = tap_add(network_find(nets[i]), &spec, NULL, e);
+		if (ret < 0)
+			goto fail;
+	}
+	privs_sysadmin(false);
+	if (!replaying && ns_save(n) < 0) {
+		ret = vde_error_set(e, PROTO_ERR_INTERNAL, EIO, "cannot save namespace '%s'", name);
+		privs_sysadmin(true);
+		goto fail;
+	}
+	n->next = ns_list;
+	ns_list = n;
+	log_notice("namespace %s: %u interface(s)", name, nnets);
+	return 0;
+fail:
+	ns_kill_ports(n);
+	if (n->fd >= 0)
+		close(n->fd);
+	if (made)
+		ns_unmake(path);
+	privs_sysadmin(false);
+	free(n);
+	return ret;
+}
+
+int netns_delete(const char *name, bool missing_ok, struct vde_error *e)
+{
+	struct vns *n = ns_find(name);
+	char path[PATH_MAX];
+
+	if (!n) {
+		if (missing_ok)
+			return 0;
+		return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENOENT, "namespace '%s' does not exist", name);
+	}
+	for (struct vns **pp = &ns_list; *pp; pp = &(*pp)->next) {
+		if (*pp == n) {
+			*pp = n->next;
+			break;
+		}
+	}
+	ns_kill_ports(n);
+	close(n->fd);
+	snprintf(path, sizeof(path), NETNS_DIR "/%s", name);
+	privs_sysadmin(true);
+	ns_unmake(path);
+	privs_sysadmin(false);
+	snprintf(path, sizeof(path), "%s/%s.json", ns_state_dir, name);
+	unlink(path);
+	log_notice("namespace %s deleted", name);
+	free(n);
+	return 0;
+}
+
+struct json_object *netns_list_json(void)
+{
+	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
+
+	for (struct vns *n = ns_list; n; n = n->next) {
+		struct json_object *x = json_object_new_object(), *ifs = json_object_new_array();
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), NETNS_DIR "/%s", n->name);
+		json_object_object_add(x, "name", json_object_new_string(n->name));
+		json_object_object_add(x, "path", json_object_new_string(path));
+		for (unsigned i = 0; i < n->nnets; i++) {
+			struct json_object *y = json_object_new_object();
+			struct network *net = network_find(n->nets[i]);
+			char ifname[16], mac[18];
+			uint8_t m[6];
+			struct port *p;
+
+			snprintf(ifname, sizeof(ifname), "vde%u", i);
+			ns_stable_mac(n->name, i, m);
+			snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+			p = net ? tap_find_ns(net, n->name, ifname) : NULL;
+			json_object_object_add(y, "ifname", json_object_new_string(ifname));
+			json_object_object_add(y, "network", json_object_new_string(n->nets[i]));
+			json_object_object_add(y, "mac", json_object_new_string(mac));
+			/* a link whose network was deleted shows no port */
+			json_object_object_add(y, "port", p ? json_object_new_int((int)p->id) : NULL);
+			json_object_array_add(ifs, y);
+		}
+		json_object_object_add(x, "interfaces", ifs);
+		json_object_array_add(arr, x);
+	}
+	json_object_object_add(o, "namespaces", arr);
+	return o;
+}
+
+void netns_load_all(void)
+{
+	DIR *d = opendir(ns_state_dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		char path[PATH_MAX], nets[NETNS_MAX_NETS][64], name[64];
+		struct json_object *o, *v, *arr;
+		struct vde_error e = { 0 };
+		unsigned nn = 0;
+
+		if (de->d_name[0] == '.' || len < 6 || len - 5 >= sizeof(name) || strcmp(de->d_name + len - 5, ".json"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", ns_state_dir, de->d_name);
+		memcpy(name, de->d_name, len - 5);
+		name[len - 5] = '\0';
+		o = json_object_from_file(path);
+		if (!o || !json_object_object_get_ex(o, "networks", &arr) || !json_object_is_type(arr, json_type_array) ||
+		    !json_object_object_get_ex(o, "name", &v) || strcmp(json_object_get_string(v), name) != 0) {
+			log_err("%s: skipped: not a namespace definition", path);
+			json_object_put(o);
+			continue;
+		}
+		for (size_t i = 0; i < json_object_array_length(arr) && nn < NETNS_MAX_NETS; i++)
+			snprintf(nets[nn++], sizeof(nets[0]), "%s", json_object_get_string(json_object_array_get_idx(arr, i)));
+		if (netns_create(name, nets, nn, true, &e) < 0)
+			log_err("namespace %s: not re-established: %s", name, e.message);
+		json_object_put(o);
+	}
+	closedir(d);
+}
