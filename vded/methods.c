@@ -16,6 +16,7 @@
 #include "vxvde.h"
 #include "slirp.h"
 #include "netns.h"
+#include "uplink.h"
 #include <arpa/inet.h>
 
 enum param_bit {
@@ -48,6 +49,7 @@ enum param_bit {
 	PARAM_HOST = 1u << 26,
 	PARAM_GUEST = 1u << 27,
 	PARAM_NETWORKS = 1u << 28,
+	PARAM_URL = 1u << 29,
 };
 
 enum param_type { PT_NAME, PT_TEXT, PT_BOOL, PT_UINT, PT_MODE, PT_IFNAME, PT_ADDRLIST, PT_NAMELIST };
@@ -87,6 +89,7 @@ static const struct param_spec param_specs[] = {
 	{ "host", PARAM_HOST, PT_TEXT, 0, 0, ARG(host) },
 	{ "guest", PARAM_GUEST, PT_TEXT, 0, 0, ARG(guest) },
 	{ "networks", PARAM_NETWORKS, PT_NAMELIST, 0, 0, ARG(networks) },
+	{ "url", PARAM_URL, PT_TEXT, 0, 0, ARG(url) },
 	{ "max_ports", PARAM_MAX_PORTS, PT_UINT, 1, NETWORK_MAX_PORTS_LIMIT, ARG(max_ports) },
 	{ "mac_table_size", PARAM_MAC_TABLE_SIZE, PT_UINT, 16, 65536, ARG(mac_table_size) },
 	{ "mac_aging", PARAM_MAC_AGING, PT_UINT, 1, 86400, ARG(mac_aging) },
@@ -182,8 +185,8 @@ static struct json_object *port_to_json(const struct port *p)
 	json_add_int(o, "tx_bytes", (int64_t)st->tx_bytes);
 	json_add_int(o, "tx_dropped", (int64_t)st->tx_dropped);
 	json_add_int(o, "rx_errors", (int64_t)st->rx_errors);
-	if (tap_ifname(p))
-		json_add_str(o, "ifname", tap_ifname(p));
+	if (p->ops->describe)
+		p->ops->describe(p, o);
 	return o;
 }
 
@@ -696,6 +699,52 @@ static int run_forward_list(struct method_args *a, struct request_ctx *ctx, stru
 	return 0;
 }
 
+static int run_network_connect(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+			       struct vde_error *e)
+{
+	struct network *net = methods_find_network(a->network, e);
+	struct port *p;
+	int ret;
+
+	if (!net)
+		return -ENOENT;
+	ret = uplink_add(net, a->url, &p, e);
+	if (ret < 0)
+		return ret;
+	ret = extras_add(net, "uplinks", a->raw, ctx, e);
+	if (ret < 0) {
+		network_port_kill(p);
+		return ret;
+	}
+	*res = json_object_new_object();
+	json_object_object_add(*res, "port", port_to_json(p));
+	return 0;
+}
+
+static int run_network_disconnect(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
+				  struct vde_error *e)
+{
+	struct network *net = methods_find_network(a->network, e);
+	struct port *p;
+
+	if (!net)
+		return -ENOENT;
+	p = a->port <= net->def.max_ports ? net->ports[a->port] : NULL;
+	if (!p || p->dead || !uplink_url(p)) {
+		if (a->missing_ok) {
+			*res = json_object_new_object();
+			return 0;
+		}
+		return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENOENT, "network '%s' has no uplink on port %u", a->network,
+				     a->port);
+	}
+	log_notice("network %s: uplink %s (port %u) disconnected", a->network, uplink_url(p), p->id);
+	extras_remove(net, "uplinks", "url", uplink_url(p));
+	network_port_kill(p);
+	*res = json_object_new_object();
+	return 0;
+}
+
 static int run_ns_create(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
 			 struct vde_error *e)
 {
@@ -773,12 +822,15 @@ static const struct method methods[] = {
 	{ "mac.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK, run_mac_list },
 	{ "network.attach", POLICY_ATTACH, PARAM_NETWORK | PARAM_DESCRIPTION | PARAM_PORT | PARAM_FD, PARAM_NETWORK,
 	  run_network_attach },
+	{ "network.connect", POLICY_ADMIN, PARAM_NETWORK | PARAM_URL, PARAM_NETWORK | PARAM_URL, run_network_connect },
 	{ "network.create", POLICY_CREATE,
 	  PARAM_NAME | PARAM_DESCRIPTION | PARAM_EXIST_OK | PARAM_MAX_PORTS | PARAM_MAC_TABLE_SIZE | PARAM_MAC_AGING |
 		  PARAM_GROUP | PARAM_MODE | PARAM_VXVDE | PARAM_VNI | PARAM_TTL | PARAM_INTERFACE | PARAM_SLIRP |
 		  PARAM_SUBNET | PARAM_IPV6 | PARAM_DNS,
 	  PARAM_NAME, run_network_create },
 	{ "network.delete", POLICY_MODIFY, PARAM_NAME | PARAM_MISSING_OK, PARAM_NAME, run_network_delete },
+	{ "network.disconnect", POLICY_ADMIN, PARAM_NETWORK | PARAM_PORT | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_PORT,
+	  run_network_disconnect },
 	{ "network.list", POLICY_CONNECT, 0, 0, run_network_list },
 	{ "network.set", POLICY_MODIFY, PARAM_NAME | PARAM_GROUP | PARAM_MODE | PARAM_DESCRIPTION, PARAM_NAME,
 	  run_network_set },
@@ -1098,6 +1150,7 @@ static const struct {
 } methods_extras[] = {
 	{ "taps", "tap.add" },
 	{ "forwards", "forward.add" },
+	{ "uplinks", "network.connect" },
 };
 
 int methods_replay_create(struct json_object *params, bool from_store, struct vde_error *e)

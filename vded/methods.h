@@ -60,6 +60,7 @@ struct method_args {
 	bool slirp, ipv6;
 	char subnet[32], dns[16];
 	char proto[8], host[64], guest[64];
+	char url[512];
 	unsigned nnets;
 	char networks[8][64];
 	struct json_object *raw;	/* the params object as sent (borrowed, valid during the call) */

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <time.h>
 #include <ev.h>
+#include <json-c/json.h>
 
 #define PORT_BATCH 64			/* frames per recvmmsg/sendmmsg */
 #define PORT_DESCR_MAX 256
@@ -25,6 +26,8 @@ struct port_ops {
 	int (*recv_batch)(struct port *p, struct mmsghdr *msgs, unsigned n);
 	/* Send the queued msgs; returns how many went out (>= 0) or -errno for msgs[0]. */
 	int (*send_batch)(struct port *p, struct mmsghdr *msgs, unsigned n);
+	/* Add kind-specific fields to the port's API object (port.list). May be NULL. */
+	void (*describe)(const struct port *p, struct json_object *o);
 	/* Release what the kind owns besides the data fd (ctl socket, socket paths). May be NULL. */
 	void (*destroy)(struct port *p);
 };

@@ -23,8 +23,18 @@ static void tap_port_destroy(struct port *p)
 	p->kind_data = NULL;
 }
 
+static void tap_port_describe(const struct port *p, struct json_object *o)
+{
+	const struct tap_port *tp = p->kind_data;
+
+	json_object_object_add(o, "ifname", json_object_new_string(tp->ifname));
+	if (tp->netns[0])
+		json_object_object_add(o, "netns", json_object_new_string(tp->netns));
+}
+
 static const struct port_ops tap_port_ops = {
 	.kind = "tap",
+	.describe = tap_port_describe,
 	.recv_batch = port_rw_recv_batch,
 	.send_batch = port_rw_send_batch,
 	.destroy = tap_port_destroy,
