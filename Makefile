@@ -116,7 +116,7 @@ $(B)/lib/vdeplug/libvdeplug_%.so: $$(call pic,$$(wildcard plugins/$$*.c plugins/
 
 $(B)/bin/%: $(B)/vdectl/cmd_%.o $(LIBVDEPLUG) $(LIBVDEPLUG_MOD)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< -L$(B)/lib -lvdeplug -lvdeplug_mod -Wl,-rpath,'$$$$ORIGIN/../lib' $(CMD_LIBS_$*)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< -L$(B)/lib -lvdeplug -lvdeplug_mod -Wl,-rpath,'$$ORIGIN/../lib' $(CMD_LIBS_$*)
 
 .PHONY: all check asan bench fuzz run install uninstall clean deps
 all: $(VDED) $(VDECTL) $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(PLUGINS) $(COMMANDS) $(UNIT_BIN) $(BENCH_BIN) \
