@@ -290,9 +290,10 @@ int endpoint_create(struct network *net, const char *run_dir, struct vde_error *
 	ep->lfd = -1;
 	snprintf(ep->dir, sizeof(ep->dir), "%s/net/%s", run_dir, net->def.name);
 	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/ctl", ep->dir) >= sizeof(sun.sun_path) - 12) {
+		ret = vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+				    "endpoint path %s/ctl is too long for a UNIX socket (shorter name or run dir)", ep->dir);
 		free(ep);
-		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
-				     "endpoint path %s/ctl is too long for a UNIX socket", ep->dir);
+		return ret;
 	}
 	ep_dir_clean(ep->dir);
 	if (mkdir(ep->dir, 0770) < 0 && errno != EEXIST) {
