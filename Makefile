@@ -67,6 +67,7 @@ FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(B)/tests/fuzz/%-replay,$(FUZZ_SRC))
 TESTTOOL_SRC := $(wildcard tests/tools/*.c)
 TESTTOOL_BIN := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(TESTTOOL_SRC))
 
+.DEFAULT_GOAL := all
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 .SECONDEXPANSION:
 
@@ -89,6 +90,18 @@ PLUGIN_LIBS_vded := $(JSON_LIBS)
 # agno: AES-128 from nettle; slirp: libslirp (its .pc wants glib's, absent without libglib2.0-dev).
 PLUGIN_LIBS_agno := $(shell pkg-config --libs nettle 2>/dev/null || echo -lnettle)
 PLUGIN_LIBS_slirp := $(shell pkg-config --libs slirp 2>/dev/null || echo -lslirp) -lpthread
+# vxvde/vxlan share plugins/vxvde/vxnet.c; switch/hub/multi/bonding share plugins/switch/netnode.c (a
+# node thread serving the vde_switch protocol of common/vdeproto.c); all learn in plugins/switch/machash.c.
+PLUGIN_EXTRA_vxvde := plugins/switch/machash.c
+PLUGIN_EXTRA_vxlan := plugins/vxvde/vxnet.c plugins/switch/machash.c
+PLUGIN_EXTRA_switch := common/vdeproto.c
+PLUGIN_LIBS_switch := -lpthread
+PLUGIN_EXTRA_hub := plugins/switch/netnode.c plugins/switch/machash.c common/vdeproto.c
+PLUGIN_LIBS_hub := -lpthread
+PLUGIN_EXTRA_multi := $(PLUGIN_EXTRA_hub)
+PLUGIN_LIBS_multi := -lpthread
+PLUGIN_EXTRA_bonding := $(PLUGIN_EXTRA_hub)
+PLUGIN_LIBS_bonding := -lpthread
 CMD_LIBS_vdens := -lcap
 pic = $(patsubst %.c,$(B)/pic/%.o,$(1))
 

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <grp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -52,6 +53,8 @@ enum {
 	OPT_MAC_AGING,
 	OPT_FD,
 	OPT_PORT,
+	OPT_GROUP,
+	OPT_MODE,
 };
 
 struct subcommand {
@@ -181,6 +184,65 @@ static const char *uid_text(struct json_object *obj, const char *key, int numeri
 		snprintf(buf, size, "%lld (%s)", (long long)json_object_get_int64(v), pw->pw_name);
 	else
 		snprintf(buf, size, "%lld", (long long)json_object_get_int64(v));
+	return buf;
+}
+
+/* A group as "users" when it has a name here (or "100 (users)" if numeric), else the number. */
+static const char *gid_text(struct json_object *obj, const char *key, int numeric, char *buf, size_t size)
+{
+	struct json_object *v;
+	struct group *gr;
+
+	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_int))
+		return "-";
+	gr = getgrgid((gid_t)json_object_get_int64(v));
+	if (gr && !numeric)
+		snprintf(buf, size, "%s", gr->gr_name);
+	else if (gr)
+		snprintf(buf, size, "%lld (%s)", (long long)json_object_get_int64(v), gr->gr_name);
+	else
+		snprintf(buf, size, "%lld", (long long)json_object_get_int64(v));
+	return buf;
+}
+
+/* A network's mode as "0660 (rw-rw----)": vded sends it as an octal string. */
+static const char *mode_text(struct json_object *obj, char *buf, size_t size)
+{
+	static const char rwx[] = "rwxrwxrwx";
+	char tmp[16], bits[10];
+	const char *m = field_text(obj, "mode", tmp, sizeof(tmp));
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(m, &end, 8);
+	if (!*m || *end || errno || v > 0777) {
+		snprintf(buf, size, "%s", m);
+		return buf;
+	}
+	for (int i = 0; i < 9; i++)
+		bits[i] = (v & (0400u >> i)) ? rwx[i] : '-';
+	bits[9] = '\0';
+	snprintf(buf, size, "%04lo (%s)", v, bits);
+	return buf;
+}
+
+/*
+ * A mode from the command line: octal digits only, at most 0777. Returns it normalised as "0660" in
+ * buf, or NULL. The daemon checks it too; checking here gives a usage error (exit 2) for a typo.
+ */
+static const char *mode_arg(const char *s, char *buf, size_t size)
+{
+	unsigned long v;
+	char *end;
+
+	if (!*s || strspn(s, "01234567") != strlen(s))
+		return NULL;
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (errno || *end || v > 0777)
+		return NULL;
+	snprintf(buf, size, "%04lo", v);
 	return buf;
 }
 
@@ -515,6 +577,36 @@ static int exit_code_for(const char *code)
 	}
 }
 
+static void print_json(struct json_object *obj)
+{
+	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/*
+ * With -j a failure is also printed on standard output as {"error":{code, errno, message}}, the
+ * protocol's error object, so scripts can tell a quota ("limit") from other errors of exit status 1.
+ * error is borrowed; if NULL, one is made from code, err and message.
+ */
+static void print_json_error(struct json_object *error, const char *code, int err, const char *message)
+{
+	struct json_object *o;
+
+	if (!opt_json)
+		return;
+	o = json_object_new_object();
+	if (error) {
+		json_object_object_add(o, "error", json_object_get(error));
+	} else {
+		struct json_object *e = json_object_new_object();
+		json_object_object_add(e, "code", json_object_new_string(code));
+		json_object_object_add(e, "errno", json_object_new_int(err));
+		json_object_object_add(e, "message", json_object_new_string(message));
+		json_object_object_add(o, "error", e);
+	}
+	print_json(o);
+	json_object_put(o);
+}
+
 /*
  * One request, connecting first if needed. params is taken. Returns 0 with *result owned by the
  * caller (and *fd, if fd is given, a received descriptor or -1), or prints the error and returns
@@ -531,14 +623,18 @@ static int call(const char *method, struct json_object *params, struct json_obje
 		ret = vdeclient_connect(path, &conn);
 		if (ret < 0) {
 			const char *hint = "";
+			int denied = ret == -EACCES || ret == -EPERM;
+			char msg[PATH_MAX + 128];
 
 			json_object_put(params);
 			if (ret == -ENOENT || ret == -ECONNREFUSED)
 				hint = " (is vded running?)";
-			else if (ret == -EACCES || ret == -EPERM)
+			else if (denied)
 				hint = " (are you in the socket's group?)";
-			errmsg("cannot connect to %s: %s%s", path, strerror(-ret), hint);
-			return ret == -EACCES || ret == -EPERM ? VDECTL_DENIED : VDECTL_ERROR;
+			snprintf(msg, sizeof(msg), "cannot connect to %s: %s%s", path, strerror(-ret), hint);
+			errmsg("%s", msg);
+			print_json_error(NULL, denied ? "permission-denied" : "unavailable", -ret, msg);
+			return denied ? VDECTL_DENIED : VDECTL_ERROR;
 		}
 	}
 	ret = vdeclient_call(conn, method, params, result, &error, fd);
@@ -555,6 +651,7 @@ static int call(const char *method, struct json_object *params, struct json_obje
 		clean = sanitize(message && *message ? message : code);
 		errmsg("%s", clean);
 		free(clean);
+		print_json_error(error, NULL, 0, NULL);
 		ret = exit_code_for(code);
 		json_object_put(error);
 		return ret;
@@ -564,11 +661,6 @@ static int call(const char *method, struct json_object *params, struct json_obje
 	else
 		errmsg("%s: %s", method, strerror(-ret));
 	return VDECTL_ERROR;
-}
-
-static void print_json(struct json_object *obj)
-{
-	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 /* Call method and print its result: verbatim with -j, else through human (NULL: nothing). */
@@ -593,12 +685,12 @@ static int call_and_print(const char *method, struct json_object *params,
 static void print_network_table(struct json_object *networks)
 {
 	static const char *const headers[] = {
-		"NAME", "PORTS", "MACS", "MAX-PORTS", "OWNER", "ENDPOINT", "DESCRIPTION",
+		"NAME", "PORTS", "MACS", "MAX-PORTS", "OWNER", "GROUP", "MODE", "ENDPOINT", "DESCRIPTION",
 	};
 	struct table t;
 	size_t n = networks ? json_object_array_length(networks) : 0;
 
-	table_init(&t, 7, headers);
+	table_init(&t, 9, headers);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *net = json_object_array_get_idx(networks, i);
 		char buf[64];
@@ -608,6 +700,8 @@ static void print_network_table(struct json_object *networks)
 		table_addf(&t, net, "macs");
 		table_addf(&t, net, "max_ports");
 		table_add(&t, uid_text(net, "owner_uid", 0, buf, sizeof(buf)));
+		table_add(&t, gid_text(net, "group", 0, buf, sizeof(buf)));
+		table_addf(&t, net, "mode");
 		table_addf(&t, net, "endpoint");
 		table_addf(&t, net, "description");
 	}
@@ -647,6 +741,8 @@ static void print_network_show(struct json_object *result)
 	print_kv("name:", field_text(result, "name", buf, sizeof(buf)));
 	print_kv("description:", field_text(result, "description", buf, sizeof(buf)));
 	print_kv("owner:", uid_text(result, "owner_uid", 1, buf, sizeof(buf)));
+	print_kv("group:", gid_text(result, "group", 1, buf, sizeof(buf)));
+	print_kv("mode:", mode_text(result, buf, sizeof(buf)));
 	print_kv("endpoint:", field_text(result, "endpoint", buf, sizeof(buf)));
 	print_kv("max ports:", field_text(result, "max_ports", buf, sizeof(buf)));
 	print_kv("mac table size:", field_text(result, "mac_table_size", buf, sizeof(buf)));
@@ -723,10 +819,13 @@ static int cmd_network_create(const struct subcommand *sc, int argc, char **argv
 		{ "max-ports", required_argument, NULL, OPT_MAX_PORTS },
 		{ "mac-table-size", required_argument, NULL, OPT_MAC_TABLE_SIZE },
 		{ "mac-aging", required_argument, NULL, OPT_MAC_AGING },
+		{ "group", required_argument, NULL, OPT_GROUP },
+		{ "mode", required_argument, NULL, OPT_MODE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct json_object *params = json_object_new_object();
 	struct args a;
+	char mode[8];
 	int c;
 
 	args_begin(&a, sc, argc, argv, "+:hjs:", longopts);
@@ -750,10 +849,57 @@ static int cmd_network_create(const struct subcommand *sc, int argc, char **argv
 			json_object_object_add(params, "mac_aging",
 					       json_object_new_int64(args_number(&a, "--mac-aging", INT_MAX)));
 			break;
+		case OPT_GROUP:
+			json_object_object_add(params, "group", json_object_new_string(optarg));
+			break;
+		case OPT_MODE:
+			if (!mode_arg(optarg, mode, sizeof(mode)))
+				usage_fail(NULL, sc, "--mode: '%s' is not an octal mode (0000..0777)", optarg);
+			json_object_object_add(params, "mode", json_object_new_string(mode));
+			break;
 		}
 	}
 	json_object_object_add(params, "name", json_object_new_string(a.pos[0]));
 	return call_and_print("network.create", params, NULL);
+}
+
+static int cmd_network_set(const struct subcommand *sc, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "group", required_argument, NULL, OPT_GROUP },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "description", required_argument, NULL, OPT_DESCRIPTION },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct json_object *params = json_object_new_object();
+	struct args a;
+	char mode[8];
+	int c, changes = 0;
+
+	args_begin(&a, sc, argc, argv, "+:hjs:", longopts);
+	while ((c = args_next(&a)) != -1) {
+		switch (c) {
+		case OPT_GROUP:
+			json_object_object_add(params, "group", json_object_new_string(optarg));
+			break;
+		case OPT_MODE:
+			if (!mode_arg(optarg, mode, sizeof(mode)))
+				usage_fail(NULL, sc, "--mode: '%s' is not an octal mode (0000..0777)", optarg);
+			json_object_object_add(params, "mode", json_object_new_string(mode));
+			break;
+		case OPT_DESCRIPTION:
+			json_object_object_add(params, "description", json_object_new_string(optarg));
+			break;
+		}
+		changes++;
+	}
+	if (!changes) {
+		json_object_put(params);
+		usage_fail(NULL, sc, "nothing to change: give --group, --mode or --description");
+	}
+	json_object_object_add(params, "name", json_object_new_string(a.pos[0]));
+	return call_and_print("network.set", params, NULL);
 }
 
 static int cmd_network_delete(const struct subcommand *sc, int argc, char **argv)
@@ -1011,14 +1157,28 @@ static int cmd_daemon_info(const struct subcommand *sc, int argc, char **argv)
 
 static const struct subcommand subcommands[] = {
 	{ "network", "create", cmd_network_create,
-	  "NAME [--description TEXT] [--exist-ok] [--max-ports N] [--mac-table-size N] [--mac-aging SECONDS]",
+	  "NAME [--description TEXT] [--exist-ok] [--group GROUP] [--mode MODE] [--max-ports N]"
+	  " [--mac-table-size N] [--mac-aging SECONDS]",
 	  "Create a network (a virtual switch) named NAME.",
+	  "\nYou own the network. Who else may see it and attach to it is set by its group and mode,\n"
+	  "like a file's: 'r' lets a class (owner, group, others) see it, 'w' lets it attach.\n"
 	  "\nOptions:\n"
 	  "      --description TEXT     free text shown by list and show\n"
 	  "      --exist-ok             succeed if NAME already exists\n"
+	  "      --group GROUP          the network's group, a name or number (default: your primary\n"
+	  "                             group; for root, vded's socket group); you must be a member\n"
+	  "      --mode MODE            octal, e.g. 0660 (default) or 0640 (group may look, not attach)\n"
 	  "      --max-ports N          most ports at once (default 256)\n"
 	  "      --mac-table-size N     MAC addresses the switch learns (default 4096)\n"
 	  "      --mac-aging SECONDS    forget a MAC address unseen for this long (default 300)\n",
+	  { "NAME" }, 0 },
+	{ "network", "set", cmd_network_set, "NAME [--group GROUP] [--mode MODE] [--description TEXT]",
+	  "Change the group, mode or description of a network (its owner or an admin).",
+	  "\nPorts already attached stay attached; the new rule holds for the next attach.\n"
+	  "\nOptions:\n"
+	  "      --group GROUP          new group, a name or number; you must be a member\n"
+	  "      --mode MODE            new octal mode, e.g. 0660\n"
+	  "      --description TEXT     new description\n",
 	  { "NAME" }, 0 },
 	{ "network", "delete", cmd_network_delete, "NAME [--missing-ok]",
 	  "Delete a network, closing every port on it.",

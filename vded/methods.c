@@ -383,9 +383,12 @@ static int run_network_set(struct method_args *a, struct request_ctx *ctx, struc
 		return -ENOENT;
 	old = net->def;
 	if (a->present & PARAM_GROUP) {
-		ret = methods_pick_group(a, ctx, &net->def.group, e);
+		gid_t gid;
+		/* decide first: a refused group must not touch the network */
+		ret = methods_pick_group(a, ctx, &gid, e);
 		if (ret < 0)
 			return ret;
+		net->def.group = gid;
 	}
 	if (a->present & PARAM_MODE)
 		net->def.mode = a->mode;
@@ -1033,6 +1036,9 @@ static int methods_policy(const struct method *m, const struct method_args *a, c
 
 	if (access != POLICY_CONNECT && access != POLICY_CREATE && !net)
 		access = POLICY_CONNECT;
+	/* create with exist_ok of a network that exists only looks at it: no create right, no quota */
+	if (access == POLICY_CREATE && net && a->exist_ok)
+		access = POLICY_READ;
 	if (access == POLICY_DETACH && a->port <= net->def.max_ports)
 		port = net->ports[a->port];
 	return policy_check(peer, m->name, access, net, port, e);

@@ -168,7 +168,7 @@ int policy_check(const struct peer *peer, const char *method, enum policy_access
 		bits = policy_class_bits(peer, net, &cls);
 		if (access == POLICY_READ && !(bits & 4))
 			return policy_deny(peer, method, e, PROTO_ERR_PERMISSION,
-					   "uid %u may not see network '%s' (mode %03o, %s has no read)",
+					   "uid %u may not see network '%s' (mode %04o, %s has no read)",
 					   (unsigned)peer->uid, net->def.name, net->def.mode, cls);
 		if (access == POLICY_ATTACH && !(bits & 2)) {
 			if (strcmp(cls, "other") == 0)
@@ -176,7 +176,7 @@ int policy_check(const struct peer *peer, const char *method, enum policy_access
 						   "uid %u is not in group %u required by network '%s'",
 						   (unsigned)peer->uid, (unsigned)net->def.group, net->def.name);
 			return policy_deny(peer, method, e, PROTO_ERR_PERMISSION,
-					   "uid %u may not attach to network '%s' (mode %03o gives the %s no write)",
+					   "uid %u may not attach to network '%s' (mode %04o gives the %s no write)",
 					   (unsigned)peer->uid, net->def.name, net->def.mode, cls);
 		}
 		if (access == POLICY_ATTACH && policy_count_ports(peer->uid) >= policy_cfg.max_ports_per_user)

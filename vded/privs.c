@@ -45,11 +45,32 @@ int privs_drop(uid_t uid, gid_t gid)
 	cap_t caps;
 	int ret = 0;
 
+	cap_value_t keep[PRIVS_NKEEP];
+	unsigned nkeep = 0, neff = 0;
+
 	if (geteuid() != 0)
 		return 0;
-	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
-		if (!privs_kept(c) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
-			return -errno;
+	/* Under systemd's CapabilityBoundingSet some of these are gone already, and without CAP_SETPCAP
+	 * the bounding set cannot be narrowed further: take what is there, drop what can be dropped. */
+	caps = cap_get_proc();
+	if (!caps)
+		return -errno;
+	for (size_t i = 0; i < PRIVS_NKEEP; i++) {
+		cap_flag_value_t v = CAP_CLEAR;
+		if (cap_get_flag(caps, privs_keep[i], CAP_PERMITTED, &v) == 0 && v == CAP_SET) {
+			keep[nkeep++] = privs_keep[i];
+			neff += i < PRIVS_NEFFECTIVE;
+		}
+	}
+	{
+		cap_flag_value_t setpcap = CAP_CLEAR;
+		cap_get_flag(caps, CAP_SETPCAP, CAP_EFFECTIVE, &setpcap);
+		cap_free(caps);
+		for (cap_value_t c = 0; setpcap == CAP_SET && c <= CAP_LAST_CAP; c++)
+			if (!privs_kept(c) && prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1 &&
+			    prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+				return -errno;
+	}
 	if (uid != (uid_t)-1 && uid != 0) {
 		/* keep the permitted set across setuid, then narrow it below */
 		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
@@ -59,8 +80,9 @@ int privs_drop(uid_t uid, gid_t gid)
 	caps = cap_init();
 	if (!caps)
 		return -errno;
-	if (cap_set_flag(caps, CAP_PERMITTED, PRIVS_NKEEP, privs_keep, CAP_SET) < 0 ||
-	    cap_set_flag(caps, CAP_EFFECTIVE, PRIVS_NEFFECTIVE, privs_keep, CAP_SET) < 0 || cap_set_proc(caps) < 0)
+	/* keep[] preserves privs_keep's order: the effective ones come first */
+	if ((nkeep && cap_set_flag(caps, CAP_PERMITTED, (int)nkeep, keep, CAP_SET) < 0) ||
+	    (neff && cap_set_flag(caps, CAP_EFFECTIVE, (int)neff, keep, CAP_SET) < 0) || cap_set_proc(caps) < 0)
 		ret = -errno;
 	cap_free(caps);
 	if (!ret) {

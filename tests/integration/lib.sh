@@ -56,13 +56,15 @@ STATE=$WORK/state
 SOCK=$RUN/vded.sock
 VDED_PID=
 BG_PIDS=()
+PLUG_PIDS=()
+declare -A BG_CMD=()
 NETNS=()
 BG_N=0
 export VDED_SOCKET=$SOCK
 
 # On any exit: stop what we started (by PID), delete our namespaces, show the daemon log on failure.
 lib_cleanup() {
-	local rc=$? pid i
+	local rc=$? pid i st
 	set +e
 	trap - EXIT TERM INT
 	for pid in "${BG_PIDS[@]}" $VDED_PID; do
@@ -75,7 +77,14 @@ lib_cleanup() {
 		done
 		kill -KILL "$pid" 2>/dev/null
 	done
-	wait "${BG_PIDS[@]}" $VDED_PID 2>/dev/null
+	for pid in "${BG_PIDS[@]}" $VDED_PID; do
+		wait "$pid" 2>/dev/null
+		st=$?
+		# 143/137: our TERM/KILL; anything else above 128 is a crash worth seeing.
+		if [ "$st" -gt 128 ] && [ "$st" -ne 143 ] && [ "$st" -ne 137 ] && [ "$st" -ne 255 ]; then
+			echo "note: pid $pid (${BG_CMD[$pid]:-vded}) died of signal $((st - 128))"
+		fi
+	done
 	for ns in "${NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -151,10 +160,10 @@ vded_stop() {
 	[ -n "$pid" ] || fail "vded_stop: vded is not running"
 	kill -TERM "$pid"
 	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
+		pid_gone "$pid" && break
 		sleep 0.1
 	done
-	if kill -0 "$pid" 2>/dev/null; then
+	if ! pid_gone "$pid"; then
 		kill -KILL "$pid"
 		wait "$pid" 2>/dev/null || true
 		VDED_PID=
@@ -163,6 +172,11 @@ vded_stop() {
 	wait "$pid" || rc=$?
 	VDED_PID=
 	[ "$rc" -eq 0 ] || fail "vded exited with status $rc on SIGTERM"
+	# Endpoint clients see the hang-up and exit, as with vde_switch. Waiting for them also keeps our
+	# cleanup's SIGTERM from landing while Debian's vde_plug handles the hang-up: it can crash then.
+	for pid in "${PLUG_PIDS[@]}"; do
+		wait_for pid_gone "$pid" || fail "vde_plug $pid still running 10 s after vded stopped"
+	done
 }
 
 # netns_add NAME: a named namespace with lo up, deleted at exit.
@@ -185,6 +199,7 @@ bg_start() {
 	"$@" >"$out" 2>&1 </dev/null &
 	BG_PID=$!
 	BG_PIDS+=("$BG_PID")
+	BG_CMD[$BG_PID]="$*"
 }
 
 # bg_kill PID [SIGNAL]: signal one of our background processes and reap it.
@@ -242,6 +257,7 @@ ctl_raw() {
 plug_tap() {
 	local ns=$1 tap=$2 net=$3 addr=${4:-}
 	bg_start -o "$WORK/plug-$ns-$tap.log" ip netns exec "$ns" vde_plug "vde://$RUN/net/$net" "tap://$tap"
+	PLUG_PIDS+=("$BG_PID")
 	wait_for ip -n "$ns" link show "$tap" || fail "vde_plug did not create $tap in $ns"
 	ip -n "$ns" link set "$tap" up
 	[ -z "$addr" ] || ip -n "$ns" addr add "$addr" dev "$tap"

@@ -10,6 +10,15 @@ expect_rc 0 vdectl network create lab
 
 # The command runs with fd 3 a socket, and the port exists exactly while it runs.
 expect_rc 0 vdectl network attach lab -- sh -c 'test -S /proc/self/fd/3'
+# fd 3 is an AF_UNIX SOCK_DGRAM socket (type 0002 in /proc/net/unix); --fd picks another number.
+sock_type='i=$(readlink /proc/self/fd/$0); i=${i#socket:[}; i=${i%]}; awk -v i="$i" '\''$7 == i {print $5}'\'' /proc/net/unix'
+expect_rc 0 vdectl network attach lab -- sh -c "$sock_type" 3
+assert_eq "$OUT" 0002 "socket type of the attach fd"
+expect_rc 0 vdectl network attach lab --fd 7 -- sh -c "$sock_type" 7
+assert_eq "$OUT" 0002 "socket type of the attach fd given with --fd 7"
+# While the command runs the port is listed.
+expect_rc 0 vdectl network attach lab --description inner -- "$VDECTL_BIN" -s "$SOCK" -j port list lab
+assert_json '[.ports[] | select(.kind == "attach" and .description == "inner")] | length' 1 "$OUT"
 expect_rc 3 vdectl network attach nope -- true
 wait_for port_count_is lab 0 || fail "a finished attach left a port behind"
 

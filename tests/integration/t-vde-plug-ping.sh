@@ -11,7 +11,9 @@ expect_rc 0 vdectl network create lab
 netns_add ns1
 netns_add ns2
 plug_tap ns1 t1 lab 10.0.0.1/24
+plug1=$BG_PID
 plug_tap ns2 t2 lab 10.0.0.2/24
+plug2=$BG_PID
 mac1=$(tap_mac ns1 t1)
 mac2=$(tap_mac ns2 t2)
 [ "$mac1" != "$mac2" ] || fail "both taps have MAC $mac1"
@@ -54,6 +56,24 @@ expect_rc 0 vdectl port list lab
 [ "$(printf '%s\n' "$OUT" | grep -c endpoint)" -ge 2 ] || fail "human port list: $OUT"
 expect_rc 0 vdectl mac list lab
 assert_contains "$OUT" "$mac1" "human mac list"
+
+# port detach: the client is unplugged (its control connection closes, so vde_plug exits) and its
+# addresses are forgotten.
+expect_rc 3 vdectl port detach lab 250
+expect_rc 3 vdectl port detach nope "$p2"
+expect_rc 0 vdectl port detach lab "$p2"
+wait_for port_count_is lab 1 || fail "detached port still listed"
+expect_rc 0 vdectl -j mac list lab
+assert_json "[.macs[] | select(.mac == \"$mac2\")] | length" 0 "$OUT"
+wait_for pid_gone "$plug2" || fail "vde_plug did not notice it was detached"
+expect_rc 3 vdectl port detach lab "$p2"
+expect_rc 0 vdectl port detach lab "$p2" --missing-ok
+
+# Deleting a network with a client on it unplugs the client and removes the endpoint.
+expect_rc 0 vdectl network delete lab
+wait_for pid_gone "$plug1" || fail "vde_plug still running after its network was deleted"
+[ ! -e "$RUN/net/lab" ] || fail "endpoint still exists after delete"
+kill -0 "$VDED_PID" || fail "vded died"
 
 vded_stop
 log "ok"

@@ -108,6 +108,7 @@ static void test_new_and_ports(void)
 
 	CHECK(switch_new(0, 16, 300) == NULL);
 	CHECK(switch_new(4, 0, 300) == NULL);
+	CHECK(switch_new(65536, 16, 300) == NULL);	/* port ids are stored in 16 bits */
 	sw = switch_new(4, 16, 300);
 	CHECK(sw != NULL);
 	if (!sw)

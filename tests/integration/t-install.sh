@@ -1,0 +1,84 @@
+#!/bin/bash
+# `make install DESTDIR=... PREFIX=/usr` lays out a system: binaries, the configuration, the systemd
+# units, sysusers.d and tmpfiles.d snippets, the man pages. The staged files must work: the installed
+# vded accepts the installed configuration, systemd's own tools accept the units and snippets (the
+# sysusers one makes group vde, the tmpfiles one makes /run/vde 0755), the man pages format cleanly.
+# A second install keeps an edited configuration; uninstall removes the rest.
+. "$(dirname "$0")/lib.sh"
+need make install stat
+
+DEST=$WORK/root
+mk() {
+	make -s --no-print-directory -C "$ROOT" B="$BDIR" DESTDIR="$DEST" PREFIX=/usr "$@"
+}
+
+mk install >"$WORK/install.log" 2>&1 || fail "make install failed: $(cat "$WORK/install.log")"
+
+# path mode: each file is there with its mode.
+for spec in usr/sbin/vded:755 usr/bin/vdectl:755 etc/vde/vded.conf:644 \
+	usr/lib/systemd/system/vded.service:644 usr/lib/systemd/system/vded.socket:644 \
+	usr/lib/sysusers.d/vde.conf:644 usr/lib/tmpfiles.d/vde.conf:644 \
+	usr/share/man/man8/vded.8:644 usr/share/man/man1/vdectl.1:644 usr/share/man/man5/vded.conf.5:644; do
+	f=$DEST/${spec%%:*}
+	[ -f "$f" ] || fail "make install did not install ${spec%%:*}"
+	assert_eq "$(stat -c %a "$f")" "${spec##*:}" "mode of ${spec%%:*}"
+done
+
+# The installed programs run, and the installed configuration is valid and keeps the default network.
+expect_rc 0 "$DEST/usr/sbin/vded" -n -f "$DEST/etc/vde/vded.conf"
+assert_contains "$OUT" "configuration OK" "vded -n on the installed configuration"
+expect_rc 0 "$DEST/usr/bin/vdectl" --version
+grep -q '"name": *"default"' "$DEST/etc/vde/vded.conf" || fail "the installed configuration lost the default network"
+
+# The units run the installed binary and carry the hardening the daemon relies on.
+unit=$DEST/usr/lib/systemd/system/vded.service
+grep -qx 'ExecStart=/usr/sbin/vded -F' "$unit" || fail "vded.service does not run /usr/sbin/vded -F"
+grep -qx 'Type=notify' "$unit" || fail "vded.service is not Type=notify"
+grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE' "$unit" ||
+	fail "vded.service's capability bounding set is not vded's four"
+! grep -q '^PrivateTmp=yes' "$unit" || fail "PrivateTmp would hide vde:// clients' sockets under /tmp"
+grep -qx 'ListenStream=/run/vde/vded.sock' "$DEST/usr/lib/systemd/system/vded.socket" ||
+	fail "vded.socket does not listen on /run/vde/vded.sock"
+
+if command -v systemd-analyze >/dev/null 2>&1; then
+	# Verify against the staged binary (the unit names /usr/sbin/vded, not installed on this host).
+	mkdir "$WORK/units"
+	sed "s|^ExecStart=/usr/sbin/vded|ExecStart=$DEST/usr/sbin/vded|" "$unit" >"$WORK/units/vded.service"
+	cp "$DEST/usr/lib/systemd/system/vded.socket" "$WORK/units/"
+	(cd "$WORK/units" && systemd-analyze verify --man=no ./vded.socket ./vded.service) >"$WORK/verify.log" 2>&1 ||
+		fail "systemd-analyze verify: $(cat "$WORK/verify.log")"
+	[ ! -s "$WORK/verify.log" ] || fail "systemd-analyze verify complained: $(cat "$WORK/verify.log")"
+else
+	log "systemd-analyze not installed: units not verified"
+fi
+if command -v systemd-sysusers >/dev/null 2>&1 && command -v systemd-tmpfiles >/dev/null 2>&1; then
+	mkdir -p "$DEST/etc"
+	systemd-sysusers --root="$DEST" >"$WORK/sysusers.log" 2>&1 || fail "systemd-sysusers: $(cat "$WORK/sysusers.log")"
+	grep -q '^vde:x:[0-9]*:' "$DEST/etc/group" || fail "sysusers.d/vde.conf did not create group vde"
+	systemd-tmpfiles --root="$DEST" --create "$DEST/usr/lib/tmpfiles.d/vde.conf" >"$WORK/tmpfiles.log" 2>&1 ||
+		fail "systemd-tmpfiles: $(cat "$WORK/tmpfiles.log")"
+	assert_eq "$(stat -c '%a %u %g' "$DEST/run/vde")" "755 0 0" "/run/vde made by tmpfiles.d"
+	# vded accepts what tmpfiles made (its run dir must not be writable by others).
+	expect_rc 0 "$DEST/usr/sbin/vded" -n --run-dir "$DEST/run/vde" -f "$DEST/etc/vde/vded.conf"
+else
+	log "systemd-sysusers/systemd-tmpfiles not installed: snippets not exercised"
+fi
+if command -v groff >/dev/null 2>&1; then
+	for m in man8/vded.8 man1/vdectl.1 man5/vded.conf.5; do
+		warn=$(groff -man -Tutf8 -ww -z "$DEST/usr/share/man/$m" 2>&1) || fail "groff failed on $m"
+		[ -z "$warn" ] || fail "groff warns on $m: $warn"
+	done
+fi
+
+# An edited configuration survives a second install.
+echo '// edited by the administrator' >>"$DEST/etc/vde/vded.conf"
+mk install >"$WORK/install2.log" 2>&1 || fail "second make install failed: $(cat "$WORK/install2.log")"
+grep -q 'edited by the administrator' "$DEST/etc/vde/vded.conf" || fail "make install overwrote an edited vded.conf"
+
+mk uninstall >"$WORK/uninstall.log" 2>&1 || fail "make uninstall failed: $(cat "$WORK/uninstall.log")"
+left=$(cd "$DEST" && find . -type f ! -path ./etc/vde/vded.conf ! -path './etc/group*' ! -path './etc/gshadow*' \
+	! -path './etc/passwd*' ! -path './etc/shadow*' ! -path ./etc/.pwd.lock | sort)
+[ -z "$left" ] || fail "make uninstall left files behind: $left"
+[ -f "$DEST/etc/vde/vded.conf" ] || fail "make uninstall removed the configuration"
+
+log "ok"
