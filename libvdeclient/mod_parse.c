@@ -117,6 +117,13 @@ static int apply_option(char *tok, struct vdeparms *parms)
 			return 0;
 		}
 	}
+	/* A bare token that names no key is positional (vde://DIR[5] is port 5) when the table starts
+	 * with a "" entry, as in vdeplug4 (a "" entry elsewhere does not take it there either). */
+	if (!val && parms && parms[0].tag && parms[0].tag[0] == '\0') {
+		if (parms[0].value)
+			*parms[0].value = tok;
+		return 0;
+	}
 	/* vdeplug4 reports the key on stderr too; callers rely only on errno */
 	fprintf(stderr, "unknown key: %s\n", tok);
 	errno = EINVAL;

@@ -111,12 +111,20 @@ int config_parse(const char *text, size_t len, struct vded_config *cfg, char *er
 				goto out;
 			}
 			for (size_t i = 0; i < json_object_array_length(val); i++) {
-				struct method_args args;
+				struct method_args args, other;
 				struct vde_error e = { 0 };
 
 				if (methods_parse("network.create", json_object_array_get_idx(val, i), &args, &e) < 0) {
 					ret = config_error(err, errlen, "networks[%zu]: %s", i, e.message);
 					goto out;
+				}
+				for (size_t j = 0; j < i; j++) {
+					methods_parse("network.create", json_object_array_get_idx(val, j), &other, &e);
+					if (strcmp(args.name, other.name) == 0) {
+						ret = config_error(err, errlen, "networks[%zu]: '%s' is defined twice", i,
+								   args.name);
+						goto out;
+					}
 				}
 			}
 			cfg->networks = json_object_get(val);

@@ -25,7 +25,7 @@ mgmt() {
 	printf '%s\n' "$1" | socat -t 2 - "UNIX-CONNECT:$WORK/mgmt"
 }
 port_free() {
-	! mgmt port/allprint | grep -q "^Port 000$1 .*ACTIVE"
+	! mgmt port/allprint | grep -q "^Port 000$1 .* ACTIVE"
 }
 tap_gone() {
 	! ip -n "$1" link show "$2" >/dev/null 2>&1
@@ -67,7 +67,7 @@ for variant in ${VARIANTS:-ours deblib debmod}; do
 	ip netns exec nsa ping -c 3 -i 0.2 -W 3 10.0.0.2 >"$WORK/ping-$variant.log" 2>&1 ||
 		fail "$variant: ping through vde_switch failed: $(cat "$WORK/ping-$variant.log")"
 	out=$(mgmt port/allprint)
-	grep -q "^Port 0005 .*ACTIVE" <<<"$out" || fail "$variant: port 5 not in use: $out"
+	grep -q "^Port 0005 .* ACTIVE" <<<"$out" || fail "$variant: port 5 not in use: $out"
 	grep -A4 "^Port 0005" <<<"$out" | grep -q "interop-$variant user=" ||
 		fail "$variant: port 5 does not carry our description: $out"
 	bg_kill "$pid"
