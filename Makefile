@@ -47,7 +47,8 @@ NL_CFLAGS   := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null || echo -
 NL_LIBS     := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
 SLIRP_LIBS  := -lslirp
 
-ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DVDE_VERSION='"$(VERSION)"' $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) \
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DVDE_VERSION='"$(VERSION)"' -DVDE_LIBDIR='"$(LIBDIR)"' $(WARNINGS) \
+	      $(CFLAGS) $(SAN_FLAGS) \
 	      -Iinclude -Icommon -MMD -MP
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 
@@ -207,12 +208,24 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 
-install: $(VDED) $(VDECTL)
+PLUGIN_FILES := $(notdir $(PLUGINS))
+COMMAND_FILES := $(notdir $(COMMANDS))
+HEADERS := include/libvdeplug.h include/libvdeplug_mod.h include/vdeclient.h
+
+install: $(VDED) $(VDECTL) $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(PLUGINS) $(COMMANDS)
+	install -d $(DESTDIR)$(LIBDIR)/vdeplug $(DESTDIR)$(INCDIR)
+	install -m 0755 $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(DESTDIR)$(LIBDIR)/
+	ln -sf libvdeplug.so.2 $(DESTDIR)$(LIBDIR)/libvdeplug.so.3
+	ln -sf libvdeplug.so.2 $(DESTDIR)$(LIBDIR)/libvdeplug.so
+	ln -sf libvdeplug_mod.so.2 $(DESTDIR)$(LIBDIR)/libvdeplug_mod.so
+	install -m 0755 $(PLUGINS) $(DESTDIR)$(LIBDIR)/vdeplug/
+	install -m 0644 $(HEADERS) $(DESTDIR)$(INCDIR)/
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/vde $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSTEMDUNITDIR) \
 		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
 	install -m 0755 $(VDED) $(DESTDIR)$(SBINDIR)/vded
 	install -m 0755 $(VDECTL) $(DESTDIR)$(BINDIR)/vdectl
+	install -m 0755 $(COMMANDS) $(DESTDIR)$(BINDIR)/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/vde/vded.conf ] || \
 		install -m 0644 etc/vded.conf $(DESTDIR)$(SYSCONFDIR)/vde/vded.conf
 	install -m 0644 doc/vded.8 $(DESTDIR)$(MANDIR)/man8/vded.8
@@ -229,7 +242,11 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/vded $(DESTDIR)$(BINDIR)/vdectl $(DESTDIR)$(MANDIR)/man8/vded.8 \
 		$(DESTDIR)$(MANDIR)/man1/vdectl.1 $(DESTDIR)$(MANDIR)/man5/vded.conf.5 \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/vded.service $(DESTDIR)$(SYSTEMDUNITDIR)/vded.socket \
-		$(DESTDIR)$(SYSUSERSDIR)/vde.conf $(DESTDIR)$(TMPFILESDIR)/vde.conf
+		$(DESTDIR)$(SYSUSERSDIR)/vde.conf $(DESTDIR)$(TMPFILESDIR)/vde.conf \
+		$(addprefix $(DESTDIR)$(BINDIR)/,$(COMMAND_FILES)) $(addprefix $(DESTDIR)$(LIBDIR)/vdeplug/,$(PLUGIN_FILES)) \
+		$(addprefix $(DESTDIR)$(LIBDIR)/,libvdeplug.so.2 libvdeplug.so.3 libvdeplug.so libvdeplug_mod.so.2 \
+			libvdeplug_mod.so) $(addprefix $(DESTDIR)$(INCDIR)/,$(notdir $(HEADERS)))
+	-rmdir $(DESTDIR)$(LIBDIR)/vdeplug 2>/dev/null
 
 clean:
 	rm -rf build build-asan build-fuzz
