@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -55,7 +57,26 @@ enum {
 	OPT_PORT,
 	OPT_GROUP,
 	OPT_MODE,
+	OPT_OWNER,
+	OPT_ADDRESS,
+	OPT_MTU,
+	OPT_UP,
+	OPT_VXVDE,
+	OPT_VNI,
+	OPT_TTL,
+	OPT_INTERFACE,
+	OPT_SLIRP,
+	OPT_SUBNET,
+	OPT_IPV6,
+	OPT_DNS,
+	OPT_NET,
 };
+
+/* Where vded (and `ip netns`) pin named network namespaces. */
+#define VDECTL_NETNS_DIR "/run/netns"
+
+/* The most positional arguments a subcommand takes (forward add NETWORK PROTO HOST GUEST). */
+#define MAX_POS 4
 
 struct subcommand {
 	const char *noun;
@@ -64,7 +85,7 @@ struct subcommand {
 	const char *args;		/* synopsis after "NOUN VERB" */
 	const char *summary;		/* one line for -h */
 	const char *help;		/* more for "NOUN VERB -h": details, then "Options:" lines */
-	const char *posnames[2];	/* required positional arguments, in order */
+	const char *posnames[MAX_POS];	/* required positional arguments, in order */
 	int takes_command;		/* positionals are followed by CMD [ARGS...] */
 };
 
@@ -421,7 +442,7 @@ struct args {
 	char **argv;
 	const char *optstring;
 	const struct option *longopts;
-	const char *pos[2];
+	const char *pos[MAX_POS];
 	int npos;
 	int cmd;	/* argv index of CMD (takes_command), else argc */
 };
@@ -449,7 +470,7 @@ static size_t args_maxpos(const struct args *a)
 {
 	size_t n = 0;
 
-	while (n < 2 && a->sc->posnames[n])
+	while (n < MAX_POS && a->sc->posnames[n])
 		n++;
 	return n;
 }
@@ -556,8 +577,11 @@ static long long args_number(const struct args *a, const char *what, long long m
 {
 	long long v;
 
-	if (parse_number(optarg, max, &v) < 0)
+	if (parse_number(optarg, max, &v) < 0) {
+		if (parse_number(optarg, LLONG_MAX, &v) == 0)
+			usage_fail(NULL, a->sc, "%s: %s is out of range (at most %lld)", what, optarg, max);
 		usage_fail(NULL, a->sc, "%s: '%s' is not a number", what, optarg);
+	}
 	return v;
 }
 
@@ -708,11 +732,43 @@ static void print_network_table(struct json_object *networks)
 	table_print(&t);
 }
 
+/*
+ * What a port is bound to, by kind: a tap's interface ("tapgw", "vde0@router" inside a namespace),
+ * an uplink's locator and state ("udp://... up", "cmd://false retrying: <error>"); else "-".
+ */
+static const char *port_detail(struct json_object *port, char *buf, size_t size)
+{
+	char b1[64], b2[64], b3[64];
+	const char *ifname = field_text(port, "ifname", b1, sizeof(b1));
+	const char *url = field_text(port, "url", b2, sizeof(b2));
+
+	if (strcmp(ifname, "-") != 0) {
+		const char *ns = field_text(port, "netns", b2, sizeof(b2));
+
+		if (strcmp(ns, "-") != 0)
+			snprintf(buf, size, "%s@%s", ifname, ns);
+		else
+			snprintf(buf, size, "%s", ifname);
+		return buf;
+	}
+	if (strcmp(url, "-") != 0) {
+		const char *state = field_text(port, "state", b1, sizeof(b1));
+		const char *error = field_text(port, "error", b3, sizeof(b3));
+
+		if (strcmp(error, "-") != 0)
+			snprintf(buf, size, "%s %s: %s", url, state, error);
+		else
+			snprintf(buf, size, "%s %s", url, state);
+		return buf;
+	}
+	return "-";
+}
+
 static void print_port_table(struct json_object *ports)
 {
 	static const char *const headers[] = {
 		"ID", "KIND", "RX-FRAMES", "RX-BYTES", "TX-FRAMES", "TX-BYTES", "DROPS", "UID", "PID",
-		"DESCRIPTION",
+		"DESCRIPTION", "DETAIL",
 	};
 	static const char *const keys[] = {
 		"id", "kind", "rx_frames", "rx_bytes", "tx_frames", "tx_bytes", "tx_dropped", "uid", "pid",
@@ -721,16 +777,45 @@ static void print_port_table(struct json_object *ports)
 	struct table t;
 	size_t n = ports ? json_object_array_length(ports) : 0;
 
-	table_init(&t, 10, headers);
-	for (size_t i = 0; i < n; i++)
+	table_init(&t, 11, headers);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *port = json_object_array_get_idx(ports, i);
+		char detail[1024];
+
 		for (size_t k = 0; k < 10; k++)
-			table_addf(&t, json_object_array_get_idx(ports, i), keys[k]);
+			table_addf(&t, port, keys[k]);
+		table_add(&t, port_detail(port, detail, sizeof(detail)));
+	}
 	table_print(&t);
 }
 
 static void print_network_list(struct json_object *result)
 {
 	print_network_table(field_array(result, "networks"));
+}
+
+/* The backends a network was created with, one "key: value" line each. */
+static void print_backends(struct json_object *net)
+{
+	struct json_object *vx, *sl;
+	char line[512], b1[64], b2[64], b3[64], b4[64];
+
+	if (json_object_object_get_ex(net, "vxvde", &vx) && json_object_is_type(vx, json_type_object)) {
+		const char *ifname = field_text(vx, "interface", b4, sizeof(b4));
+
+		snprintf(line, sizeof(line), "%s vni %s ttl %s%s%s", field_text(vx, "group", b1, sizeof(b1)),
+			 field_text(vx, "vni", b2, sizeof(b2)), field_text(vx, "ttl", b3, sizeof(b3)),
+			 strcmp(ifname, "-") ? " interface " : "", strcmp(ifname, "-") ? ifname : "");
+		print_kv("vxvde:", line);
+	}
+	if (json_object_object_get_ex(net, "slirp", &sl) && json_object_is_type(sl, json_type_object)) {
+		const char *dns = field_text(sl, "dns", b2, sizeof(b2));
+
+		snprintf(line, sizeof(line), "subnet %s%s%s ipv6 %s", field_text(sl, "subnet", b1, sizeof(b1)),
+			 strcmp(dns, "-") ? " dns " : "", strcmp(dns, "-") ? dns : "",
+			 field_text(sl, "ipv6", b3, sizeof(b3)));
+		print_kv("slirp:", line);
+	}
 }
 
 static void print_network_show(struct json_object *result)
@@ -749,6 +834,7 @@ static void print_network_show(struct json_object *result)
 	print_kv("mac aging:", field_text(result, "mac_aging", buf, sizeof(buf)));
 	print_kv("ports:", field_text(result, "ports", buf, sizeof(buf)));
 	print_kv("macs:", field_text(result, "macs", buf, sizeof(buf)));
+	print_backends(result);
 	if (ports && json_object_array_length(ports) > 0) {
 		putchar('\n');
 		print_port_table(ports);
@@ -821,12 +907,20 @@ static int cmd_network_create(const struct subcommand *sc, int argc, char **argv
 		{ "mac-aging", required_argument, NULL, OPT_MAC_AGING },
 		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "vxvde", required_argument, NULL, OPT_VXVDE },
+		{ "vni", required_argument, NULL, OPT_VNI },
+		{ "ttl", required_argument, NULL, OPT_TTL },
+		{ "interface", required_argument, NULL, OPT_INTERFACE },
+		{ "slirp", no_argument, NULL, OPT_SLIRP },
+		{ "subnet", required_argument, NULL, OPT_SUBNET },
+		{ "ipv6", no_argument, NULL, OPT_IPV6 },
+		{ "dns", required_argument, NULL, OPT_DNS },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct json_object *params = json_object_new_object();
 	struct args a;
 	char mode[8];
-	int c;
+	int c, vxvde = 0, vxvde_opts = 0, slirp = 0, slirp_opts = 0;
 
 	args_begin(&a, sc, argc, argv, "+:hjs:", longopts);
 	while ((c = args_next(&a)) != -1) {
@@ -857,7 +951,48 @@ static int cmd_network_create(const struct subcommand *sc, int argc, char **argv
 				usage_fail(NULL, sc, "--mode: '%s' is not an octal mode (0000..0777)", optarg);
 			json_object_object_add(params, "mode", json_object_new_string(mode));
 			break;
+		case OPT_VXVDE:
+			json_object_object_add(params, "vxvde", json_object_new_string(optarg));
+			vxvde = 1;
+			break;
+		case OPT_VNI:
+			json_object_object_add(params, "vni", json_object_new_int64(args_number(&a, "--vni", 0xffffff)));
+			vxvde_opts = 1;
+			break;
+		case OPT_TTL:
+			json_object_object_add(params, "ttl", json_object_new_int64(args_number(&a, "--ttl", 255)));
+			vxvde_opts = 1;
+			break;
+		case OPT_INTERFACE:
+			json_object_object_add(params, "interface", json_object_new_string(optarg));
+			vxvde_opts = 1;
+			break;
+		case OPT_SLIRP:
+			json_object_object_add(params, "slirp", json_object_new_boolean(1));
+			slirp = 1;
+			break;
+		case OPT_SUBNET:
+			json_object_object_add(params, "subnet", json_object_new_string(optarg));
+			slirp_opts = 1;
+			break;
+		case OPT_IPV6:
+			json_object_object_add(params, "ipv6", json_object_new_boolean(1));
+			slirp_opts = 1;
+			break;
+		case OPT_DNS:
+			json_object_object_add(params, "dns", json_object_new_string(optarg));
+			slirp_opts = 1;
+			break;
 		}
+	}
+	/* caught here so that a forgotten --vxvde or --slirp is a usage error, not a daemon error */
+	if (vxvde_opts && !vxvde) {
+		json_object_put(params);
+		usage_fail(NULL, sc, "--vni, --ttl and --interface need --vxvde");
+	}
+	if (slirp_opts && !slirp) {
+		json_object_put(params);
+		usage_fail(NULL, sc, "--subnet, --ipv6 and --dns need --slirp");
 	}
 	json_object_object_add(params, "name", json_object_new_string(a.pos[0]));
 	return call_and_print("network.create", params, NULL);
@@ -1153,15 +1288,350 @@ static int cmd_daemon_info(const struct subcommand *sc, int argc, char **argv)
 	return call_and_print("daemon.info", plain_params(sc, argc, argv, NULL), print_daemon_info);
 }
 
+/* ---------------------------------------------------------------- backends: tap, uplink, forward */
+
+/* The {"port": port} reply of tap add and network connect: its number, kind and what it is bound to. */
+static void print_port_result(struct json_object *result)
+{
+	struct json_object *port;
+	char buf[64], detail[1024];
+
+	if (!json_object_object_get_ex(result, "port", &port))
+		return;
+	print_kv("port:", field_text(port, "id", buf, sizeof(buf)));
+	print_kv("kind:", field_text(port, "kind", buf, sizeof(buf)));
+	print_kv("detail:", port_detail(port, detail, sizeof(detail)));
+}
+
+/* The subcommands whose only option is --missing-ok: their positionals go out under keys. */
+static int call_missing_ok(const struct subcommand *sc, int argc, char **argv, const char *method,
+			   const char *const *keys)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "missing-ok", no_argument, NULL, OPT_MISSING_OK },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct json_object *params = json_object_new_object();
+	struct args a;
+
+	args_begin(&a, sc, argc, argv, "+:hjs:", longopts);
+	while (args_next(&a) == OPT_MISSING_OK)
+		json_object_object_add(params, "missing_ok", json_object_new_boolean(1));
+	for (int i = 0; i < a.npos && keys[i]; i++)
+		json_object_object_add(params, keys[i], json_object_new_string(a.pos[i]));
+	return call_and_print(method, params, NULL);
+}
+
+static int cmd_network_connect(const struct subcommand *sc, int argc, char **argv)
+{
+	struct args a;
+	struct json_object *params = json_object_new_object();
+
+	args_begin(&a, sc, argc, argv, "+:hjs:", plain_longopts);
+	while (args_next(&a) != -1)
+		;
+	json_object_object_add(params, "network", json_object_new_string(a.pos[0]));
+	json_object_object_add(params, "url", json_object_new_string(a.pos[1]));
+	return call_and_print("network.connect", params, print_port_result);
+}
+
+static int cmd_network_disconnect(const struct subcommand *sc, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "missing-ok", no_argument, NULL, OPT_MISSING_OK },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct json_object *params;
+	long long port;
+	struct args a;
+	int missing_ok = 0;
+
+	args_begin(&a, sc, argc, argv, "+:hjs:", longopts);
+	while (args_next(&a) == OPT_MISSING_OK)
+		missing_ok = 1;
+	if (parse_number(a.pos[1], INT_MAX, &port) < 0)
+		usage_fail(NULL, sc, "PORT: '%s' is not a port number", a.pos[1]);
+	params = json_object_new_object();
+	json_object_object_add(params, "network", json_object_new_string(a.pos[0]));
+	json_object_object_add(params, "port", json_object_new_int64(port));
+	if (missing_ok)
+		json_object_object_add(params, "missing_ok", json_object_new_boolean(1));
+	return call_and_print("network.disconnect", params, NULL);
+}
+
+static int cmd_tap_add(const struct subcommand *sc, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "owner", required_argument, NULL, OPT_OWNER },
+		{ "address", required_argument, NULL, OPT_ADDRESS },
+		{ "mtu", required_argument, NULL, OPT_MTU },
+		{ "up", no_argument, NULL, OPT_UP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct json_object *params = json_object_new_object(), *addresses = NULL;
+	struct args a;
+	int c;
+
+	args_begin(&a, sc, argc, argv, "+:hjs:", longopts);
+	while ((c = args_next(&a)) != -1) {
+		switch (c) {
+		case OPT_OWNER:
+			json_object_object_add(params, "owner", json_object_new_string(optarg));
+			break;
+		case OPT_ADDRESS:
+			if (!addresses) {
+				addresses = json_object_new_array();
+				json_object_object_add(params, "addresses", addresses);
+			}
+			json_object_array_add(addresses, json_object_new_string(optarg));
+			break;
+		case OPT_MTU:
+			json_object_object_add(params, "mtu", json_object_new_int64(args_number(&a, "--mtu", INT_MAX)));
+			break;
+		case OPT_UP:
+			json_object_object_add(params, "up", json_object_new_boolean(1));
+			break;
+		}
+	}
+	json_object_object_add(params, "network", json_object_new_string(a.pos[0]));
+	json_object_object_add(params, "ifname", json_object_new_string(a.pos[1]));
+	return call_and_print("tap.add", params, print_port_result);
+}
+
+static int cmd_tap_remove(const struct subcommand *sc, int argc, char **argv)
+{
+	static const char *const keys[] = { "network", "ifname", NULL };
+
+	return call_missing_ok(sc, argc, argv, "tap.remove", keys);
+}
+
+/* PROTO must be tcp or udp: checked here so that a typo is a usage error. */
+static void forward_check_proto(const struct subcommand *sc, const char *proto)
+{
+	if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0)
+		usage_fail(NULL, sc, "PROTO: '%s' is neither tcp nor udp", proto);
+}
+
+static int cmd_forward_add(const struct subcommand *sc, int argc, char **argv)
+{
+	struct json_object *params;
+	struct args a;
+
+	args_begin(&a, sc, argc, argv, "+:hjs:", plain_longopts);
+	while (args_next(&a) != -1)
+		;
+	forward_check_proto(sc, a.pos[1]);
+	params = json_object_new_object();
+	json_object_object_add(params, "network", json_object_new_string(a.pos[0]));
+	json_object_object_add(params, "proto", json_object_new_string(a.pos[1]));
+	json_object_object_add(params, "host", json_object_new_string(a.pos[2]));
+	json_object_object_add(params, "guest", json_object_new_string(a.pos[3]));
+	return call_and_print("forward.add", params, NULL);
+}
+
+static int cmd_forward_remove(const struct subcommand *sc, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "missing-ok", no_argument, NULL, OPT_MISSING_OK },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct json_object *params;
+	struct args a;
+	int missing_ok = 0;
+
+	args_begin(&a, sc, argc, argv, "+:hjs:", longopts);
+	while (args_next(&a) == OPT_MISSING_OK)
+		missing_ok = 1;
+	forward_check_proto(sc, a.pos[1]);
+	params = json_object_new_object();
+	json_object_object_add(params, "network", json_object_new_string(a.pos[0]));
+	json_object_object_add(params, "proto", json_object_new_string(a.pos[1]));
+	json_object_object_add(params, "host", json_object_new_string(a.pos[2]));
+	if (missing_ok)
+		json_object_object_add(params, "missing_ok", json_object_new_boolean(1));
+	return call_and_print("forward.remove", params, NULL);
+}
+
+static void print_forward_list(struct json_object *result)
+{
+	static const char *const headers[] = { "PROTO", "HOST", "GUEST" };
+	struct json_object *fws = field_array(result, "forwards");
+	size_t n = fws ? json_object_array_length(fws) : 0;
+	struct table t;
+
+	table_init(&t, 3, headers);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *fw = json_object_array_get_idx(fws, i);
+
+		table_addf(&t, fw, "proto");
+		table_addf(&t, fw, "host");
+		table_addf(&t, fw, "guest");
+	}
+	table_print(&t);
+}
+
+static int cmd_forward_list(const struct subcommand *sc, int argc, char **argv)
+{
+	return call_and_print("forward.list", plain_params(sc, argc, argv, "network"), print_forward_list);
+}
+
+/* ---------------------------------------------------------------- namespaces */
+
+static int cmd_ns_create(const struct subcommand *sc, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "net", required_argument, NULL, OPT_NET },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct json_object *params = json_object_new_object(), *nets = json_object_new_array();
+	struct args a;
+
+	json_object_object_add(params, "networks", nets);
+	args_begin(&a, sc, argc, argv, "+:hjs:", longopts);
+	while (args_next(&a) == OPT_NET) {
+		/* NET[,NET...], and --net may be repeated: vde0, vde1... follow the order given */
+		const char *p = optarg;
+
+		for (;;) {
+			size_t len = strcspn(p, ",");
+
+			if (len == 0) {
+				json_object_put(params);
+				usage_fail(NULL, sc, "--net: empty network name in '%s'", optarg);
+			}
+			json_object_array_add(nets, json_object_new_string_len(p, (int)len));
+			if (!p[len])
+				break;
+			p += len + 1;
+		}
+	}
+	if (json_object_array_length(nets) == 0) {
+		json_object_put(params);
+		usage_fail(NULL, sc, "missing --net NET: a namespace needs at least one network");
+	}
+	json_object_object_add(params, "name", json_object_new_string(a.pos[0]));
+	return call_and_print("ns.create", params, NULL);
+}
+
+static int cmd_ns_delete(const struct subcommand *sc, int argc, char **argv)
+{
+	static const char *const keys[] = { "name", NULL };
+
+	return call_missing_ok(sc, argc, argv, "ns.delete", keys);
+}
+
+/* One row per interface; a namespace without interfaces still gets a row. */
+static void print_ns_list(struct json_object *result)
+{
+	static const char *const headers[] = { "NAME", "IFNAME", "NETWORK", "MAC", "PORT", "PATH" };
+	struct json_object *nss = field_array(result, "namespaces");
+	size_t n = nss ? json_object_array_length(nss) : 0;
+	struct table t;
+
+	table_init(&t, 6, headers);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *ns = json_object_array_get_idx(nss, i);
+		struct json_object *ifs = field_array(ns, "interfaces");
+		size_t nifs = ifs ? json_object_array_length(ifs) : 0;
+
+		for (size_t k = 0; k < (nifs ? nifs : 1); k++) {
+			struct json_object *ifc = nifs ? json_object_array_get_idx(ifs, k) : NULL;
+
+			table_addf(&t, ns, "name");
+			table_addf(&t, ifc, "ifname");
+			table_addf(&t, ifc, "network");
+			table_addf(&t, ifc, "mac");
+			table_addf(&t, ifc, "port");
+			table_addf(&t, ns, "path");
+		}
+	}
+	table_print(&t);
+}
+
+static int cmd_ns_list(const struct subcommand *sc, int argc, char **argv)
+{
+	return call_and_print("ns.list", plain_params(sc, argc, argv, NULL), print_ns_list);
+}
+
+/*
+ * Give the command a /sys that shows the namespace's interfaces, as `ip netns exec` does: a private
+ * mount namespace (so nothing leaks back to ours) with a fresh sysfs on top of /sys. Best effort:
+ * netlink tools work without it, so a failure only leaves the old /sys in place.
+ */
+static void ns_exec_mount_sys(const char *name)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return;
+	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return;
+	if (mount(name, "/sys", "sysfs", 0, NULL) < 0)
+		errmsg("warning: cannot mount a sysfs for namespace '%s' on /sys: %s", name, strerror(errno));
+}
+
+static int cmd_ns_exec(const struct subcommand *sc, int argc, char **argv)
+{
+	char path[PATH_MAX];
+	struct args a;
+	int fd;
+
+	args_begin(&a, sc, argc, argv, "+:hjs:", plain_longopts);
+	while (args_next(&a) != -1)
+		;
+	if (!a.pos[0][0] || strchr(a.pos[0], '/') || strcmp(a.pos[0], ".") == 0 || strcmp(a.pos[0], "..") == 0)
+		usage_fail(NULL, sc, "NAME: '%s' is not a namespace name", a.pos[0]);
+	snprintf(path, sizeof(path), "%s/%s", VDECTL_NETNS_DIR, a.pos[0]);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+
+		if (err == ENOENT) {
+			errmsg("namespace '%s' does not exist (no %s)", a.pos[0], path);
+			return VDECTL_NOT_FOUND;
+		}
+		errmsg("cannot open %s: %s", path, strerror(err));
+		return err == EACCES || err == EPERM ? VDECTL_DENIED : VDECTL_ERROR;
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		int err = errno;
+
+		close(fd);
+		if (err == EPERM) {
+			errmsg("cannot enter namespace '%s': %s (ns exec needs root: CAP_SYS_ADMIN)", a.pos[0],
+			       strerror(err));
+			return VDECTL_DENIED;
+		}
+		if (err == EINVAL) {
+			errmsg("%s is not a network namespace", path);
+			return VDECTL_ERROR;
+		}
+		errmsg("cannot enter namespace '%s': %s", a.pos[0], strerror(err));
+		return VDECTL_ERROR;
+	}
+	close(fd);
+	ns_exec_mount_sys(a.pos[0]);
+	fflush(NULL);
+	execvp(argv[a.cmd], argv + a.cmd);
+	errmsg("cannot run %s: %s", argv[a.cmd], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
 /* ---------------------------------------------------------------- table and main */
 
 static const struct subcommand subcommands[] = {
 	{ "network", "create", cmd_network_create,
 	  "NAME [--description TEXT] [--exist-ok] [--group GROUP] [--mode MODE] [--max-ports N]"
-	  " [--mac-table-size N] [--mac-aging SECONDS]",
+	  " [--mac-table-size N] [--mac-aging SECONDS] [--vxvde GROUP[:PORT]] [--vni N] [--ttl N]"
+	  " [--interface IF] [--slirp] [--subnet CIDR] [--ipv6] [--dns ADDR]",
 	  "Create a network (a virtual switch) named NAME.",
 	  "\nYou own the network. Who else may see it and attach to it is set by its group and mode,\n"
 	  "like a file's: 'r' lets a class (owner, group, others) see it, 'w' lets it attach.\n"
+	  "With --vxvde the network also joins a vxvde multicast group (wire-compatible with\n"
+	  "vdeplug4's vxvde://); with --slirp it gets a NAT to the host with DHCP and DNS.\n"
 	  "\nOptions:\n"
 	  "      --description TEXT     free text shown by list and show\n"
 	  "      --exist-ok             succeed if NAME already exists\n"
@@ -1170,7 +1640,16 @@ static const struct subcommand subcommands[] = {
 	  "      --mode MODE            octal, e.g. 0660 (default) or 0640 (group may look, not attach)\n"
 	  "      --max-ports N          most ports at once (default 256)\n"
 	  "      --mac-table-size N     MAC addresses the switch learns (default 4096)\n"
-	  "      --mac-aging SECONDS    forget a MAC address unseen for this long (default 300)\n",
+	  "      --mac-aging SECONDS    forget a MAC address unseen for this long (default 300)\n"
+	  "      --vxvde GROUP[:PORT]   join a vxvde multicast group: 239.1.2.3, 239.1.2.3:14789 or\n"
+	  "                             [ff05::1]:14789 (default port 14789)\n"
+	  "      --vni N                vxvde network identifier, 0..16777215 (default 1)\n"
+	  "      --ttl N                multicast TTL, 1..255 (default 1: this link only)\n"
+	  "      --interface IF         the interface to send and join the group on\n"
+	  "      --slirp                NAT to the host's networks (libslirp): host .2, DHCP from .15, DNS .3\n"
+	  "      --subnet CIDR          the slirp subnet (default 10.0.2.0/24)\n"
+	  "      --ipv6                 slirp IPv6 too (fd00::/64)\n"
+	  "      --dns ADDR             the slirp DNS address, inside the subnet\n",
 	  { "NAME" }, 0 },
 	{ "network", "set", cmd_network_set, "NAME [--group GROUP] [--mode MODE] [--description TEXT]",
 	  "Change the group, mode or description of a network (its owner or an admin).",
@@ -1199,6 +1678,70 @@ static const struct subcommand subcommands[] = {
 	  "      --fd N                 descriptor number CMD finds the port on (default 3)\n"
 	  "      --description TEXT     port description (default \"vdectl: CMD user=USER pid=PID\")\n"
 	  "      --port N               ask for port number N\n",
+	  { "NAME" }, 1 },
+	{ "network", "connect", cmd_network_connect, "NETWORK UVDEL",
+	  "Connect a network to any libvdeplug locator (an uplink), e.g. udp://5000->10.0.0.2:5000.",
+	  "\nThe uplink is a port of kind 'uplink'. It is kept with the network's definition, and\n"
+	  "reopened with backoff (1 s doubling to 60 s) whenever it fails; 'port list' shows its\n"
+	  "state and last error. Admins only.\n"
+	  "\nOptions:\n",
+	  { "NETWORK", "UVDEL" }, 0 },
+	{ "network", "disconnect", cmd_network_disconnect, "NETWORK PORT [--missing-ok]",
+	  "Remove the uplink on port number PORT of a network.",
+	  "\nOptions:\n"
+	  "      --missing-ok           succeed if there is no such uplink\n",
+	  { "NETWORK", "PORT" }, 0 },
+	{ "tap", "add", cmd_tap_add,
+	  "NETWORK IFNAME [--owner USER] [--address CIDR]... [--mtu N] [--up]",
+	  "Make a tap interface IFNAME on the host, plugged into a network.",
+	  "\nThe tap is kept with the network's definition and made again when vded starts.\n"
+	  "Admins only.\n"
+	  "\nOptions:\n"
+	  "      --owner USER           the tap device's owner, a user name or number\n"
+	  "      --address CIDR         an IPv4 or IPv6 address with its prefix, e.g. 10.0.0.1/24;\n"
+	  "                             may be repeated (at most 8)\n"
+	  "      --mtu N                the interface MTU, 68..9216\n"
+	  "      --up                   bring the interface up\n",
+	  { "NETWORK", "IFNAME" }, 0 },
+	{ "tap", "remove", cmd_tap_remove, "NETWORK IFNAME [--missing-ok]",
+	  "Remove a tap interface made by 'tap add'.",
+	  "\nOptions:\n"
+	  "      --missing-ok           succeed if the network has no such tap\n",
+	  { "NETWORK", "IFNAME" }, 0 },
+	{ "forward", "add", cmd_forward_add, "NETWORK tcp|udp [HOSTADDR:]HOSTPORT GUESTADDR:GUESTPORT",
+	  "Forward a host port to an address inside a slirp network.",
+	  "\nConnections to HOSTADDR:HOSTPORT on the host (HOSTADDR default: every address) reach\n"
+	  "GUESTADDR:GUESTPORT inside the network. The network needs --slirp. A host port in use is\n"
+	  "an error (exit status 5).\n"
+	  "\nOptions:\n",
+	  { "NETWORK", "PROTO", "HOST", "GUEST" }, 0 },
+	{ "forward", "remove", cmd_forward_remove, "NETWORK tcp|udp [HOSTADDR:]HOSTPORT [--missing-ok]",
+	  "Remove a port forward.",
+	  "\nOptions:\n"
+	  "      --missing-ok           succeed if there is no such forward\n",
+	  { "NETWORK", "PROTO", "HOST" }, 0 },
+	{ "forward", "list", cmd_forward_list, "NETWORK",
+	  "List the port forwards of a slirp network.", NULL, { "NETWORK" }, 0 },
+	{ "ns", "create", cmd_ns_create, "NAME --net NET[,NET...]",
+	  "Make a network namespace /run/netns/NAME with interfaces vde0, vde1... on networks.",
+	  "\nThe interfaces are up, with stable MAC addresses, in the order of the networks given.\n"
+	  "The namespace is made again when vded starts. Admins only.\n"
+	  "\nOptions:\n"
+	  "      --net NET[,NET...]     the networks, in interface order; may be repeated\n",
+	  { "NAME" }, 0 },
+	{ "ns", "delete", cmd_ns_delete, "NAME [--missing-ok]",
+	  "Delete a namespace made by 'ns create'.",
+	  "\nOptions:\n"
+	  "      --missing-ok           succeed if there is no such namespace\n",
+	  { "NAME" }, 0 },
+	{ "ns", "list", cmd_ns_list, "",
+	  "List vded's namespaces and their interfaces.", NULL, { NULL }, 0 },
+	{ "ns", "exec", cmd_ns_exec, "NAME [--] CMD [ARGS...]",
+	  "Run CMD inside namespace NAME (as 'ip netns exec'; needs root).",
+	  "\nvdectl enters /run/netns/NAME itself, without asking vded, then runs CMD in place of\n"
+	  "itself with a /sys showing the namespace's interfaces. It exits with CMD's status, 127 if\n"
+	  "CMD was not found, 126 if it could not be run.\n"
+	  "\nOptions:\n",
 	  { "NAME" }, 1 },
 	{ "port", "list", cmd_port_list, "NETWORK",
 	  "List the ports of a network with their traffic counters.", NULL, { "NETWORK" }, 0 },

@@ -16,6 +16,8 @@
 #include "policy.h"
 
 #define CONTROL_MAX_CONNS 1024
+/* one user cannot take every connection from the others (each attached port holds one) */
+#define CONTROL_MAX_CONNS_PER_UID 128
 #define CONTROL_MAX_PENDING (1 << 20)	/* queued reply bytes before a client that does not read is dropped */
 
 struct out_msg {
@@ -298,6 +300,22 @@ static void ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		close(fd);
 		free(c);
 		return;
+	}
+	if (c->peer.uid != 0) {
+		unsigned same = 0;
+		for (struct ctl_conn *o = ctl_conns; o; o = o->next)
+			same += o->peer.uid == c->peer.uid;
+		if (same >= CONTROL_MAX_CONNS_PER_UID) {
+			static const char msg[] = "{\"id\":null,\"error\":{\"code\":\"limit\",\"errno\":28,"
+						  "\"message\":\"too many connections from this user\"}}\n";
+			log_notice("uid %u pid %d: over %d connections, refused", (unsigned)c->peer.uid, (int)c->peer.pid,
+				   CONTROL_MAX_CONNS_PER_UID);
+			if (send(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+				log_debug("could not tell it: %s", strerror(errno));
+			close(fd);
+			free(c);
+			return;
+		}
 	}
 	ev_io_init(&c->rio, ctl_read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, ctl_write_cb, fd, EV_WRITE);

@@ -77,8 +77,8 @@ static inline void network_queue(struct network *net, struct port *p, uint8_t *f
 
 static inline int network_peer_gone(int err)
 {
-	return err == ECONNREFUSED || err == EPIPE || err == ENOTCONN || err == ECONNRESET ||
-	       err == EBADF || err == EIO;
+	/* not EIO: a tap that is down answers EIO, and comes back when it is set up */
+	return err == ECONNREFUSED || err == EPIPE || err == ENOTCONN || err == ECONNRESET || err == EBADF;
 }
 
 static void network_port_flush(struct network *net, struct port *p)

@@ -14,6 +14,7 @@
 
 #define UPLINK_BACKOFF_MIN 1.0
 #define UPLINK_BACKOFF_MAX 60.0
+#define UPLINK_STABLE 30.0		/* up this long: the next failure retries fast again */
 
 /* libvdeplug, loaded when the first uplink is made: vded does not need it otherwise. */
 static struct {
@@ -33,6 +34,7 @@ struct uplink {
 	ev_io ctl_io;
 	ev_timer retry;
 	double backoff;
+	double up_since;
 	const char *state;		/* "up" or "retrying" */
 	char error[160];
 	struct port *port;
@@ -97,6 +99,11 @@ static void uplink_go_down(struct uplink *u, const char *why)
 
 	snprintf(u->error, sizeof(u->error), "%s", why);
 	u->state = "retrying";
+	/* a link that keeps failing right after it opens (cmd://false) backs off; a stable one retries fast */
+	if (ev_now(network_loop()) - u->up_since >= UPLINK_STABLE)
+		u->backoff = UPLINK_BACKOFF_MIN;
+	else if (u->up_since > 0)
+		u->backoff = u->backoff * 2 > UPLINK_BACKOFF_MAX ? UPLINK_BACKOFF_MAX : u->backoff * 2;
 	log_warn("network %s: uplink %s (port %u) down: %s; retrying in %.0f s", p->net->def.name, u->url, p->id,
 		 why, u->backoff);
 	ev_io_stop(network_loop(), &p->io);
@@ -117,7 +124,7 @@ static void uplink_go_up(struct uplink *u)
 	u->ctlfd = vp.ctlfd(u->conn);
 	u->state = "up";
 	u->error[0] = '\0';
-	u->backoff = UPLINK_BACKOFF_MIN;
+	u->up_since = ev_now(network_loop());
 	ev_io_set(&p->io, p->fd, EV_READ);
 	ev_io_start(network_loop(), &p->io);
 	if (u->ctlfd >= 0 && u->ctlfd != p->fd) {

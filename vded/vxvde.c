@@ -54,6 +54,15 @@ void vxvde_header(unsigned vni, unsigned char hdr[8])
 	hdr[7] = 0;
 }
 
+enum vxvde_kind vxvde_classify(const unsigned char hdr[8], const uint8_t *d, size_t len)
+{
+	if (len < 8 || memcmp(d, hdr, 8) != 0)
+		return VXVDE_IGNORE;
+	if (len == 8)
+		return VXVDE_BYE;
+	return len >= 8 + ETH_MIN_FRAME && len <= 8 + ETH_MAX_FRAME ? VXVDE_FRAME : VXVDE_IGNORE;
+}
+
 int vxvde_parse_group(const char *text, struct vxvde_spec *spec)
 {
 	char host[64];
@@ -212,6 +221,12 @@ static bool vx_is_own(struct vx_port *vx, const union vx_addr *from, uint32_t no
 
 	if (ntohs(port) != vx->uport)
 		return false;
+	/* with no address but loopback the kernel sends from the unspecified address */
+	if (from->sa.sa_family == AF_INET ? from->in.sin_addr.s_addr == htonl(INADDR_ANY) ||
+						    (ntohl(from->in.sin_addr.s_addr) >> 24) == 127
+					  : IN6_IS_ADDR_UNSPECIFIED(&from->in6.sin6_addr) ||
+						    IN6_IS_ADDR_LOOPBACK(&from->in6.sin6_addr))
+		return true;
 	vx_refresh_local(vx, now);
 	for (unsigned i = 0; i < vx->nlocal; i++)
 		if (vx_same_addr(&vx->local[i], from, false))
@@ -239,13 +254,15 @@ static int vx_recv_from(struct port *p, int fd, struct mmsghdr *msgs, unsigned n
 		unsigned len = msgs[i].msg_len;
 		uint8_t *d = iov->iov_base;
 
-		if (len < 8 || memcmp(d, vx->hdr, 8) != 0 || vx_is_own(vx, &vx->from[i], now))
-			continue;	/* another VNI, not vxvde, or ourselves */
-		if (len == 8) {
+		enum vxvde_kind kind = vxvde_classify(vx->hdr, d, len);
+
+		if (kind == VXVDE_IGNORE || vx_is_own(vx, &vx->from[i], now))
+			continue;	/* another VNI, not vxvde, a runt, or ourselves */
+		if (kind == VXVDE_BYE) {
 			vx_forget(vx, &vx->from[i]);
 			continue;
 		}
-		if (len >= 8 + ETH_MIN_FRAME && !(d[8 + 6] & 1))
+		if (!(d[8 + 6] & 1))
 			vx_learn(vx, d + 8 + 6, vx_frame_vlan(d + 8, len - 8), &vx->from[i], now);
 		/* keep it: move its buffer to slot k (the data path restores the buffers afterwards) */
 		if (k != (unsigned)i) {

@@ -8,6 +8,8 @@
 #define VDED_VXVDE_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -36,6 +38,15 @@ int vxvde_parse_group(const char *text, struct vxvde_spec *spec);
 
 /* The 8-byte header of a VNI, and whether a datagram's first 8 bytes are exactly it (pure). */
 void vxvde_header(unsigned vni, unsigned char hdr[8]);
+
+enum vxvde_kind {
+	VXVDE_IGNORE,			/* not ours: another VNI, not vxvde, too short */
+	VXVDE_FRAME,			/* header + an Ethernet frame */
+	VXVDE_BYE,			/* header alone: the sender is closing */
+};
+
+/* What a received datagram of len bytes is, for our header (pure; the 8 bytes compare as one value). */
+enum vxvde_kind vxvde_classify(const unsigned char hdr[8], const uint8_t *d, size_t len);
 
 /* Open the sockets and add the uplink port to net. -EADDRNOTAVAIL and friends with e filled. */
 int vxvde_add(struct network *net, const struct vxvde_spec *spec, struct port **out, struct vde_error *e);

@@ -10,9 +10,11 @@
  * URL:
  *   vded:SOCK:NETWORK   network.attach through vded's control socket; send()/recv() on the data fd
  *   unix:PATH           an autobound AF_UNIX SOCK_DGRAM socket connected to PATH (tests/bench/relay)
- *   anything else       opened with libvdeplug (vde://DIR, ptp://PATH): vde_send()/vde_recv().
- *                       Debian's library is dlopen()ed ($VDEBENCH_LIBVDEPLUG overrides the name) so the
- *                       bench has no link-time tie to it, nor to this project's own libvdeplug.
+ *   anything else       opened with libvdeplug (vde://DIR, ptp://PATH, vxvde://, vded://NET):
+ *                       vde_send()/vde_recv(). "libvdeplug.so.2" is dlopen()ed ($VDEBENCH_LIBVDEPLUG
+ *                       overrides the name) so the bench has no link-time tie to Debian's library nor
+ *                       to this project's: LD_LIBRARY_PATH or $VDEBENCH_LIBVDEPLUG picks one, and the
+ *                       output names the library and the modules that were actually loaded.
  *
  * Frames are valid Ethernet: dst = the peer's MAC, src = our MAC (02:00:00:00:00:XX, locally
  * administered unicast), ethertype 0x88b5 (IEEE local experimental), then a small header.
@@ -77,6 +79,12 @@ struct conn {
 	int fd;			/* data fd: send()/recv() on it, or vde_datafd() */
 	void *vde;		/* VDECONN when opened through libvdeplug */
 	struct vdeclient *vc;	/* kept open: it keeps the vded port alive */
+	/*
+	 * The data fd is not a socket (an epoll fd of a multi-socket module, vxvde://): SO_RCVTIMEO does
+	 * not apply and vde_recv() need not block, so receiving waits in poll() first.
+	 */
+	int poll_first;
+	int timeout_ms;
 };
 
 struct opts {
@@ -195,7 +203,7 @@ static int conn_open(struct conn *c, const char *url, const char *descr)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
-	if (!strncmp(url, "vded:", 5)) {
+	if (!strncmp(url, "vded:", 5) && strncmp(url, "vded://", 7)) {
 		char *sock = strdup(url + 5), *net = sock ? strrchr(sock, ':') : NULL;
 		int ret;
 
@@ -228,16 +236,55 @@ static int conn_open(struct conn *c, const char *url, const char *descr)
 	 * EAGAIN means "idle". (Clearing O_NONBLOCK on a plugin's data fd is harmless: the plugins'
 	 * send/recv are plain send()/recv() on it.)
 	 */
-	int fl = fcntl(c->fd, F_GETFL);
-	if (fl >= 0 && (fl & O_NONBLOCK))
+	int fl = fcntl(c->fd, F_GETFL), type;
+	socklen_t tlen = sizeof(type);
+	if (getsockopt(c->fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 && errno == ENOTSOCK)
+		c->poll_first = 1;
+	else if (fl >= 0 && (fl & O_NONBLOCK))
 		fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK);
 	return 0;
+}
+
+/*
+ * Which libvdeplug and which modules this process really runs (from /proc/self/maps), printed as
+ * "libvdeplug=PATH modules=PATH[,PATH]": the bench compares our library with Debian's and checks
+ * that each side loaded what it meant to.
+ */
+static void print_loaded_libs(void)
+{
+	char line[4096], lib[1024] = "-", mods[2048] = "";
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *path = strchr(line, '/'), *base, *nl;
+
+		if (!path)
+			continue;
+		nl = strchr(path, '\n');
+		if (nl)
+			*nl = '\0';
+		base = strrchr(path, '/') + 1;
+		if (!strncmp(base, "libvdeplug.so", 13)) {
+			snprintf(lib, sizeof(lib), "%s", path);
+		} else if (!strncmp(base, "libvdeplug_", 11) && strncmp(base, "libvdeplug_mod", 14) &&
+			   !strstr(mods, path)) {
+			size_t used = strlen(mods);
+			snprintf(mods + used, sizeof(mods) - used, "%s%s", used ? "," : "", path);
+		}
+	}
+	fclose(f);
+	printf("libvdeplug=%s modules=%s\n", lib, *mods ? mods : "-");
 }
 
 static void conn_set_timeout(struct conn *c, int ms)
 {
 	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
 
+	c->timeout_ms = ms;
+	if (c->poll_first)
+		return;
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 }
 
@@ -253,7 +300,20 @@ static ssize_t conn_send(struct conn *c, const void *buf, size_t len)
 /* Returns the frame length, 0 for "nothing useful" (a dropped or short frame), -1 + errno. */
 static ssize_t conn_recv(struct conn *c, void *buf, size_t len)
 {
-	ssize_t n = c->vde ? vp.recv(c->vde, buf, len, 0) : recv(c->fd, buf, len, 0);
+	ssize_t n;
+
+	if (c->poll_first) {
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		int r = poll(&p, 1, c->timeout_ms);
+
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			errno = EAGAIN;
+			return -1;
+		}
+	}
+	n = c->vde ? vp.recv(c->vde, buf, len, 0) : recv(c->fd, buf, len, 0);
 
 	if (n == 0 && c->vde == NULL) {
 		/* a zero-length datagram: nothing to count */
@@ -764,7 +824,7 @@ static void usage(void)
 		"usage: vdebench send|recv|ping|echo URL [-s SIZE] [-n COUNT] [-w WARMUP] [-t MAXSECS]\n"
 		"                [-i IDLE_MS] [-a SELF] [-b PEER] [-r READYFILE] [-q VDEDSOCK:NETWORK]\n"
 		"       vdebench rss SOCK VDED_PID [-N NETS] [-P PORTS_PER_NET] [-C CONNS_PER_NET]\n"
-		"URL: vded:SOCK:NETWORK | unix:PATH | any libvdeplug URL (vde://DIR, ptp://PATH)\n");
+		"URL: vded:SOCK:NETWORK | unix:PATH | any libvdeplug URL (vde://DIR, ptp://PATH, vxvde://, vded://NET)\n");
 	exit(2);
 }
 
@@ -816,6 +876,8 @@ int main(int argc, char **argv)
 		usage();
 	if (conn_open(&c, url, "vdebench") < 0)
 		return 1;
+	if (c.vde)
+		print_loaded_libs();
 	if (!strcmp(mode, "send"))
 		ret = mode_send(&c, &o);
 	else if (!strcmp(mode, "recv"))
