@@ -105,12 +105,13 @@ struct method {
 		   struct vde_error *e);
 };
 
-static const char *info_run_dir = "", *info_state_dir = "";
+static char info_run_dir[PATH_MAX - 128], info_state_dir[PATH_MAX];
 
+/* copied: the callers' strings need not outlive this call */
 void methods_set_info(const char *run_dir, const char *state_dir)
 {
-	info_run_dir = run_dir;
-	info_state_dir = state_dir;
+	snprintf(info_run_dir, sizeof(info_run_dir), "%s", run_dir);
+	snprintf(info_state_dir, sizeof(info_state_dir), "%s", state_dir);
 }
 
 /* ---- objects ---- */

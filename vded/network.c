@@ -328,6 +328,7 @@ int network_create(const struct network_def *def, struct network **out, struct v
 fail:
 	switch_free(net->sw);
 	free(net->ports);
+	json_object_put(net->extras);
 	free(net);
 	return ret;
 }
