@@ -32,13 +32,16 @@ EXPORT uint64_t __vde_version_tag = 4;
 #define MAX_REDIRECTS 8
 #define DEFAULT_MODE 0700
 
-#ifdef VDE_SANITIZE
-/* ASan refuses RTLD_DEEPBIND (it would bypass its interceptors) */
-#define DLOPEN_FLAGS (RTLD_NOW | RTLD_LOCAL)
-#else
-/* modules keep the symbols they were linked with even if the program defines the same names */
-#define DLOPEN_FLAGS (RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND)
-#endif
+/*
+ * Modules keep the symbols they were linked with even if the program defines the same names
+ * (RTLD_DEEPBIND) — except in a program running under AddressSanitizer, which refuses DEEPBIND
+ * (it would bypass its interceptors): asked at run time, since this library itself is not
+ * instrumented but may be loaded by a program that is.
+ */
+static int dlopen_flags(void)
+{
+	return dlsym(RTLD_DEFAULT, "__asan_init") ? RTLD_NOW | RTLD_LOCAL : RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
+}
 
 #if defined(__x86_64__)
 #define MULTIARCH "x86_64-linux-gnu"
@@ -199,7 +202,7 @@ static void *try_dir(const char *dir, size_t dirlen, const char *scheme, int *mi
 	if (n < 0 || (size_t)n >= sizeof(path) || access(path, F_OK) != 0)
 		return NULL;
 	*missing = 0;
-	h = dlopen(path, DLOPEN_FLAGS);
+	h = dlopen(path, dlopen_flags());
 	if (h == NULL && env("VDEPLUG_DEBUG"))
 		fprintf(stderr, "libvdeplug: %s\n", dlerror());
 	return h;
@@ -281,7 +284,7 @@ void *vdeplug_load_module(const char *scheme)
 	}
 	/* last, the dynamic linker's own search (which ignores LD_LIBRARY_PATH in a secure process) */
 	snprintf(name, sizeof(name), "libvdeplug_%s.so", scheme);
-	h = dlopen(name, DLOPEN_FLAGS);
+	h = dlopen(name, dlopen_flags());
 	missing = h == NULL;
 out:
 	if (h == NULL)

@@ -9,6 +9,7 @@
  * with EPROTOTYPE rather than misread.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -31,6 +33,7 @@ struct ptp_conn {
 	struct vdeplug_module *module;
 	int fd;
 	int connected;			/* the first end connects to its peer on its first send */
+	int sndtimeo_set;
 	struct sockaddr_un self;	/* bound address, unlinked on close */
 	struct sockaddr_un peer;
 };
@@ -202,16 +205,27 @@ static ssize_t ptp_recv(VDECONN *conn, void *buf, size_t len, int flags)
 	for (;;) {
 		struct sockaddr_un from;
 		socklen_t fromlen = sizeof(from);
-		ssize_t n = recvfrom(c->fd, buf, len, flags | (more ? MSG_DONTWAIT : 0),
-				     (struct sockaddr *)&from, &fromlen);
+		/* connected, the kernel admits the peer alone: no address to fetch and compare */
+		ssize_t n = c->connected ? recv(c->fd, buf, len, flags | (more ? MSG_DONTWAIT : 0))
+					 : recvfrom(c->fd, buf, len, flags | (more ? MSG_DONTWAIT : 0),
+						    (struct sockaddr *)&from, &fromlen);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return n;
-		if ((n >= ETH_HLEN_MIN || len < ETH_HLEN_MIN) &&
-		    (c->connected || same_path(&from, fromlen, &c->peer)))
+		if (n < ETH_HLEN_MIN && len >= ETH_HLEN_MIN) {
+			more = 1;
+			continue;
+		}
+		if (c->connected)
 			return n;
+		if (same_path(&from, fromlen, &c->peer)) {
+			/* the peer is there: connect now rather than at our first send */
+			if (connect(c->fd, (struct sockaddr *)&c->peer, sizeof(c->peer)) == 0)
+				c->connected = 1;
+			return n;
+		}
 		more = 1;
 	}
 }
@@ -234,9 +248,18 @@ static ssize_t ptp_send(VDECONN *conn, const void *buf, size_t len, int flags)
 			}
 			c->connected = 1;
 		}
-		n = send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		/* One call per frame: the kernel waits for room itself, bounded by SO_SNDTIMEO (set at the
+		 * first send), where a poll() and a second send would cost two more. */
+		if (!c->sndtimeo_set) {
+			struct timeval tv = { .tv_sec = 0, .tv_usec = SEND_WAIT_MS * 1000 };
+			setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+			c->sndtimeo_set = 1;
+		}
+		n = send(c->fd, buf, len, MSG_NOSIGNAL | (waited ? MSG_DONTWAIT : 0));
 		if (n >= 0)
 			return n;
+		if ((errno == EAGAIN || errno == EWOULDBLOCK) && !waited && !(fcntl(c->fd, F_GETFL) & O_NONBLOCK))
+			return -1;	/* the kernel already waited SEND_WAIT_MS */
 		if (errno == EINTR)
 			continue;
 		if (errno == ECONNREFUSED && !reconnected) {
