@@ -1,6 +1,9 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <net/if.h>
+#include <linux/if_tun.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -51,6 +54,7 @@ int attach_fd(struct network *net, unsigned want_port, const char *description, 
 	const struct port_ops *ops;
 	struct stat st;
 	int fd = ctx->fd_in, type = 0, ret;
+	bool vnet = false;
 	socklen_t len = sizeof(type);
 
 	if (fstat(fd, &st) < 0)
@@ -69,6 +73,10 @@ int attach_fd(struct network *net, unsigned want_port, const char *description, 
 		if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
 			return vde_error_errno(e, errno, "the descriptor: %s", strerror(errno));
 		ops = &attach_fd_char_ops;
+		/* a tap opened with a virtio-net header says so */
+		struct ifreq ifr;
+		memset(&ifr, 0, sizeof(ifr));
+		vnet = ioctl(fd, TUNGETIFF, &ifr) == 0 && (ifr.ifr_flags & IFF_VNET_HDR);
 	} else {
 		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
 				     "the descriptor must be a datagram or seqpacket socket, or a tap");
@@ -77,6 +85,7 @@ int attach_fd(struct network *net, unsigned want_port, const char *description, 
 	ret = network_port_add(net, fd, ops, want_port, out, e);
 	if (ret < 0)
 		return ret;
+	(*out)->vnet = vnet;
 	attach_finish(*out, description, ctx);
 	return 0;
 }

@@ -9,11 +9,12 @@
 #include "endpoint.h"
 #include "log.h"
 #include "network.h"
+#include "offload.h"
 #include "switch.h"
 
 /* Receive space per frame: one byte more than the largest frame, so an oversized datagram is seen
  * as such (MSG_TRUNC) rather than silently cut. */
-#define RX_FRAME_SPACE (ETH_MAX_FRAME + 6)
+#define RX_FRAME_SPACE (OFFLOAD_HDR_LEN + OFFLOAD_MAX_FRAME + 6)
 
 static struct ev_loop *net_loop;
 static struct network *net_list;
@@ -22,7 +23,7 @@ static unsigned net_max = 1024;
 static char *net_run_dir;
 static ev_timer net_age_timer;
 static ev_check net_reap_check;
-static struct port *net_reap_list;	/* dead ports waiting to be freed, linked by tx_next */
+static struct port *net_reap_list;	/* dead ports waiting to be freed, linked by reap_next */
 
 /*
  * One set of receive buffers for the whole daemon: the loop is single-threaded and every batch is
@@ -62,17 +63,95 @@ struct network *network_find(const char *name)
 
 /* ---- data path ---- */
 
-static inline void network_queue(struct network *net, struct port *p, uint8_t *frame, size_t len)
-{
-	unsigned k = p->txq_len++;
+static void network_port_flush(struct network *net, struct port *p);
 
-	/* Each received frame is queued at most once per port, so k < PORT_BATCH always holds. */
-	if (k == 0) {
+/* Queue one frame (after hdr, if not NULL) for p; a full queue is sent at once. */
+static inline void network_push(struct network *net, struct port *p, const void *hdr, uint8_t *frame, size_t len)
+{
+	struct iovec *iov;
+	unsigned k;
+
+	if (p->txq_len == PORT_BATCH) {
+		network_port_flush(net, p);	/* only segmentation makes more than a batch */
+		if (p->dead)
+			return;
+	}
+	k = p->txq_len++;
+	if (!p->tx_listed) {
+		p->tx_listed = true;
 		p->tx_next = net->tx_dirty;
 		net->tx_dirty = p;
 	}
-	p->txiov[k].iov_base = frame;
-	p->txiov[k].iov_len = len;
+	iov = &p->txiov[2 * k];
+	p->txq[k].msg_hdr.msg_iov = iov;
+	if (hdr) {
+		iov[0].iov_base = (void *)(uintptr_t)hdr;
+		iov[0].iov_len = OFFLOAD_HDR_LEN;
+		iov[1].iov_base = frame;
+		iov[1].iov_len = len;
+		p->txq[k].msg_hdr.msg_iovlen = 2;
+	} else {
+		iov[0].iov_base = frame;
+		iov[0].iov_len = len;
+		p->txq[k].msg_hdr.msg_iovlen = 1;
+	}
+}
+
+/*
+ * Segments of the current batch's offloaded frames, made once per frame for every port without
+ * offloads that it goes to (a flood reuses them), in an arena reset at each batch.
+ */
+#define SEG_ARENA_PER_FRAME (OFFLOAD_MAX_FRAME + 8192)
+#define SEG_MAX_PER_FRAME 128
+static uint8_t *seg_arena;
+static size_t seg_arena_used;
+static struct offload_seg seg_list[PORT_BATCH * SEG_MAX_PER_FRAME];
+static unsigned seg_list_used;
+static struct {
+	int first, count;	/* count 0: not made yet, -1: could not be made */
+} seg_cache[PORT_BATCH];
+
+static inline void network_queue(struct network *net, struct port *p, unsigned idx, uint8_t *frame, size_t len,
+				 const struct virtio_net_hdr *vh)
+{
+	static const struct virtio_net_hdr plain;
+
+	if (p->vnet) {
+		network_push(net, p, vh ? vh : &plain, frame, len);
+		return;
+	}
+	if (!vh) {
+		network_push(net, p, NULL, frame, len);
+		return;
+	}
+	if (seg_cache[idx].count == 0) {
+		int n = -ENOMEM;
+		if (!seg_arena)
+			seg_arena = malloc((size_t)PORT_BATCH * SEG_ARENA_PER_FRAME);
+		if (seg_arena)
+			n = offload_segment(frame, len, vh, seg_arena + seg_arena_used,
+					    (size_t)PORT_BATCH * SEG_ARENA_PER_FRAME - seg_arena_used,
+					    seg_list + seg_list_used, SEG_MAX_PER_FRAME);
+		if (n <= 0) {
+			seg_cache[idx].count = -1;
+		} else {
+			seg_cache[idx].first = (int)seg_list_used;
+			seg_cache[idx].count = n;
+			for (int j = 0; j < n; j++)
+				seg_list[seg_list_used + (unsigned)j].off += (uint32_t)seg_arena_used;
+			seg_arena_used = seg_list[seg_list_used + (unsigned)n - 1].off +
+					 seg_list[seg_list_used + (unsigned)n - 1].len;
+			seg_list_used += (unsigned)n;
+		}
+	}
+	if (seg_cache[idx].count < 0) {
+		switch_port_stats(net->sw, p->id)->tx_dropped++;	/* malformed, or more segments than allowed */
+		return;
+	}
+	for (int j = 0; j < seg_cache[idx].count; j++) {
+		struct offload_seg *sg = &seg_list[seg_cache[idx].first + j];
+		network_push(net, p, NULL, seg_arena + sg->off, sg->len);
+	}
 }
 
 static inline int network_peer_gone(int err)
@@ -92,8 +171,10 @@ static void network_port_flush(struct network *net, struct port *p)
 
 		if (sent > 0) {
 			st->tx_frames += (unsigned)sent;
-			for (int i = 0; i < sent; i++)
-				st->tx_bytes += p->txiov[done + i].iov_len;
+			for (int i = 0; i < sent; i++) {
+				const struct msghdr *h = &p->txq[done + (unsigned)i].msg_hdr;
+				st->tx_bytes += h->msg_iov[h->msg_iovlen - 1].iov_len;	/* the frame, not its header */
+			}
 			done += (unsigned)sent;
 			continue;
 		}
@@ -122,6 +203,7 @@ static void network_flush(struct network *net)
 	net->tx_dirty = NULL;
 	while (p) {
 		struct port *next = p->tx_next;
+		p->tx_listed = false;
 		if (!p->dead)
 			network_port_flush(net, p);
 		else
@@ -146,22 +228,41 @@ int network_port_receive(struct port *in, int (*recv)(struct port *p, struct mms
 		return n;
 	}
 	now = (uint32_t)ev_now(net_loop);
+	seg_arena_used = 0;
+	seg_list_used = 0;
 	for (int i = 0; i < n; i++) {
 		uint8_t *frame = rx_iov[i].iov_base;
-		size_t len = rx_msgs[i].msg_len;
+		size_t len = rx_msgs[i].msg_len, swlen;
+		const struct virtio_net_hdr *vh = NULL;
 		int dst;
 
+		seg_cache[i].count = 0;
 		if (rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
-			len = ETH_MAX_FRAME + 1;	/* counted as rx_errors */
-		dst = switch_forward(net->sw, in->id, frame, len, now);
+			len = OFFLOAD_MAX_FRAME + 1;	/* counted as rx_errors */
+		if (in->vnet) {
+			if (len < OFFLOAD_HDR_LEN) {
+				switch_forward(net->sw, in->id, frame, 0, now);	/* counted as rx_errors */
+				continue;
+			}
+			vh = (const struct virtio_net_hdr *)frame;
+			frame += OFFLOAD_HDR_LEN;
+			len -= OFFLOAD_HDR_LEN;
+			if (!offload_pending(vh))
+				vh = NULL;
+		}
+		/* the switch judges Ethernet frames; a segmentation offload frame stands for several */
+		swlen = vh && vh->gso_type != VIRTIO_NET_HDR_GSO_NONE && len > ETH_MAX_FRAME ? ETH_MAX_FRAME : len;
+		dst = switch_forward(net->sw, in->id, frame, swlen, now);
+		if (swlen != len && dst != SWITCH_DROP)
+			switch_port_stats(net->sw, in->id)->rx_bytes += len - swlen;
 		if (dst >= 0) {
 			struct port *out = net->ports[dst];
 			if (out && !out->dead)
-				network_queue(net, out, frame, len);
+				network_queue(net, out, (unsigned)i, frame, len, vh);
 		} else if (dst == SWITCH_FLOOD) {
 			for (struct port *out = net->port_list; out; out = out->net_next)
 				if (out != in && !out->dead)
-					network_queue(net, out, frame, len);
+					network_queue(net, out, (unsigned)i, frame, len, vh);
 		}
 	}
 	network_flush(net);
@@ -192,7 +293,7 @@ int network_port_add(struct network *net, int fd, const struct port_ops *ops, un
 {
 	struct port *p;
 	unsigned id = want_id;
-	size_t size = sizeof(*p) + PORT_BATCH * (sizeof(struct mmsghdr) + sizeof(struct iovec));
+	size_t size = sizeof(*p) + PORT_BATCH * (sizeof(struct mmsghdr) + 2 * sizeof(struct iovec));
 
 	if (want_id > net->def.max_ports) {
 		close(fd);
@@ -222,7 +323,7 @@ int network_port_add(struct network *net, int fd, const struct port_ops *ops, un
 	p->txq = (struct mmsghdr *)(p + 1);
 	p->txiov = (struct iovec *)(p->txq + PORT_BATCH);
 	for (unsigned i = 0; i < PORT_BATCH; i++) {
-		p->txq[i].msg_hdr.msg_iov = &p->txiov[i];
+		p->txq[i].msg_hdr.msg_iov = &p->txiov[2 * i];
 		p->txq[i].msg_hdr.msg_iovlen = 1;
 	}
 	p->net = net;
@@ -265,7 +366,7 @@ static void network_reap(void)
 {
 	while (net_reap_list) {
 		struct port *p = net_reap_list;
-		net_reap_list = p->tx_next;
+		net_reap_list = p->reap_next;
 		network_port_free(p);
 	}
 	ev_check_stop(net_loop, &net_reap_check);
@@ -284,8 +385,8 @@ void network_port_kill(struct port *p)
 	ev_io_stop(net_loop, &p->io);
 	switch_port_remove(p->net->sw, p->id);
 	log_debug("network %s: port %u removed", p->net->def.name, p->id);
-	/* tx_next is free: a dead port is never queued again, and a pending flush skips dead ports */
-	p->tx_next = net_reap_list;
+	/* it may still be in a network's list of ports to flush: that list skips dead ports */
+	p->reap_next = net_reap_list;
 	net_reap_list = p;
 	ev_check_start(net_loop, &net_reap_check);
 }

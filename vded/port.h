@@ -7,6 +7,7 @@
 #ifndef VDED_PORT_H
 #define VDED_PORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -47,11 +48,15 @@ struct port {
 	time_t created;
 	int dead;			/* removal pending: ignored by the data path */
 
-	/* Frames queued for this port during the current batch; iovecs point into the rx buffers. */
+	/* Frames queued for this port during the current batch; iovecs point into the rx buffers
+	 * (two per message: a virtio-net header and the frame for a vnet port, else the frame). */
 	unsigned txq_len;
-	struct port *tx_next;		/* in the network's list of ports with queued frames */
+	bool tx_listed;			/* in the network's list of ports with queued frames */
+	struct port *tx_next;
 	struct mmsghdr *txq;
 	struct iovec *txiov;
+	bool vnet;			/* frames in and out carry a virtio-net header (vded's taps) */
+	struct port *reap_next;		/* in the list of dead ports to free */
 
 	/* Lifetime link to a control connection (attach): the port dies with it. */
 	void *owner;
