@@ -573,6 +573,21 @@ static void extras_remove2(struct network *net, const char *key, const char *fie
 		log_warn("network %s: could not save the definition", net->def.name);
 }
 
+/* A backend port was made: save its params under key (or undo it) and answer with the port. */
+static int methods_keep_backend(struct network *net, const char *key, struct port *p, const struct method_args *a,
+				struct request_ctx *ctx, struct json_object **res, struct vde_error *e)
+{
+	int ret = extras_add(net, key, a->raw, ctx, e);
+
+	if (ret < 0) {
+		network_port_kill(p);
+		return ret;
+	}
+	*res = json_object_new_object();
+	json_object_object_add(*res, "port", port_to_json(p));
+	return 0;
+}
+
 static void extras_remove(struct network *net, const char *key, const char *field, const char *value)
 {
 	extras_remove2(net, key, field, value, NULL, NULL);
@@ -602,14 +617,7 @@ static int run_tap_add(struct method_args *a, struct request_ctx *ctx, struct js
 	ret = tap_add(net, &spec, &p, e);
 	if (ret < 0)
 		return ret;
-	ret = extras_add(net, "taps", a->raw, ctx, e);
-	if (ret < 0) {
-		network_port_kill(p);
-		return ret;
-	}
-	*res = json_object_new_object();
-	json_object_object_add(*res, "port", port_to_json(p));
-	return 0;
+	return methods_keep_backend(net, "taps", p, a, ctx, res, e);
 }
 
 static int run_tap_remove(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
@@ -715,14 +723,7 @@ static int run_network_connect(struct method_args *a, struct request_ctx *ctx, s
 	ret = uplink_add(net, a->url, &p, e);
 	if (ret < 0)
 		return ret;
-	ret = extras_add(net, "uplinks", a->raw, ctx, e);
-	if (ret < 0) {
-		network_port_kill(p);
-		return ret;
-	}
-	*res = json_object_new_object();
-	json_object_object_add(*res, "port", port_to_json(p));
-	return 0;
+	return methods_keep_backend(net, "uplinks", p, a, ctx, res, e);
 }
 
 static int run_network_disconnect(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
