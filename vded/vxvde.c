@@ -369,6 +369,14 @@ static int vx_open_sockets(struct vx_port *vx, int *ufd, struct vde_error *e)
 	/* SO_REUSEADDR (not REUSEPORT): every instance on the host gets each multicast datagram */
 	if (setsockopt(vx->mfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
 		goto sys;
+	/* room for bursts: a datagram the socket cannot queue is a frame lost for TCP to resend */
+	for (int k = 0; k < 2; k++) {
+		int fd = k ? *ufd : vx->mfd, size = 4 << 20;
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	}
 	if (fam == AF_INET) {
 		struct ip_mreqn mr = { .imr_multiaddr = ((struct sockaddr_in *)&vx->spec.group)->sin_addr,
 				       .imr_ifindex = (int)ifindex };
