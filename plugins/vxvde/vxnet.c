@@ -34,7 +34,8 @@ struct vxnet {
 	int mcast_fd;		/* vxvde: bound to group:port; vxlan: the only socket, on any:port */
 	int ucast_fd;		/* vxvde: all sends go out of it; vxlan: == mcast_fd */
 	int epoll_fd;		/* vxvde: the data fd, both sockets in it; vxlan: -1 */
-	int next_fd;		/* which socket vxnet_recv tries first (fairness) */
+	int next_fd;		/* which socket vxnet_recv tries first */
+	unsigned streak;	/* frames in a row from next_fd */
 	uint8_t hdr[VX_HDRLEN];
 	uint32_t vni;
 	in_port_t port;		/* network order */
@@ -477,6 +478,8 @@ static int vx_header_ok(const struct vxnet *vx, const uint8_t *h)
 	return (h[0] & VX_FLAG_I) && memcmp(h + 4, vx->hdr + 4, 3) == 0;
 }
 
+#define VX_STREAK 16
+
 /* One datagram from fd: 1 = a frame for the caller (*flen set), 0 = consumed, -1 = errno. */
 static int vx_recv_one(struct vxnet *vx, int fd, void *buf, size_t len, size_t *flen)
 {
@@ -534,7 +537,13 @@ ssize_t vxnet_recv(struct vxnet *vx, void *buf, size_t len)
 			int r = vx_recv_one(vx, fds[i], buf, len, &flen);
 
 			if (r == 1) {
-				vx->next_fd = fds[i ^ (nfds - 1)];
+				/* Keep trying first the socket that has traffic (a unicast stream then costs one
+				 * call per frame, not two), but let the other go first now and then so neither
+				 * can starve the other. */
+				if (fds[i] == vx->next_fd && ++vx->streak < VX_STREAK)
+					return (ssize_t)flen;
+				vx->streak = 0;
+				vx->next_fd = fds[i] == vx->next_fd ? fds[i ^ (nfds - 1)] : fds[i];
 				return (ssize_t)flen;
 			}
 			if (r < 0) {
