@@ -3,6 +3,7 @@
  * every method, policy, handlers) as an unprivileged and as a root caller. Nothing may crash, leak a
  * descriptor, or answer with anything but a result or an error object.
  */
+#include <ftw.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,21 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int private_netns;
+static char fuzz_dir[64];
+
+static int fuzz_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* the endpoints and definitions inputs made: leave nothing in /tmp */
+static void fuzz_control_cleanup(void)
+{
+	while (network_first())
+		network_destroy(network_first());
+	if (fuzz_dir[0])
+		nftw(fuzz_dir, fuzz_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 static void fuzz_control_init(void)
 {
@@ -37,6 +53,8 @@ static void fuzz_control_init(void)
 	dir = mkdtemp(tmpl);
 	if (!dir)
 		abort();
+	snprintf(fuzz_dir, sizeof(fuzz_dir), "%s", dir);
+	atexit(fuzz_control_cleanup);
 	snprintf(state, sizeof(state), "%s/state", dir);
 	if (store_init(state) < 0 || network_init(ev_default_loop(0), dir) < 0)
 		abort();
