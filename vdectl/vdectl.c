@@ -1253,7 +1253,8 @@ static int cmd_port_list(const struct subcommand *sc, int argc, char **argv)
 	return call_and_print("port.list", plain_params(sc, argc, argv, "network"), print_port_list);
 }
 
-static int cmd_port_detach(const struct subcommand *sc, int argc, char **argv)
+/* NETWORK PORT [--missing-ok]: the shape of port detach and network disconnect */
+static int call_network_port(const char *method, const struct subcommand *sc, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
@@ -1275,7 +1276,12 @@ static int cmd_port_detach(const struct subcommand *sc, int argc, char **argv)
 	json_object_object_add(params, "port", json_object_new_int64(port));
 	if (missing_ok)
 		json_object_object_add(params, "missing_ok", json_object_new_boolean(1));
-	return call_and_print("port.detach", params, NULL);
+	return call_and_print(method, params, NULL);
+}
+
+static int cmd_port_detach(const struct subcommand *sc, int argc, char **argv)
+{
+	return call_network_port("port.detach", sc, argc, argv);
 }
 
 static int cmd_mac_list(const struct subcommand *sc, int argc, char **argv)
@@ -1338,27 +1344,7 @@ static int cmd_network_connect(const struct subcommand *sc, int argc, char **arg
 
 static int cmd_network_disconnect(const struct subcommand *sc, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ "missing-ok", no_argument, NULL, OPT_MISSING_OK },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct json_object *params;
-	long long port;
-	struct args a;
-	int missing_ok = 0;
-
-	args_begin(&a, sc, argc, argv, "+:hjs:", longopts);
-	while (args_next(&a) == OPT_MISSING_OK)
-		missing_ok = 1;
-	if (parse_number(a.pos[1], INT_MAX, &port) < 0)
-		usage_fail(NULL, sc, "PORT: '%s' is not a port number", a.pos[1]);
-	params = json_object_new_object();
-	json_object_object_add(params, "network", json_object_new_string(a.pos[0]));
-	json_object_object_add(params, "port", json_object_new_int64(port));
-	if (missing_ok)
-		json_object_object_add(params, "missing_ok", json_object_new_boolean(1));
-	return call_and_print("network.disconnect", params, NULL);
+	return call_network_port("network.disconnect", sc, argc, argv);
 }
 
 static int cmd_tap_add(const struct subcommand *sc, int argc, char **argv)
