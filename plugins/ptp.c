@@ -9,31 +9,29 @@
  * with EPROTOTYPE rather than misread.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <libvdeplug_mod.h>
+#include "sendwait.h"
 
 #define ETH_HLEN_MIN 14
 #define DEFAULT_MODE 0700
 /* See vde.c: the longest a send waits for room at the peer before the frame is dropped. */
-#define SEND_WAIT_MS 50
 
 struct ptp_conn {
 	void *handle;
 	struct vdeplug_module *module;
 	int fd;
 	int connected;			/* the first end connects to its peer on its first send */
-	int sndtimeo_set;
+	bool sndtimeo_set;		/* see sendwait.h */
 	struct sockaddr_un self;	/* bound address, unlinked on close */
 	struct sockaddr_un peer;
 };
@@ -233,7 +231,7 @@ static ssize_t ptp_recv(VDECONN *conn, void *buf, size_t len, int flags)
 static ssize_t ptp_send(VDECONN *conn, const void *buf, size_t len, int flags)
 {
 	struct ptp_conn *c = (struct ptp_conn *)conn;
-	int waited = 0, reconnected = 0;
+	int reconnected = 0;
 	ssize_t n;
 
 	if (len < ETH_HLEN_MIN)
@@ -248,20 +246,9 @@ static ssize_t ptp_send(VDECONN *conn, const void *buf, size_t len, int flags)
 			}
 			c->connected = 1;
 		}
-		/* One call per frame: the kernel waits for room itself, bounded by SO_SNDTIMEO (set at the
-		 * first send), where a poll() and a second send would cost two more. */
-		if (!c->sndtimeo_set) {
-			struct timeval tv = { .tv_sec = 0, .tv_usec = SEND_WAIT_MS * 1000 };
-			setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-			c->sndtimeo_set = 1;
-		}
-		n = send(c->fd, buf, len, MSG_NOSIGNAL | (waited ? MSG_DONTWAIT : 0));
+		n = sendwait(c->fd, buf, len, NULL, 0, &c->sndtimeo_set);
 		if (n >= 0)
 			return n;
-		if ((errno == EAGAIN || errno == EWOULDBLOCK) && !waited && !(fcntl(c->fd, F_GETFL) & O_NONBLOCK))
-			return -1;	/* the kernel already waited SEND_WAIT_MS */
-		if (errno == EINTR)
-			continue;
 		if (errno == ECONNREFUSED && !reconnected) {
 			/* the other end was restarted: its new socket has the same name */
 			struct sockaddr_un none = { .sun_family = AF_UNSPEC };
@@ -271,11 +258,7 @@ static ssize_t ptp_send(VDECONN *conn, const void *buf, size_t len, int flags)
 			reconnected = 1;
 			continue;
 		}
-		if ((errno != EAGAIN && errno != EWOULDBLOCK) || waited)
-			return -1;
-		struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
-		poll(&pfd, 1, SEND_WAIT_MS);
-		waited = 1;
+		return -1;
 	}
 }
 

@@ -10,19 +10,19 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <linux/filter.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <libvdeplug_mod.h>
+#include "sendwait.h"
 
 #define ETH_HLEN_MIN 14
-#define SEND_WAIT_MS 50
 
 struct udp_conn {
 	void *handle;
@@ -30,6 +30,7 @@ struct udp_conn {
 	int fd;
 	struct sockaddr_storage dst;
 	socklen_t dstlen;
+	bool sndtimeo_set;		/* see sendwait.h */
 };
 
 /* Split "host:port" (or "[v6]:port", or just "port" when host_optional) in place. */
@@ -227,23 +228,10 @@ static ssize_t udp_recv(VDECONN *conn, void *buf, size_t len, int flags)
 static ssize_t udp_send(VDECONN *conn, const void *buf, size_t len, int flags)
 {
 	struct udp_conn *c = (struct udp_conn *)conn;
-	int waited = 0;
-	ssize_t n;
 
 	if (len < ETH_HLEN_MIN)
 		return (ssize_t)len;
-	for (;;) {
-		n = sendto(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&c->dst, c->dstlen);
-		if (n >= 0)
-			return n;
-		if (errno == EINTR)
-			continue;
-		if ((errno != EAGAIN && errno != EWOULDBLOCK) || waited)
-			return -1;
-		struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
-		poll(&pfd, 1, SEND_WAIT_MS);
-		waited = 1;
-	}
+	return sendwait(c->fd, buf, len, (struct sockaddr *)&c->dst, c->dstlen, &c->sndtimeo_set);
 }
 
 static int udp_datafd(VDECONN *conn)

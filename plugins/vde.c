@@ -6,9 +6,9 @@
  * ctl fd: EOF on it means unplugged. Frames travel one per datagram on a connected SOCK_DGRAM socket.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <grp.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <libvdeplug_mod.h>
+#include "sendwait.h"
 
 #define VDE_MAGIC 0xfeedfaceu
 #define VDE_REQ_VERSION 3
@@ -28,7 +29,6 @@
 #define DEFAULT_MODE 0700
 /* How long a send may wait for room in the switch's queue before the frame is dropped:
  * long enough to give a cable back-pressure, short enough never to freeze a VM's main loop. */
-#define SEND_WAIT_MS 50
 /* Tries per directory for a free data socket name. */
 #define BIND_TRIES 1000
 
@@ -39,6 +39,7 @@ struct vde_conn {
 	struct vdeplug_module *module;
 	int ctlfd;
 	int datafd;
+	bool sndtimeo_set;		/* see sendwait.h */
 };
 
 static const char *const default_dirs[] = { "/var/run/vde.ctl", "/tmp/vde.ctl" };
@@ -362,24 +363,10 @@ static ssize_t vdesw_recv(VDECONN *conn, void *buf, size_t len, int flags)
 static ssize_t vdesw_send(VDECONN *conn, const void *buf, size_t len, int flags)
 {
 	struct vde_conn *c = (struct vde_conn *)conn;
-	int waited = 0;
-	ssize_t n;
 
 	if (len < ETH_HLEN_MIN)
 		return (ssize_t)len;	/* not a frame: the switch would ignore it */
-	for (;;) {
-		n = send(c->datafd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n >= 0 || errno == EINTR) {
-			if (n >= 0)
-				return n;
-			continue;
-		}
-		if ((errno != EAGAIN && errno != EWOULDBLOCK) || waited)
-			return -1;
-		struct pollfd pfd = { .fd = c->datafd, .events = POLLOUT };
-		poll(&pfd, 1, SEND_WAIT_MS);
-		waited = 1;
-	}
+	return sendwait(c->datafd, buf, len, NULL, 0, &c->sndtimeo_set);
 }
 
 static int vdesw_datafd(VDECONN *conn)

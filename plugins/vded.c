@@ -10,8 +10,8 @@
  * network name, ENOSPC a daemon limit (ports per network), EIO anything else the daemon reports.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,13 +19,13 @@
 
 #include <json-c/json.h>
 #include <libvdeplug_mod.h>
+#include "sendwait.h"
 
 #include "proto.h"
 #include "vdeclient.h"
 
 #define ETH_HLEN_MIN 14
 /* See vde.c: the longest a send waits for room at vded before the frame is dropped. */
-#define SEND_WAIT_MS 50
 #define MAX_DESCR 255		/* network.attach's limit */
 
 struct vded_conn {
@@ -33,6 +33,7 @@ struct vded_conn {
 	struct vdeplug_module *module;
 	int datafd;
 	struct vdeclient *client;
+	bool sndtimeo_set;		/* see sendwait.h */
 };
 
 /* The daemon's error object → the errno this module promises. */
@@ -161,23 +162,10 @@ static ssize_t vded_recv(VDECONN *conn, void *buf, size_t len, int flags)
 static ssize_t vded_send(VDECONN *conn, const void *buf, size_t len, int flags)
 {
 	struct vded_conn *c = (struct vded_conn *)conn;
-	int waited = 0;
-	ssize_t n;
 
 	if (len < ETH_HLEN_MIN)
 		return (ssize_t)len;
-	for (;;) {
-		n = send(c->datafd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n >= 0)
-			return n;
-		if (errno == EINTR)
-			continue;
-		if ((errno != EAGAIN && errno != EWOULDBLOCK) || waited)
-			return -1;
-		struct pollfd pfd = { .fd = c->datafd, .events = POLLOUT };
-		poll(&pfd, 1, SEND_WAIT_MS);
-		waited = 1;
-	}
+	return sendwait(c->datafd, buf, len, NULL, 0, &c->sndtimeo_set);
 }
 
 static int vded_datafd(VDECONN *conn)
