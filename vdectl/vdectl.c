@@ -190,40 +190,40 @@ static struct json_object *field_array(struct json_object *obj, const char *key)
 	return v;
 }
 
-/* "1000 (alice)" (or just "alice" if !numeric) when the uid has a name here, else the number. */
-static const char *uid_text(struct json_object *obj, const char *key, int numeric, char *buf, size_t size)
+/* An id as "alice" (or "1000 (alice)" if numeric) when it has a name here, else the number. */
+static const char *id_text(struct json_object *obj, const char *key, int numeric, int group, char *buf, size_t size)
 {
 	struct json_object *v;
-	struct passwd *pw;
+	const char *name = NULL;
+	long long id;
 
 	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_int))
 		return "-";
-	pw = getpwuid((uid_t)json_object_get_int64(v));
-	if (pw && !numeric)
-		snprintf(buf, size, "%s", pw->pw_name);
-	else if (pw)
-		snprintf(buf, size, "%lld (%s)", (long long)json_object_get_int64(v), pw->pw_name);
+	id = (long long)json_object_get_int64(v);
+	if (group) {
+		struct group *gr = getgrgid((gid_t)id);
+		name = gr ? gr->gr_name : NULL;
+	} else {
+		struct passwd *pw = getpwuid((uid_t)id);
+		name = pw ? pw->pw_name : NULL;
+	}
+	if (name && !numeric)
+		snprintf(buf, size, "%s", name);
+	else if (name)
+		snprintf(buf, size, "%lld (%s)", id, name);
 	else
-		snprintf(buf, size, "%lld", (long long)json_object_get_int64(v));
+		snprintf(buf, size, "%lld", id);
 	return buf;
 }
 
-/* A group as "users" when it has a name here (or "100 (users)" if numeric), else the number. */
+static const char *uid_text(struct json_object *obj, const char *key, int numeric, char *buf, size_t size)
+{
+	return id_text(obj, key, numeric, 0, buf, size);
+}
+
 static const char *gid_text(struct json_object *obj, const char *key, int numeric, char *buf, size_t size)
 {
-	struct json_object *v;
-	struct group *gr;
-
-	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_int))
-		return "-";
-	gr = getgrgid((gid_t)json_object_get_int64(v));
-	if (gr && !numeric)
-		snprintf(buf, size, "%s", gr->gr_name);
-	else if (gr)
-		snprintf(buf, size, "%lld (%s)", (long long)json_object_get_int64(v), gr->gr_name);
-	else
-		snprintf(buf, size, "%lld", (long long)json_object_get_int64(v));
-	return buf;
+	return id_text(obj, key, numeric, 1, buf, size);
 }
 
 /* A network's mode as "0660 (rw-rw----)": vded sends it as an octal string. */
