@@ -7,7 +7,11 @@
 
 #include <stddef.h>
 
-#define PROTO_MAX_MSG 65536	/* bytes per NDJSON line, newline included */
+#define PROTO_MAX_MSG 65536	/* bytes per request line, newline included */
+/* Bytes per reply line, newline included: the largest reply vded sends in one message. Methods whose
+ * answer grows with a table (mac.list, port.list, network.show) page so that one page fits; vded's
+ * per-connection output cap holds at least two of these, and clients must accept a line this long. */
+#define PROTO_MAX_REPLY (1 << 20)
 #define PROTO_API_MAJOR 1
 #define PROTO_API_MINOR 0
 #define VDED_DEFAULT_RUN_DIR "/run/vde"
