@@ -10,6 +10,7 @@
 #include "methods.h"
 #include "policy.h"
 #include "store.h"
+#include "text.h"
 #include "switch.h"
 #include "privs.h"
 #include "tap.h"
@@ -100,6 +101,7 @@ static const struct param_spec param_specs[] = {
 struct method {
 	const char *name;
 	enum policy_access access;
+	unsigned net_param;		/* PARAM_NAME or PARAM_NETWORK: the one that names a network, or 0 */
 	unsigned allowed, required;	/* PARAM_* bits */
 	int (*run)(struct method_args *a, struct request_ctx *ctx, struct json_object **result,
 		   struct vde_error *e);
@@ -235,8 +237,18 @@ static struct network *methods_find_network(const char *name, struct vde_error *
 	struct network *net = network_find(name);
 
 	if (!net)
-		vde_error_set(e, PROTO_ERR_NOT_FOUND, ENOENT, "network '%s' does not exist", name);
+		policy_not_found(e, name);
 	return net;
+}
+
+/* Networks peer may see (all for NULL: the config file or the store). */
+static unsigned methods_count_visible(const struct peer *peer)
+{
+	unsigned n = 0;
+
+	for (struct network *net = network_first(); net; net = net->next)
+		n += !peer || policy_can_read(peer, net);
+	return n;
 }
 
 static int run_daemon_info(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
@@ -256,7 +268,7 @@ static int run_daemon_info(struct method_args *a, struct request_ctx *ctx, struc
 	json_add_int(o, "pid", getpid());
 	json_add_str(o, "run_dir", info_run_dir);
 	json_add_str(o, "state_dir", info_state_dir);
-	json_add_int(o, "networks", network_count());
+	json_add_int(o, "networks", methods_count_visible(ctx->peer));
 	*res = o;
 	return 0;
 }
@@ -415,7 +427,7 @@ static int run_network_delete(struct method_args *a, struct request_ctx *ctx, st
 
 	if (!net) {
 		if (!a->missing_ok)
-			return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENOENT, "network '%s' does not exist", a->name);
+			return policy_not_found(e, a->name);
 		*res = json_object_new_object();
 		return 0;
 	}
@@ -772,10 +784,45 @@ static int run_ns_delete(struct method_args *a, struct request_ctx *ctx, struct 
 	return 0;
 }
 
+/*
+ * Whether peer may see a namespace from ns.list: it may read every network the namespace is on
+ * (V17). Namespaces are an admin's; one on a network the caller may not see, or on one that is
+ * gone, would tell it about that network, and is left out.
+ */
+static bool methods_ns_visible(const struct peer *peer, struct json_object *ns)
+{
+	struct json_object *ifs, *v;
+
+	if (!json_object_object_get_ex(ns, "interfaces", &ifs) || !json_object_is_type(ifs, json_type_array))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(ifs); i++) {
+		struct network *net;
+
+		if (!json_object_object_get_ex(json_object_array_get_idx(ifs, i), "network", &v) ||
+		    !(net = network_find(json_object_get_string(v))) || !policy_can_read(peer, net))
+			return false;
+	}
+	return true;
+}
+
 static int run_ns_list(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
 		       struct vde_error *e)
 {
-	*res = netns_list_json();
+	struct json_object *all = netns_list_json(), *list, *mine;
+
+	if (!ctx->peer || policy_can_read_all(ctx->peer) ||
+	    !json_object_object_get_ex(all, "namespaces", &list) || !json_object_is_type(list, json_type_array)) {
+		*res = all;
+		return 0;
+	}
+	mine = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *ns = json_object_array_get_idx(list, i);
+		if (methods_ns_visible(ctx->peer, ns))
+			json_object_array_add(mine, json_object_get(ns));
+	}
+	json_object_object_add(all, "namespaces", mine);
+	*res = all;
 	return 0;
 }
 
@@ -818,37 +865,37 @@ static int run_mac_list(struct method_args *a, struct request_ctx *ctx, struct j
 
 /* Sorted by name (bsearch). */
 static const struct method methods[] = {
-	{ "daemon.info", POLICY_CONNECT, 0, 0, run_daemon_info },
-	{ "forward.add", POLICY_MODIFY, PARAM_NETWORK | PARAM_PROTO | PARAM_HOST | PARAM_GUEST,
+	{ "daemon.info", POLICY_CONNECT, 0, 0, 0, run_daemon_info },
+	{ "forward.add", POLICY_MODIFY, PARAM_NETWORK, PARAM_NETWORK | PARAM_PROTO | PARAM_HOST | PARAM_GUEST,
 	  PARAM_NETWORK | PARAM_PROTO | PARAM_HOST | PARAM_GUEST, run_forward_add },
-	{ "forward.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK, run_forward_list },
-	{ "forward.remove", POLICY_MODIFY, PARAM_NETWORK | PARAM_PROTO | PARAM_HOST | PARAM_MISSING_OK,
+	{ "forward.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK, PARAM_NETWORK, run_forward_list },
+	{ "forward.remove", POLICY_MODIFY, PARAM_NETWORK, PARAM_NETWORK | PARAM_PROTO | PARAM_HOST | PARAM_MISSING_OK,
 	  PARAM_NETWORK | PARAM_PROTO | PARAM_HOST, run_forward_remove },
-	{ "mac.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK, run_mac_list },
-	{ "network.attach", POLICY_ATTACH, PARAM_NETWORK | PARAM_DESCRIPTION | PARAM_PORT | PARAM_FD, PARAM_NETWORK,
+	{ "mac.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK, PARAM_NETWORK, run_mac_list },
+	{ "network.attach", POLICY_ATTACH, PARAM_NETWORK, PARAM_NETWORK | PARAM_DESCRIPTION | PARAM_PORT | PARAM_FD, PARAM_NETWORK,
 	  run_network_attach },
-	{ "network.connect", POLICY_ADMIN, PARAM_NETWORK | PARAM_URL, PARAM_NETWORK | PARAM_URL, run_network_connect },
-	{ "network.create", POLICY_CREATE,
+	{ "network.connect", POLICY_ADMIN, PARAM_NETWORK, PARAM_NETWORK | PARAM_URL, PARAM_NETWORK | PARAM_URL, run_network_connect },
+	{ "network.create", POLICY_CREATE, PARAM_NAME,
 	  PARAM_NAME | PARAM_DESCRIPTION | PARAM_EXIST_OK | PARAM_MAX_PORTS | PARAM_MAC_TABLE_SIZE | PARAM_MAC_AGING |
 		  PARAM_GROUP | PARAM_MODE | PARAM_VXVDE | PARAM_VNI | PARAM_TTL | PARAM_INTERFACE | PARAM_SLIRP |
 		  PARAM_SUBNET | PARAM_IPV6 | PARAM_DNS,
 	  PARAM_NAME, run_network_create },
-	{ "network.delete", POLICY_MODIFY, PARAM_NAME | PARAM_MISSING_OK, PARAM_NAME, run_network_delete },
-	{ "network.disconnect", POLICY_ADMIN, PARAM_NETWORK | PARAM_PORT | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_PORT,
+	{ "network.delete", POLICY_MODIFY, PARAM_NAME, PARAM_NAME | PARAM_MISSING_OK, PARAM_NAME, run_network_delete },
+	{ "network.disconnect", POLICY_ADMIN, PARAM_NETWORK, PARAM_NETWORK | PARAM_PORT | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_PORT,
 	  run_network_disconnect },
-	{ "network.list", POLICY_CONNECT, 0, 0, run_network_list },
-	{ "network.set", POLICY_MODIFY, PARAM_NAME | PARAM_GROUP | PARAM_MODE | PARAM_DESCRIPTION, PARAM_NAME,
+	{ "network.list", POLICY_CONNECT, 0, 0, 0, run_network_list },
+	{ "network.set", POLICY_MODIFY, PARAM_NAME, PARAM_NAME | PARAM_GROUP | PARAM_MODE | PARAM_DESCRIPTION, PARAM_NAME,
 	  run_network_set },
-	{ "network.show", POLICY_READ, PARAM_NAME, PARAM_NAME, run_network_show },
-	{ "ns.create", POLICY_ADMIN, PARAM_NAME | PARAM_NETWORKS, PARAM_NAME | PARAM_NETWORKS, run_ns_create },
-	{ "ns.delete", POLICY_ADMIN, PARAM_NAME | PARAM_MISSING_OK, PARAM_NAME, run_ns_delete },
-	{ "ns.list", POLICY_CONNECT, 0, 0, run_ns_list },
-	{ "port.detach", POLICY_DETACH, PARAM_NETWORK | PARAM_PORT | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_PORT,
+	{ "network.show", POLICY_READ, PARAM_NAME, PARAM_NAME, PARAM_NAME, run_network_show },
+	{ "ns.create", POLICY_ADMIN, 0, PARAM_NAME | PARAM_NETWORKS, PARAM_NAME | PARAM_NETWORKS, run_ns_create },
+	{ "ns.delete", POLICY_ADMIN, 0, PARAM_NAME | PARAM_MISSING_OK, PARAM_NAME, run_ns_delete },
+	{ "ns.list", POLICY_CONNECT, 0, 0, 0, run_ns_list },
+	{ "port.detach", POLICY_DETACH, PARAM_NETWORK, PARAM_NETWORK | PARAM_PORT | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_PORT,
 	  run_port_detach },
-	{ "port.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK, run_port_list },
-	{ "tap.add", POLICY_ADMIN, PARAM_NETWORK | PARAM_IFNAME | PARAM_OWNER | PARAM_ADDRESSES | PARAM_MTU | PARAM_UP,
+	{ "port.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK, PARAM_NETWORK, run_port_list },
+	{ "tap.add", POLICY_ADMIN, PARAM_NETWORK, PARAM_NETWORK | PARAM_IFNAME | PARAM_OWNER | PARAM_ADDRESSES | PARAM_MTU | PARAM_UP,
 	  PARAM_NETWORK | PARAM_IFNAME, run_tap_add },
-	{ "tap.remove", POLICY_ADMIN, PARAM_NETWORK | PARAM_IFNAME | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_IFNAME,
+	{ "tap.remove", POLICY_ADMIN, PARAM_NETWORK, PARAM_NETWORK | PARAM_IFNAME | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_IFNAME,
 	  run_tap_remove },
 };
 
@@ -879,6 +926,7 @@ static int param_store(const struct param_spec *s, struct json_object *v, struct
 	int64_t n;
 	const char *str;
 	size_t len;
+	char why[96];
 
 	switch (s->type) {
 	case PT_BOOL:
@@ -967,10 +1015,9 @@ static int param_store(const struct param_spec *s, struct json_object *v, struct
 		if (len >= s->size)
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' is longer than %zu bytes", s->key,
 					     s->size - 1);
-		for (size_t i = 0; i < len; i++)
-			if ((unsigned char)str[i] < 0x20 || str[i] == 0x7f)
-				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
-						     "'%s' contains a control character", s->key);
+		/* others read these (descriptions in tables, names in logs): nothing that hides or fakes text */
+		if (text_check(str, len, why, sizeof(why)) < 0)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' contains %s", s->key, why);
 		memcpy(field, str, len + 1);
 		return 0;
 	}
@@ -1028,22 +1075,68 @@ struct json_object *methods_error_reply(struct json_object *id, const struct vde
 	return r;
 }
 
-/* One policy_check per request. A missing network is left to the handler (not-found, or fine with
- * exist_ok/missing_ok); a port.detach is judged on the port it names. */
+/*
+ * The policy checks of one request (V4, V17). The method's own rule comes first and is never relaxed:
+ * an admin-only method is admin-only whatever it names, whether that exists or not. Then each network
+ * the request names: a missing one is left to the handler (not-found, or fine with missing_ok), one
+ * the caller may not see is answered exactly as a missing one. A port.detach is judged on the port it
+ * names. Returns 0 to run the handler, 1 if the answer is an empty result (missing_ok on a network
+ * the caller may not see), or -errno with e filled.
+ */
 static int methods_policy(const struct method *m, const struct method_args *a, const struct peer *peer,
 			  struct network *net, struct vde_error *e)
 {
 	const struct port *port = NULL;
-	enum policy_access access = m->access;
+	const char *name = (m->net_param & PARAM_NETWORK) ? a->network : a->name;
+	int ret;
 
-	if (access != POLICY_CONNECT && access != POLICY_CREATE && !net)
-		access = POLICY_CONNECT;
-	/* create with exist_ok of a network that exists only looks at it: no create right, no quota */
-	if (access == POLICY_CREATE && net && a->exist_ok)
-		access = POLICY_READ;
-	if (access == POLICY_DETACH && a->port <= net->def.max_ports)
-		port = net->ports[a->port];
-	return policy_check(peer, m->name, access, net, port, e);
+	switch (m->access) {
+	case POLICY_CREATE:
+		if (net && a->exist_ok) {
+			/* exist_ok of a network that exists only looks at it: no create right, no quota; one the
+			 * caller may not see is simply taken, as it would be for a plain create */
+			ret = policy_check(peer, m->name, POLICY_READ, net, NULL, e);
+			if (ret == -ENOENT)
+				return vde_error_set(e, PROTO_ERR_EXISTS, EEXIST, "network '%s' already exists", name);
+			if (ret < 0)
+				return ret;
+			break;
+		}
+		/* fall through */
+	case POLICY_CONNECT:
+	case POLICY_ADMIN:
+		ret = policy_check(peer, m->name, m->access, NULL, NULL, e);
+		if (ret < 0)
+			return ret;
+		break;
+	default:
+		/* without a network only the right to use vded at all is left to decide */
+		if (!net) {
+			ret = policy_check(peer, m->name, POLICY_CONNECT, NULL, NULL, e);
+			if (ret < 0)
+				return ret;
+			break;
+		}
+		if (m->access == POLICY_DETACH && a->port <= net->def.max_ports)
+			port = net->ports[a->port];
+		ret = policy_check(peer, m->name, m->access, net, port, e);
+		/* as for a missing network: missing_ok is about the network itself only where it is the
+		 * name (network.delete); elsewhere it is about a port or a forward, and the answer not-found */
+		if (ret == -ENOENT && a->missing_ok && m->net_param == PARAM_NAME)
+			return 1;
+		if (ret < 0)
+			return ret;
+		break;
+	}
+	/* every network of a list (ns.create): the caller must be able to attach to each */
+	for (unsigned i = 0; (a->present & PARAM_NETWORKS) && i < a->nnets; i++) {
+		struct network *n = network_find(a->networks[i]);
+
+		ret = n ? policy_check(peer, m->name, POLICY_ATTACH, n, NULL, e) : policy_not_found(e, a->networks[i]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
 }
 
 struct json_object *methods_handle_line(const char *line, size_t len, struct request_ctx *ctx)
@@ -1055,6 +1148,7 @@ struct json_object *methods_handle_line(const char *line, size_t len, struct req
 	const struct method *m;
 	struct network *net = NULL;
 	const char *method;
+	int ret;
 
 	if (!tok) {
 		vde_error_set(&e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
@@ -1110,13 +1204,16 @@ struct json_object *methods_handle_line(const char *line, size_t len, struct req
 	}
 	if (methods_parse_with(m, params, &args, &e) < 0)
 		goto fail;
-	if (args.present & PARAM_NETWORK)
+	if (m->net_param & PARAM_NETWORK)
 		net = network_find(args.network);
-	else if (args.present & PARAM_NAME)
+	else if (m->net_param & PARAM_NAME)
 		net = network_find(args.name);
-	if (ctx->peer && methods_policy(m, &args, ctx->peer, net, &e) < 0)
+	ret = ctx->peer ? methods_policy(m, &args, ctx->peer, net, &e) : 0;
+	if (ret < 0)
 		goto fail;
-	if (m->run(&args, ctx, &result, &e) < 0)
+	if (ret > 0)
+		result = json_object_new_object();
+	else if (m->run(&args, ctx, &result, &e) < 0)
 		goto fail;
 	reply = json_object_new_object();
 	json_object_object_add(reply, "id", id ? json_object_get(id) : NULL);
@@ -1161,6 +1258,26 @@ static const struct {
 	{ "uplinks", "network.connect" },
 };
 
+/*
+ * A description saved (or configured) before descriptions were checked may hold what the parser now
+ * refuses: keep the network and show the text with '?' in place of what may not be shown.
+ */
+static void methods_replay_sanitise(struct json_object *params)
+{
+	struct json_object *d;
+	char buf[NETWORK_DESCR_MAX];
+
+	if (!json_object_object_get_ex(params, "description", &d) || !json_object_is_type(d, json_type_string) ||
+	    (size_t)json_object_get_string_len(d) >= sizeof(buf) ||
+	    strlen(json_object_get_string(d)) != (size_t)json_object_get_string_len(d) ||
+	    text_check(json_object_get_string(d), strlen(json_object_get_string(d)), NULL, 0) == 0)
+		return;
+	snprintf(buf, sizeof(buf), "%s", json_object_get_string(d));
+	text_sanitise(buf);
+	log_warn("a saved description holds characters that may not be shown: replaced by '?'");
+	json_object_object_add(params, "description", json_object_new_string(buf));
+}
+
 int methods_replay_create(struct json_object *params, bool from_store, struct vde_error *e)
 {
 	struct request_ctx ctx = { .fd_out = -1, .replaying = true };
@@ -1183,6 +1300,7 @@ int methods_replay_create(struct json_object *params, bool from_store, struct vd
 		owner = (unsigned)json_object_get_int64(uid);
 		json_object_object_del(copy, "owner_uid");
 	}
+	methods_replay_sanitise(copy);
 	/* the backends come back after the network, each through its own method */
 	struct json_object *extras = json_object_new_object(), *list = NULL;
 	for (size_t i = 0; i < sizeof(methods_extras) / sizeof(methods_extras[0]); i++) {

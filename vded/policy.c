@@ -94,6 +94,11 @@ static unsigned policy_class_bits(const struct peer *peer, const struct network 
 	return net->def.mode & 7;
 }
 
+bool policy_can_read_all(const struct peer *peer)
+{
+	return policy_is_admin(peer);
+}
+
 bool policy_can_read(const struct peer *peer, const struct network *net)
 {
 	const char *cls;
@@ -136,18 +141,17 @@ static int policy_deny(const struct peer *peer, const char *method, struct vde_e
 	return vde_error_set(e, code, code == PROTO_ERR_LIMIT ? ENOSPC : EACCES, "%s", why);
 }
 
-int policy_check(const struct peer *peer, const char *method, enum policy_access access,
-		 const struct network *net, const struct port *port, struct vde_error *e)
+int policy_not_found(struct vde_error *e, const char *name)
+{
+	return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENOENT, "network '%s' does not exist", name);
+}
+
+static int policy_check_access(const struct peer *peer, const char *method, enum policy_access access,
+			       const struct network *net, const struct port *port, struct vde_error *e)
 {
 	const char *cls;
 	unsigned bits;
 
-	if (peer->uid != 0 && !policy_peer_in_group(peer, policy_cfg.socket_group) && !policy_is_admin(peer))
-		return policy_deny(peer, method, e, PROTO_ERR_PERMISSION,
-				   "uid %u is not in group %u required to use vded", (unsigned)peer->uid,
-				   (unsigned)policy_cfg.socket_group);
-	if (policy_is_admin(peer))
-		return 0;
 	switch (access) {
 	case POLICY_CONNECT:
 		return 0;
@@ -201,4 +205,23 @@ int policy_check(const struct peer *peer, const char *method, enum policy_access
 		return 0;
 	}
 	return -EINVAL;
+}
+
+int policy_check(const struct peer *peer, const char *method, enum policy_access access,
+		 const struct network *net, const struct port *port, struct vde_error *e)
+{
+	int ret;
+
+	if (peer->uid != 0 && !policy_peer_in_group(peer, policy_cfg.socket_group) && !policy_is_admin(peer))
+		return policy_deny(peer, method, e, PROTO_ERR_PERMISSION,
+				   "uid %u is not in group %u required to use vded", (unsigned)peer->uid,
+				   (unsigned)policy_cfg.socket_group);
+	if (policy_is_admin(peer))
+		return 0;
+	ret = policy_check_access(peer, method, access, net, port, e);
+	/* a network the caller may not see does not exist for it: the same answer as for a missing one
+	 * (the log line above keeps the real reason) */
+	if (ret == -EACCES && net && !policy_can_read(peer, net))
+		return policy_not_found(e, net->def.name);
+	return ret;
 }

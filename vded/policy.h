@@ -8,7 +8,8 @@
  * held to a per-user quota of ports. Deleting or changing a network: its owner or an admin.
  * Detaching a port: whoever made it, the network's owner, or an admin.
  * Above all of that, only root and members of the control socket's group reach vded at all.
- * Every denial is answered with permission-denied (or limit for a quota) naming the rule, and logged.
+ * Every denial is answered with permission-denied (or limit for a quota) naming the rule, and logged;
+ * except on a network the caller may not see, which is answered as if it did not exist (not-found).
  */
 #ifndef VDED_POLICY_H
 #define VDED_POLICY_H
@@ -48,12 +49,21 @@ void policy_configure(const struct policy_config *cfg);
 const struct policy_config *policy_config(void);
 
 /* 0 if allowed; else -EACCES (or -ENOSPC for a quota) with e naming the rule, and a log line.
- * net is needed for READ, ATTACH, MODIFY, DETACH; port for DETACH. */
+ * net is needed for READ, ATTACH, MODIFY, DETACH; port for DETACH. A caller denied on a network it
+ * may not see gets -ENOENT with the same not-found error as for a network that does not exist
+ * (policy_not_found()), so that neither the code nor the message tells the two apart. CONNECT, CREATE
+ * and ADMIN do not look at net: an admin-only method stays admin-only whatever it names. */
 int policy_check(const struct peer *peer, const char *method, enum policy_access access,
 		 const struct network *net, const struct port *port, struct vde_error *e);
 
+/* The one not-found error for a network name (missing, or hidden from the caller). Returns -ENOENT. */
+int policy_not_found(struct vde_error *e, const char *name);
+
 /* Whether peer may see net, without logging (network.list filters with it). */
 bool policy_can_read(const struct peer *peer, const struct network *net);
+
+/* Whether peer sees everything (root and admins): lists need no filter. */
+bool policy_can_read_all(const struct peer *peer);
 
 /* Whether peer is a member of gid (primary or supplementary). */
 bool policy_peer_in_group(const struct peer *peer, gid_t gid);

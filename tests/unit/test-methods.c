@@ -59,6 +59,14 @@ static int64_t result_int(struct json_object *r, const char *path1, const char *
 	return json_object_get_int64(v);
 }
 
+/* tmpl with its one "NET" replaced by what. */
+static void subst(char *out, size_t size, const char *tmpl, const char *what)
+{
+	const char *at = strstr(tmpl, "NET");
+
+	snprintf(out, size, "%.*s%s%s", (int)(at - tmpl), tmpl, what, at + 3);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/vde-test-methods.XXXXXX", state[256], line[512];
@@ -163,6 +171,133 @@ int main(void)
 	user.ngroups = 1;
 	user.groups[0] = 4242;
 	CHECK_STR(call("{\"method\":\"network.list\"}", &user, NULL, NULL), "ok");
+
+	/* V4: an admin-only method stays admin-only, whatever it names and whether that exists */
+	CHECK_STR(call("{\"method\":\"ns.create\",\"params\":{\"name\":\"x\",\"networks\":[\"nope\"]}}", &user,
+		       NULL, NULL), "permission-denied");
+	CHECK_STR(call("{\"method\":\"ns.create\",\"params\":{\"name\":\"lab\",\"networks\":[\"lab\"]}}", &user,
+		       NULL, NULL), "permission-denied");
+	CHECK_STR(call("{\"method\":\"ns.delete\",\"params\":{\"name\":\"x\",\"missing_ok\":true}}", &user, NULL,
+		       NULL), "permission-denied");
+	CHECK_STR(call("{\"method\":\"tap.add\",\"params\":{\"network\":\"nope\",\"ifname\":\"t0\"}}", &user, NULL,
+		       NULL), "permission-denied");
+	CHECK_STR(call("{\"method\":\"tap.remove\",\"params\":{\"network\":\"nope\",\"ifname\":\"t0\","
+		       "\"missing_ok\":true}}", &user, NULL, NULL), "permission-denied");
+	CHECK_STR(call("{\"method\":\"network.connect\",\"params\":{\"network\":\"nope\",\"url\":\"cmd://true\"}}",
+		       &user, NULL, NULL), "permission-denied");
+	CHECK_STR(call("{\"method\":\"network.disconnect\",\"params\":{\"network\":\"nope\",\"port\":1,"
+		       "\"missing_ok\":true}}", &user, NULL, NULL), "permission-denied");
+	/* ...also for a user outside the socket group, on a missing network */
+	struct peer outsider = { .uid = 1001, .gid = 1001, .pid = 3 };
+	CHECK_STR(call("{\"method\":\"network.show\",\"params\":{\"name\":\"nope\"}}", &outsider, NULL, NULL),
+		  "permission-denied");
+
+	/* V17: a network the caller may not see is answered exactly as one that does not exist */
+	CHECK_STR(root("{\"method\":\"network.create\",\"params\":{\"name\":\"secret\",\"mode\":\"0600\"}}"), "ok");
+	CHECK_STR(root("{\"method\":\"network.create\",\"params\":{\"name\":\"peek\",\"mode\":\"0640\"}}"), "ok");
+	static const char *const hidden[] = {
+		"{\"method\":\"network.show\",\"params\":{\"name\":\"NET\"}}",
+		"{\"method\":\"port.list\",\"params\":{\"network\":\"NET\"}}",
+		"{\"method\":\"mac.list\",\"params\":{\"network\":\"NET\"}}",
+		"{\"method\":\"forward.list\",\"params\":{\"network\":\"NET\"}}",
+		"{\"method\":\"network.attach\",\"params\":{\"network\":\"NET\"}}",
+		"{\"method\":\"network.delete\",\"params\":{\"name\":\"NET\"}}",
+		"{\"method\":\"network.set\",\"params\":{\"name\":\"NET\",\"mode\":\"0666\"}}",
+		"{\"method\":\"port.detach\",\"params\":{\"network\":\"NET\",\"port\":1}}",
+		"{\"method\":\"port.detach\",\"params\":{\"network\":\"NET\",\"port\":1,\"missing_ok\":true}}",
+		"{\"method\":\"forward.remove\",\"params\":{\"network\":\"NET\",\"proto\":\"tcp\",\"host\":\"80\","
+		"\"missing_ok\":true}}",
+	};
+	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+		char a1[256], a2[256], m1[256] = "", m2[256] = "";
+		struct json_object *r1, *r2, *err;
+
+		subst(line, sizeof(line), hidden[i], "secret");
+		snprintf(a1, sizeof(a1), "%s", call(line, &user, NULL, &r1));
+		subst(line, sizeof(line), hidden[i], "gone");
+		snprintf(a2, sizeof(a2), "%s", call(line, &user, NULL, &r2));
+		CHECK_STR(a1, "not-found");
+		CHECK_STR(a1, a2);
+		if (json_object_object_get_ex(r1, "error", &err) && json_object_object_get_ex(err, "message", &v))
+			snprintf(m1, sizeof(m1), "%s", json_object_get_string(v));
+		if (json_object_object_get_ex(r2, "error", &err) && json_object_object_get_ex(err, "message", &v))
+			snprintf(m2, sizeof(m2), "%s", json_object_get_string(v));
+		CHECK_STR(m1, "network 'secret' does not exist");
+		CHECK_STR(m2, "network 'gone' does not exist");
+		json_object_put(r1);
+		json_object_put(r2);
+	}
+	/* missing_ok of a delete: as for a missing network, and nothing happens */
+	CHECK_STR(call("{\"method\":\"network.delete\",\"params\":{\"name\":\"secret\",\"missing_ok\":true}}",
+		       &user, NULL, NULL), "ok");
+	CHECK(network_find("secret") != NULL);
+	/* a create of a taken name is refused the same way, seen or not */
+	CHECK_STR(call("{\"method\":\"network.create\",\"params\":{\"name\":\"secret\",\"exist_ok\":true}}", &user,
+		       NULL, NULL), "exists");
+	/* a network it may see but not use: permission-denied, which tells nothing new */
+	CHECK_STR(call("{\"method\":\"network.attach\",\"params\":{\"network\":\"peek\"}}", &user, NULL, NULL),
+		  "permission-denied");
+	CHECK_STR(call("{\"method\":\"network.show\",\"params\":{\"name\":\"peek\"}}", &user, NULL, NULL), "ok");
+	/* lists and counts: only what it may see (lab and peek, through the socket's group) */
+	call("{\"method\":\"network.list\"}", &user, NULL, &r);
+	CHECK(json_object_object_get_ex(r, "result", &v) && json_object_object_get_ex(v, "networks", &v) &&
+	      json_object_array_length(v) == 2);
+	json_object_put(r);
+	call("{\"method\":\"daemon.info\"}", &user, NULL, &r);
+	CHECK(result_int(r, NULL, "networks") == 2);
+	json_object_put(r);
+	call("{\"method\":\"daemon.info\"}", &root_peer, NULL, &r);
+	CHECK(result_int(r, NULL, "networks") == 3);
+	json_object_put(r);
+	CHECK_STR(call("{\"method\":\"ns.list\"}", &user, NULL, NULL), "ok");
+	CHECK_STR(root("{\"method\":\"network.delete\",\"params\":{\"name\":\"secret\"}}"), "ok");
+	CHECK_STR(root("{\"method\":\"network.delete\",\"params\":{\"name\":\"peek\"}}"), "ok");
+
+	/* V18: descriptions refuse controls, bidi and format characters and invalid UTF-8, naming them */
+	static const struct {
+		const char *descr, *why;
+	} bad_descr[] = {
+		{ "a\\u202eb", "U+202E" },	/* right-to-left override */
+		{ "\\u2066x", "U+2066" },	/* left-to-right isolate */
+		{ "x\\u200b", "U+200B" },	/* zero width space */
+		{ "\\ufeff", "U+FEFF" },
+		{ "a\\u0085", "U+0085" },	/* C1: next line */
+		{ "a\\u009b[2J", "U+009B" },	/* C1: CSI */
+		{ "a\\u001b[2J", "U+001B" },	/* C0: ESC */
+		{ "a\\u007f", "U+007F" },
+		{ "\\ud83d", "invalid UTF-8" },	/* a lone surrogate: json-c makes it invalid bytes or U+FFFD */
+		{ "a\xff", "invalid UTF-8" },
+		{ "a\xc0\xaf", "invalid UTF-8" },	/* overlong '/' */
+	};
+	for (size_t i = 0; i < sizeof(bad_descr) / sizeof(bad_descr[0]); i++) {
+		struct json_object *err;
+		const char *code;
+
+		subst(line, sizeof(line),
+		      "{\"method\":\"network.create\",\"params\":{\"name\":\"d\",\"description\":\"NET\"}}",
+		      bad_descr[i].descr);
+		code = call(line, &root_peer, NULL, &r);
+		if (i == 8 && strcmp(code, "ok") == 0) {
+			/* this json-c turned the lone surrogate into U+FFFD, which is fine to show */
+			root("{\"method\":\"network.delete\",\"params\":{\"name\":\"d\"}}");
+			json_object_put(r);
+			continue;
+		}
+		CHECK_STR(code, "invalid-params");
+		CHECK(json_object_object_get_ex(r, "error", &err) && json_object_object_get_ex(err, "message", &v) &&
+		      strstr(json_object_get_string(v), bad_descr[i].why) &&
+		      strstr(json_object_get_string(v), "'description'"));
+		json_object_put(r);
+		CHECK(network_find("d") == NULL);
+	}
+	/* ...and accept ordinary text in any script */
+	CHECK_STR(root("{\"method\":\"network.create\",\"params\":{\"name\":\"d\","
+		       "\"description\":\"caf\\u00e9 \\u65e5\\u672c \\u05e9\\u05dc\\u05d5\\u05dd \\\"q\\\" \\ud83d\\ude00\"}}"), "ok");
+	CHECK_STR(root("{\"method\":\"network.set\",\"params\":{\"name\":\"d\",\"description\":\"\\u202e\"}}"),
+		  "invalid-params");
+	CHECK_STR(call("{\"method\":\"network.attach\",\"params\":{\"network\":\"d\",\"description\":\"\\u2067\"}}",
+		       &root_peer, NULL, NULL), "invalid-params");
+	CHECK_STR(root("{\"method\":\"network.delete\",\"params\":{\"name\":\"d\"}}"), "ok");
 
 	/* delete, missing_ok */
 	CHECK_STR(root("{\"method\":\"network.delete\",\"params\":{\"name\":\"lab\"}}"), "ok");
