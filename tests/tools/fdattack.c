@@ -11,7 +11,7 @@
  * ends of one socketpair (the first is accepted, the second is the attack); pair: a good socketpair
  * end; tap: IFNAME opened on /dev/net/tun (a tap the caller may open).
  * Prints "attack: REPLY" (the reply to the hostile attach). Then, over the same connection, it attaches
- * two good socketpair ends V1, V2, sends one broadcast into V1 and counts for 1 s what comes out of V2:
+ * two good socketpair ends V1, V2, sends one broadcast into V1 and counts for 1 s its copies out of V2:
  * "victim: N frames" (1 is right; 0: the network is broken; more: a loop). For tap it also prints
  * "tap: rx +N" (frames the kernel interface got from vded). Exit 0, or 1 if the tool itself failed.
  */
@@ -66,18 +66,21 @@ static int attach(const char *network, int fd, char *reply, size_t size)
 	return strstr(reply, "\"result\"") ? 0 : -1;
 }
 
-static long count_frames(int fd, double secs)
+/* Datagrams received on fd in secs seconds; with want, only copies of that frame. */
+static long count_frames(int fd, double secs, const unsigned char *want, size_t len)
 {
-	unsigned char buf[65536];
+	static unsigned char buf[65536];
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	double end = now() + secs;
+	ssize_t r;
 	long n = 0;
 
 	while (now() < end) {
 		if (poll(&p, 1, 50) <= 0)
 			continue;
-		while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
-			n++;
+		while ((r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0)
+			if (!want || ((size_t)r == len && memcmp(buf, want, len) == 0))
+				n++;
 	}
 	return n;
 }
@@ -107,7 +110,7 @@ static int listener(const char *spec, double secs)
 	}
 	printf("listening\n");
 	fflush(stdout);
-	printf("got %ld\n", count_frames(fd, secs));
+	printf("got %ld\n", count_frames(fd, secs, NULL, 0));
 	return 0;
 }
 
@@ -221,7 +224,7 @@ int main(int argc, char **argv)
 	memcpy(bcast + 14, "fdattack victim broadcast", 25);
 	if (send(v1[0], bcast, sizeof(bcast), 0) < 0)
 		return perror("fdattack: send"), 1;
-	printf("victim: %ld frames\n", count_frames(v2[0], 1));
+	printf("victim: %ld frames\n", count_frames(v2[0], 1, bcast, sizeof(bcast)));
 	if (strcmp(kind, "tap") == 0)
 		printf("tap: rx +%ld\n", tap_rx(arg) - rx0);
 	fflush(stdout);
