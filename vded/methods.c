@@ -1264,7 +1264,7 @@ static const struct {
  */
 static void methods_replay_sanitise(struct json_object *params)
 {
-	struct json_object *d;
+	struct json_object *d, *n;
 	char buf[NETWORK_DESCR_MAX];
 
 	if (!json_object_object_get_ex(params, "description", &d) || !json_object_is_type(d, json_type_string) ||
@@ -1274,7 +1274,9 @@ static void methods_replay_sanitise(struct json_object *params)
 		return;
 	snprintf(buf, sizeof(buf), "%s", json_object_get_string(d));
 	text_sanitise(buf);
-	log_warn("a saved description holds characters that may not be shown: replaced by '?'");
+	log_warn("network %s: the saved description holds characters that may not be shown: replaced by '?'",
+		 json_object_object_get_ex(params, "name", &n) && json_object_is_type(n, json_type_string) ?
+			 json_object_get_string(n) : "?");
 	json_object_object_add(params, "description", json_object_new_string(buf));
 }
 

@@ -15,6 +15,7 @@
 #include "network.h"
 #include "privs.h"
 #include "proto.h"
+#include "store.h"
 #include "tap.h"
 #include "vnl.h"
 
@@ -124,24 +125,40 @@ static void ns_unmake(const char *path)
 	unlink(path);
 }
 
+/* The state directory, opened once without following a symlink (V16); -1 if it cannot be. */
+static int ns_state_fd(void)
+{
+	static int fd = -1;
+
+	if (fd < 0)
+		fd = store_open_dir(ns_state_dir);
+	return fd;
+}
+
 static int ns_save(const struct vns *n)
 {
 	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
-	char path[PATH_MAX], tmp[PATH_MAX];
-	int ret = 0;
+	int ret, dfd = ns_state_fd();
 
 	json_object_object_add(o, "name", json_object_new_string(n->name));
 	for (unsigned i = 0; i < n->nnets; i++)
 		json_object_array_add(arr, json_object_new_string(n->nets[i]));
 	json_object_object_add(o, "networks", arr);
-	snprintf(path, sizeof(path), "%s/%s.json", ns_state_dir, n->name);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.json.tmp", ns_state_dir, n->name);
-	if (json_object_to_file_ext(tmp, o, JSON_C_TO_STRING_PRETTY) < 0 || rename(tmp, path) < 0) {
-		ret = -EIO;
-		unlink(tmp);
-	}
+	ret = dfd < 0 ? dfd : store_write_json(dfd, n->name, o);
+	if (ret < 0)
+		log_warn("%s/%s.json: %s", ns_state_dir, n->name, strerror(-ret));
 	json_object_put(o);
 	return ret;
+}
+
+/* Forget a saved namespace (the directory is synced, V20). */
+static void ns_unsave(const char *name)
+{
+	int ret, dfd = ns_state_fd();
+
+	ret = dfd < 0 ? dfd : store_unlink_json(dfd, name);
+	if (ret < 0)
+		log_warn("%s/%s.json: %s", ns_state_dir, name, strerror(-ret));
 }
 
 static void ns_kill_ports(const struct vns *n)
@@ -267,8 +284,7 @@ int netns_delete(const char *name, bool missing_ok, struct vde_error *e)
 	privs_sysadmin(true);
 	ns_unmake(path);
 	privs_sysadmin(false);
-	snprintf(path, sizeof(path), "%s/%s.json", ns_state_dir, name);
-	unlink(path);
+	ns_unsave(name);
 	log_notice("namespace %s deleted", name);
 	free(n);
 	return 0;
@@ -312,33 +328,46 @@ struct json_object *netns_list_json(void)
 
 void netns_load_all(void)
 {
-	DIR *d = opendir(ns_state_dir);
+	int dfd = ns_state_fd(), fd = dfd >= 0 ? dup(dfd) : -1;
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *de;
 
-	if (!d)
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
-		char path[PATH_MAX], nets[NETNS_MAX_NETS][64], name[64];
+		char nets[NETNS_MAX_NETS][64], name[64];
 		struct json_object *o, *v, *arr;
 		struct vde_error e = { 0 };
+		const char *why = "not a namespace definition";
 		unsigned nn = 0;
 
+		if (store_is_stale_tmp(dfd, ns_state_dir, de->d_name))
+			continue;
 		if (de->d_name[0] == '.' || len < 6 || len - 5 >= sizeof(name) || strcmp(de->d_name + len - 5, ".json"))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", ns_state_dir, de->d_name);
 		memcpy(name, de->d_name, len - 5);
 		name[len - 5] = '\0';
-		o = json_object_from_file(path);
+		o = store_read_json(dfd, de->d_name, &why);
 		if (!o || !json_object_object_get_ex(o, "networks", &arr) || !json_object_is_type(arr, json_type_array) ||
-		    !json_object_object_get_ex(o, "name", &v) || strcmp(json_object_get_string(v), name) != 0) {
-			log_err("%s: skipped: not a namespace definition", path);
+		    json_object_array_length(arr) > NETNS_MAX_NETS || !json_object_object_get_ex(o, "name", &v) ||
+		    !json_object_is_type(v, json_type_string) || strcmp(json_object_get_string(v), name) != 0) {
+			log_err("%s/%s: skipped: %s", ns_state_dir, de->d_name, o ? "not a namespace definition" : why);
 			json_object_put(o);
 			continue;
 		}
-		for (size_t i = 0; i < json_object_array_length(arr) && nn < NETNS_MAX_NETS; i++)
-			snprintf(nets[nn++], sizeof(nets[0]), "%s", json_object_get_string(json_object_array_get_idx(arr, i)));
-		if (netns_create(name, nets, nn, true, &e) < 0)
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			v = json_object_array_get_idx(arr, i);
+			if (!json_object_is_type(v, json_type_string) || !proto_valid_name(json_object_get_string(v)))
+				break;
+			snprintf(nets[nn++], sizeof(nets[0]), "%s", json_object_get_string(v));
+		}
+		if (nn != json_object_array_length(arr))
+			log_err("%s/%s: skipped: not a namespace definition", ns_state_dir, de->d_name);
+		else if (netns_create(name, nets, nn, true, &e) < 0)
 			log_err("namespace %s: not re-established: %s", name, e.message);
 		json_object_put(o);
 	}

@@ -1,17 +1,42 @@
-/* store — network definitions on disk, STATE_DIR/networks/NAME.json, written atomically. */
+/*
+ * store — definitions on disk, written atomically, read with suspicion: STATE_DIR/networks/NAME.json
+ * here, and the same helpers for netns.c's STATE_DIR/namespaces. Every access is *at() on a directory
+ * fd opened once (O_NOFOLLOW), never by path. A file is loaded only if it is a regular file owned by
+ * root or vded's own uid, not writable by group or others, and at most 64 KiB; anything else is
+ * skipped with one log line saying why (V16). Temporary files a crash left are removed at load (V20).
+ */
 #ifndef VDED_STORE_H
 #define VDED_STORE_H
 
+#include <stdbool.h>
+#include <json-c/json.h>
+
 #include "network.h"
 
-/* Create STATE_DIR/networks (mode 0700) if needed. Returns 0 or -errno. */
+/* Create STATE_DIR/networks (mode 0700) if needed and open it. Returns 0 or -errno. */
 int store_init(const char *state_dir);
 /* Write def atomically (temporary file, fsync, rename, fsync dir). Returns 0 or -errno. */
 int store_save(const struct network *net);
-/* Remove NAME.json; a missing file is fine. Returns 0 or -errno. */
+/* Remove NAME.json and fsync the directory; a missing file is fine. Returns 0 or -errno. */
 int store_remove(const char *name);
-/* Recreate every stored network; a corrupt or unreadable file is logged and skipped.
+/* Recreate every stored network; a corrupt, unreadable or suspicious file is logged and skipped.
  * Returns how many were loaded. */
 int store_load_all(void);
+
+/* The helpers, for any directory of definitions (dfd borrowed). */
+
+/* Open a directory without following a symlink at its last component: an fd (caller closes) or -errno. */
+int store_open_dir(const char *path);
+/* Write o as BASE.json in dfd atomically (.BASE.json.tmp created O_EXCL, fsync, renameat, fsync dfd).
+ * Returns 0 or -errno. */
+int store_write_json(int dfd, const char *base, struct json_object *o);
+/* Remove BASE.json from dfd and fsync dfd; missing is fine. Returns 0 or -errno. */
+int store_unlink_json(int dfd, const char *base);
+/* Read and parse file in dfd under the rules above. Returns an object (caller puts) or NULL with *why
+ * set to a static text. */
+struct json_object *store_read_json(int dfd, const char *file, const char **why);
+/* If file is a temporary ".NAME.json.tmp", remove it (logged; dir names dfd in the log) and return
+ * true: the loaders skip it. */
+bool store_is_stale_tmp(int dfd, const char *dir, const char *file);
 
 #endif
