@@ -11,14 +11,28 @@
 
 #include "control.h"
 #include "fdpass.h"
+#include "listener.h"
 #include "log.h"
 #include "methods.h"
 #include "policy.h"
 
+/*
+ * Connections are counted per uid (V14): a uid that is neither root nor in the admin group holds at most
+ * CONTROL_MAX_CONNS_PER_UID (each attached port holds one), and all of them together leave the last
+ * CONTROL_RESERVED_CONNS of CONTROL_MAX_CONNS to root and admins, so a few users cannot lock them out.
+ */
 #define CONTROL_MAX_CONNS 1024
-/* one user cannot take every connection from the others (each attached port holds one) */
+#define CONTROL_RESERVED_CONNS 64
 #define CONTROL_MAX_CONNS_PER_UID 128
-#define CONTROL_MAX_PENDING (1 << 20)	/* queued reply bytes before a client that does not read is dropped */
+/*
+ * Output (V15): one reply is at most PROTO_MAX_REPLY (a larger one is answered with too-large instead).
+ * Reading stops while more than CONTROL_READ_PAUSE bytes wait, so a client that reads its replies
+ * never holds more than that plus one reply: the cap is met only by one that pipelines requests and
+ * does not read the answers, and that one is dropped.
+ */
+#define CONTROL_READ_PAUSE PROTO_MAX_REPLY
+#define CONTROL_MAX_PENDING (CONTROL_READ_PAUSE + PROTO_MAX_REPLY)
+#define CONTROL_LOG_INTERVAL 10.0	/* seconds between two "refused" lines */
 
 struct out_msg {
 	struct out_msg *next;
@@ -42,10 +56,12 @@ struct ctl_conn {
 
 static struct ev_loop *ctl_loop;
 static int ctl_lfd = -1;
-static ev_io ctl_lio;
+static struct listener ctl_listener;
 static char ctl_path[PATH_MAX];
 static struct ctl_conn *ctl_conns;
 static unsigned ctl_nconns;
+static unsigned ctl_refused;			/* since the last "refused" log line */
+static ev_tstamp ctl_refused_logged;
 
 static void ctl_port_release(struct port *p)
 {
@@ -101,8 +117,6 @@ static void ctl_conn_free(struct ctl_conn *c)
 	close(c->fd);
 	free(c->in);
 	free(c);
-	if (ctl_lfd >= 0)
-		ev_io_start(ctl_loop, &ctl_lio);	/* accept may have been paused at the limit */
 }
 
 /* Write what can be written now. Returns 0, or -1 if the connection failed (caller frees it). */
@@ -135,20 +149,49 @@ static int ctl_flush(struct ctl_conn *c)
 	return 0;
 }
 
-/* Queue one reply (takes fd). Returns 0, or -1 if the client is over its output cap. */
+static const char *ctl_render(struct json_object *reply, size_t *len)
+{
+	const char *text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	*len = text ? strlen(text) : 0;
+	return text;
+}
+
+/* Queue one reply (takes fd). Returns 0, or -1 if the client is over its output cap (or memory ran out). */
 static int ctl_queue(struct ctl_conn *c, struct json_object *reply, int fd)
 {
-	size_t len;
-	const char *text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	struct json_object *big = NULL, *id = NULL;
 	struct out_msg *m;
+	size_t len;
+	const char *text = ctl_render(reply, &len);
 
-	len = strlen(text);
-	m = malloc(sizeof(*m) + len + 1);
+	if (text && len + 1 > PROTO_MAX_REPLY) {
+		/* A method that does not page enough: the client is not at fault, tell it and keep it. */
+		struct vde_error e;
+
+		vde_error_set(&e, PROTO_ERR_TOO_LARGE, EMSGSIZE, "the reply would be %zu bytes, over %d; "
+			      "ask for less (offset/limit)", len + 1, PROTO_MAX_REPLY);
+		log_warn("pid %d: a reply of %zu bytes exceeds %d, sent too-large instead", (int)c->peer.pid,
+			 len + 1, PROTO_MAX_REPLY);
+		json_object_object_get_ex(reply, "id", &id);
+		big = methods_error_reply(id, &e);
+		text = ctl_render(big, &len);
+		if (fd >= 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	m = text ? malloc(sizeof(*m) + len + 1) : NULL;
 	if (!m || c->out_bytes + len + 1 > CONTROL_MAX_PENDING) {
 		free(m);
+		json_object_put(big);
 		if (fd >= 0)
 			close(fd);
-		log_warn("pid %d: not reading its replies, dropping the connection", (int)c->peer.pid);
+		if (text)
+			log_warn("pid %d: over %d bytes of replies unread, dropping the connection", (int)c->peer.pid,
+				 CONTROL_MAX_PENDING);
+		else
+			log_warn("pid %d: out of memory for a reply, dropping the connection", (int)c->peer.pid);
 		return -1;
 	}
 	memcpy(m->data, text, len);
@@ -163,6 +206,7 @@ static int ctl_queue(struct ctl_conn *c, struct json_object *reply, int fd)
 		c->out_head = m;
 	c->out_tail = m;
 	c->out_bytes += m->len;
+	json_object_put(big);
 	return 0;
 }
 
@@ -256,7 +300,7 @@ static void ctl_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	/* a client that pipelines faster than it reads its replies waits until they drain */
-	if (c->out_bytes > CONTROL_MAX_PENDING / 2)
+	if (c->out_bytes > CONTROL_READ_PAUSE)
 		ev_io_stop(loop, &c->rio);
 }
 
@@ -268,27 +312,74 @@ static void ctl_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 		ctl_conn_free(c);
 		return;
 	}
-	if (c->out_bytes <= CONTROL_MAX_PENDING / 2)
+	if (c->out_bytes <= CONTROL_READ_PAUSE)
 		ev_io_start(loop, &c->rio);
 }
 
-static void ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+/* Why peer may not have another connection, or NULL if it may. Root and admins only meet the global cap. */
+static const char *ctl_conn_refusal(const struct peer *peer, unsigned *limit)
 {
-	struct ctl_conn *c;
-	int fd;
+	const struct policy_config *cfg = policy_config();
+	bool privileged = peer->uid == 0 || (cfg && policy_peer_in_group(peer, cfg->admin_group));
+	unsigned same = 0;
 
 	if (ctl_nconns >= CONTROL_MAX_CONNS) {
-		ev_io_stop(loop, w);	/* resumes when a connection closes */
-		return;
+		*limit = CONTROL_MAX_CONNS;
+		return "vded has all the control connections it takes";
 	}
-	fd = accept4(ctl_lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0) {
-		if (errno == EMFILE || errno == ENFILE) {
-			log_warn("out of file descriptors: pausing accept");
-			ev_io_stop(loop, w);
-		}
-		return;
+	if (privileged)
+		return NULL;
+	if (ctl_nconns >= CONTROL_MAX_CONNS - CONTROL_RESERVED_CONNS) {
+		*limit = CONTROL_MAX_CONNS - CONTROL_RESERVED_CONNS;
+		return "the remaining control connections are kept for root and admins";
 	}
+	for (struct ctl_conn *o = ctl_conns; o; o = o->next)
+		same += o->peer.uid == peer->uid;
+	if (same >= CONTROL_MAX_CONNS_PER_UID) {
+		*limit = CONTROL_MAX_CONNS_PER_UID;
+		return "too many control connections from this user";
+	}
+	return NULL;
+}
+
+/* Tell a refused client why in one error line (best effort: its socket is new, so there is room) and
+ * hang up. Logged at most once per interval, with the count since: a flood must not flood the log. */
+static void ctl_refuse(int fd, const struct peer *peer, const char *why, unsigned limit)
+{
+	struct vde_error e;
+	struct json_object *reply;
+	size_t len;
+	const char *text;
+	ev_tstamp now = ev_now(ctl_loop);
+
+	vde_error_set(&e, PROTO_ERR_LIMIT, ENOSPC, "%s (%u)", why, limit);
+	reply = methods_error_reply(NULL, &e);
+	text = ctl_render(reply, &len);
+	if (text) {
+		char line[512];	/* an error object with a short message */
+		int n = snprintf(line, sizeof(line), "%s\n", text);
+
+		if (n > 0 && (size_t)n < sizeof(line) && send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			log_debug("could not tell it: %s", strerror(errno));
+	}
+	json_object_put(reply);
+	close(fd);
+	ctl_refused++;
+	if (ctl_refused_logged == 0. || now - ctl_refused_logged >= CONTROL_LOG_INTERVAL) {
+		log_notice("uid %u pid %d: control connection refused: %s (%u); %u refused in all since the "
+			   "last such line", (unsigned)peer->uid, (int)peer->pid, why, limit, ctl_refused);
+		ctl_refused = 0;
+		ctl_refused_logged = now;
+	}
+}
+
+static void ctl_accept(struct listener *l, int fd)
+{
+	struct ctl_conn *c;
+	const char *why;
+	unsigned limit = 0;
+
+	(void)l;
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
@@ -301,37 +392,26 @@ static void ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		free(c);
 		return;
 	}
-	if (c->peer.uid != 0) {
-		unsigned same = 0;
-		for (struct ctl_conn *o = ctl_conns; o; o = o->next)
-			same += o->peer.uid == c->peer.uid;
-		if (same >= CONTROL_MAX_CONNS_PER_UID) {
-			static const char msg[] = "{\"id\":null,\"error\":{\"code\":\"limit\",\"errno\":28,"
-						  "\"message\":\"too many connections from this user\"}}\n";
-			log_notice("uid %u pid %d: over %d connections, refused", (unsigned)c->peer.uid, (int)c->peer.pid,
-				   CONTROL_MAX_CONNS_PER_UID);
-			if (send(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-				log_debug("could not tell it: %s", strerror(errno));
-			close(fd);
-			free(c);
-			return;
-		}
+	why = ctl_conn_refusal(&c->peer, &limit);
+	if (why) {
+		ctl_refuse(fd, &c->peer, why, limit);
+		free(c);
+		return;
 	}
 	ev_io_init(&c->rio, ctl_read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, ctl_write_cb, fd, EV_WRITE);
 	c->rio.data = c->wio.data = c;
-	ev_io_start(loop, &c->rio);
+	ev_io_start(ctl_loop, &c->rio);
 	c->next = ctl_conns;
 	ctl_conns = c;
 	ctl_nconns++;
 }
 
-int control_init(struct ev_loop *loop, const char *path, gid_t group)
+int control_listen(const char *path, gid_t group)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int probe;
+	int probe, fd;
 
-	ctl_loop = loop;
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sun.sun_path, path);
@@ -344,20 +424,31 @@ int control_init(struct ev_loop *loop, const char *path, gid_t group)
 			return -EADDRINUSE;
 	}
 	unlink(path);
-	ctl_lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (ctl_lfd < 0)
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
 		return -errno;
-	if (bind(ctl_lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(ctl_lfd, 128) < 0) {
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 128) < 0) {
 		int err = -errno;
-		close(ctl_lfd);
-		ctl_lfd = -1;
+		close(fd);
 		return err;
 	}
 	if (chown(path, 0, group) < 0 || chmod(path, 0660) < 0)
 		log_warn("%s: cannot set owner/mode: %s", path, strerror(errno));
+	return fd;
+}
+
+int control_init(struct ev_loop *loop, const char *path, gid_t group)
+{
+	int fd = control_listen(path, group), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = control_adopt(loop, fd);
+	if (ret < 0) {
+		close(fd);
+		return ret;
+	}
 	snprintf(ctl_path, sizeof(ctl_path), "%s", path);
-	ev_io_init(&ctl_lio, ctl_accept_cb, ctl_lfd, EV_READ);
-	ev_io_start(loop, &ctl_lio);
 	return 0;
 }
 
@@ -377,9 +468,7 @@ int control_adopt(struct ev_loop *loop, int fd)
 	ctl_loop = loop;
 	ctl_lfd = fd;
 	ctl_path[0] = '\0';	/* systemd owns the path */
-	ev_io_init(&ctl_lio, ctl_accept_cb, ctl_lfd, EV_READ);
-	ev_io_start(loop, &ctl_lio);
-	return 0;
+	return listener_start(loop, &ctl_listener, ctl_lfd, "control socket", ctl_accept, NULL);
 }
 
 void control_exit(void)
@@ -387,7 +476,7 @@ void control_exit(void)
 	while (ctl_conns)
 		ctl_conn_free(ctl_conns);
 	if (ctl_lfd >= 0) {
-		ev_io_stop(ctl_loop, &ctl_lio);
+		listener_stop(ctl_loop, &ctl_listener);
 		close(ctl_lfd);
 		ctl_lfd = -1;
 		if (ctl_path[0])
