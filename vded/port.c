@@ -58,8 +58,9 @@ int port_rw_send_batch(struct port *p, struct mmsghdr *msgs, unsigned n)
 	return (int)sent;
 }
 
-/* Bytes of socket buffer per direction: about 1000 full-size frames, so a reader that is briefly
- * descheduled does not lose frames; charged by the kernel only while frames are queued. */
+/* Bytes of send buffer asked for: about 1000 full-size frames, so a reader that is briefly descheduled
+ * does not lose frames. Asked with plain SO_SNDBUF (V10): the kernel caps it at net.core.wmem_max, the
+ * administrator's fair share per socket, and charges it only while frames are queued. */
 #define PORT_DGRAM_SNDBUF (4 << 20)
 
 int port_dgram_setup(int fd)
@@ -68,8 +69,8 @@ int port_dgram_setup(int fd)
 
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
 		return -errno;
-	/* FORCE needs CAP_NET_ADMIN and ignores wmem_max; the plain option is the fallback. */
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	/* never SO_SNDBUFFORCE: a user's port must not pin memory past wmem_max (and the engine has no
+	 * CAP_NET_ADMIN); a smaller buffer than asked is fine */
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	return 0;
 }
