@@ -89,3 +89,15 @@ int proto_valid_name(const char *name)
 	}
 	return 1;
 }
+
+int proto_valid_ifname(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len >= 16 || !strcmp(name, ".") || !strcmp(name, ".."))
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (name[i] == '/' || name[i] == ':' || (unsigned char)name[i] <= ' ' || name[i] == 0x7f)
+			return 0;
+	return 1;
+}

@@ -44,5 +44,7 @@ enum proto_err proto_err_from_code(const char *code);
 
 /* Network names: 1..63 of [A-Za-z0-9_.-], not starting with '.' or '-'. Returns 1 if valid. */
 int proto_valid_name(const char *name);
+/* Interface names: 1..15 bytes, no '/', ':', whitespace or control, not "." or "..". 1 if valid. */
+int proto_valid_ifname(const char *name);
 
 #endif

@@ -1,4 +1,13 @@
-#include <dirent.h>
+/*
+ * endpoint — RUN_DIR/net/NAME, the vde_switch-compatible socket directory of a network.
+ *
+ * The directory is made by the privileged process (priv.h): owned by vded's user, group = the
+ * network's group, setgid and sticky. Members create their own client sockets in it; nobody but vded
+ * can remove or replace ctl, a per-port socket or another member's file. vded itself never chowns,
+ * chmods or unlinks by a path a user chose: its sockets are born with the right group (setgid) and
+ * mode (umask at bind); ctl is replaced by rename; its files are unlinked relative to the directory
+ * fd; a client's socket is connected by the privileged process with that client's credentials.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -6,24 +15,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "endpoint.h"
+#include "listener.h"
 #include "log.h"
 #include "methods.h"
 #include "network.h"
 #include "policy.h"
+#include "priv.h"
+#include "text.h"
 
 #define ENDPOINT_HANDSHAKE_TIMEOUT 5.0	/* seconds a client has to send its request */
+/* Handshakes not yet answered hold a descriptor each: bounded per user and in all, with the last
+ * ENDPOINT_PENDING_RESERVED places kept for root and admins (SECURITY: rule 4). */
+#define ENDPOINT_PENDING_MAX 512
+#define ENDPOINT_PENDING_RESERVED 64
+#define ENDPOINT_PENDING_PER_UID 16
+#define ENDPOINT_BIND_TRIES 8
 
 struct endpoint {
 	struct network *net;
-	char dir[PATH_MAX];
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];	/* RUN_DIR/net/NAME, for bind() */
+	int dirfd;			/* the same, for every *at() call */
 	int lfd;
-	ev_io lio;
+	struct listener listener;
 	unsigned seq;			/* makes data socket names unique: NNN.SEQ */
 	struct ep_pending *pending;
 };
@@ -42,10 +62,12 @@ struct ep_pending {
 struct ep_port {
 	int ctl;
 	ev_io ctl_io;
-	char path[108];			/* our data socket, unlinked at close */
+	int dirfd;			/* borrowed from the endpoint, which outlives its ports */
+	char name[16];			/* our data socket in the endpoint directory, unlinked at close */
 };
 
 static struct ev_loop *ep_loop;
+static unsigned ep_npending;		/* over every endpoint */
 
 /* ---- endpoint ports ---- */
 
@@ -57,7 +79,7 @@ static void ep_port_destroy(struct port *p)
 		return;
 	ev_io_stop(ep_loop, &epp->ctl_io);
 	close(epp->ctl);
-	unlink(epp->path);
+	unlinkat(epp->dirfd, epp->name, 0);
 	free(epp);
 	p->kind_data = NULL;
 }
@@ -84,97 +106,123 @@ static void ep_port_ctl_cb(struct ev_loop *loop, ev_io *w, int revents)
 	network_port_kill(p);
 }
 
-/* The client's socket must belong to the peer: otherwise anyone could aim vded at another
- * process's socket (or /dev/log) and have it deliver network frames there. */
-static int ep_check_client_path(const char *path, const struct peer *peer)
+/* The mode of the sockets vded makes in the directory: a class that may attach may write to them.
+ * A per-port socket is connected to its client, so the kernel lets nobody else send to it. */
+static mode_t ep_socket_mode(unsigned netmode)
 {
-	struct stat st;
+	mode_t m = 0600;
 
-	if (lstat(path, &st) < 0)
+	if ((netmode >> 3) & 2)
+		m |= 0060;
+	if (netmode & 2)
+		m |= 0006;
+	return m;
+}
+
+/* A datagram or stream socket bound at dir/name, born with mode (umask) and the directory's group
+ * (setgid). -EADDRINUSE if the name is taken (a client may have made it: never unlinked here). */
+static int ep_bind(const struct endpoint *ep, int type, const char *name, mode_t mode, int *out)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd, ret = 0;
+
+	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s", ep->dir, name) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
 		return -errno;
-	if (!S_ISSOCK(st.st_mode))
-		return -ENOTSOCK;
-	if (peer->uid != 0 && st.st_uid != peer->uid)
-		return -EACCES;
+	old = umask(0777 & ~mode);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		ret = -errno;
+	umask(old);
+	if (ret < 0) {
+		close(fd);
+		return ret;
+	}
+	*out = fd;
 	return 0;
 }
 
-static int ep_plug(struct ep_pending *pd, const struct vde_request *req)
+static int ep_plug(struct ep_pending *pd, struct vde_request *req)
 {
 	struct endpoint *ep = pd->ep;
 	struct network *net = ep->net;
-	struct sockaddr_un ours = { .sun_family = AF_UNIX }, theirs = { .sun_family = AF_UNIX };
 	struct vde_error err = { 0 };
 	struct ep_port *epp;
 	struct port *p;
-	int fd, ret;
-	char reply[VDE_SUN_LEN];
+	char name[16], reply[VDE_SUN_LEN];
+	struct sockaddr_un ours = { .sun_family = AF_UNIX };
+	int fd = -1, ret;
 
-	/* the kernel already held the client to the endpoint's mode; the policy (and the quota) too */
+	/* the kernel already held the client to the directory's mode; the policy (and the quota) too */
 	ret = policy_check(&pd->peer, "vde endpoint", POLICY_ATTACH, net, NULL, &err);
 	if (ret < 0)
 		return ret;
-	ret = ep_check_client_path(req->path, &pd->peer);
-	if (ret < 0) {
-		log_warn("network %s: pid %d uid %u: client socket %s refused: %s", net->def.name, pd->peer.pid,
-			 pd->peer.uid, req->path, strerror(-ret));
-		return ret;
-	}
 	if (req->port && (req->port > net->def.max_ports || net->ports[req->port])) {
 		log_info("network %s: pid %d asked for port %u: %s", net->def.name, pd->peer.pid, req->port,
 			 req->port > net->def.max_ports ? "out of range" : "in use");
 		return -EADDRINUSE;
 	}
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if ((size_t)snprintf(ours.sun_path, sizeof(ours.sun_path), "%s/%03u.%u", ep->dir, req->port, ep->seq++) >=
-	    sizeof(ours.sun_path)) {
-		close(fd);
-		return -ENAMETOOLONG;
+	ret = -EADDRINUSE;
+	for (int i = 0; i < ENDPOINT_BIND_TRIES && ret == -EADDRINUSE; i++) {
+		snprintf(name, sizeof(name), "%03u.%u", req->port, ep->seq++);
+		ret = ep_bind(ep, SOCK_DGRAM, name, ep_socket_mode(net->def.mode), &fd);
 	}
-	unlink(ours.sun_path);
-	strcpy(theirs.sun_path, req->path);
-	if (bind(fd, (struct sockaddr *)&ours, sizeof(ours)) < 0 ||
-	    chown(ours.sun_path, pd->peer.uid, (gid_t)-1) < 0 || chmod(ours.sun_path, 0600) < 0 ||
-	    connect(fd, (struct sockaddr *)&theirs, sizeof(theirs)) < 0 || port_dgram_setup(fd) < 0) {
-		ret = -errno;
-		unlink(ours.sun_path);
+	if (ret < 0) {
+		log_info("network %s: pid %d: data socket: %s", net->def.name, pd->peer.pid, strerror(-ret));
+		return ret;
+	}
+	/* the kernel checks the client's path as the client: a path it could not reach itself fails */
+	ret = priv_connect_as(pd->fd, fd, req->path, &err);
+	if (ret == 0)
+		ret = port_dgram_setup(fd);
+	if (ret < 0) {
+		log_warn("network %s: pid %d uid %u: client socket %s refused: %s", net->def.name, pd->peer.pid,
+			 pd->peer.uid, req->path, err.message[0] ? err.message : strerror(-ret));
+		unlinkat(ep->dirfd, name, 0);
 		close(fd);
 		return ret;
 	}
 	epp = calloc(1, sizeof(*epp));
 	if (!epp) {
-		unlink(ours.sun_path);
+		unlinkat(ep->dirfd, name, 0);
 		close(fd);
 		return -ENOMEM;
 	}
+	epp->ctl = -1;
+	epp->dirfd = ep->dirfd;
+	snprintf(epp->name, sizeof(epp->name), "%s", name);
 	ret = network_port_add(net, fd, &ep_port_ops, req->port, &p, &err);
 	if (ret < 0) {
 		log_info("network %s: pid %d: %s", net->def.name, pd->peer.pid, err.message);
-		unlink(ours.sun_path);
+		unlinkat(ep->dirfd, name, 0);
 		free(epp);
 		return ret;
 	}
-	snprintf(epp->path, sizeof(epp->path), "%s", ours.sun_path);
+	p->kind_data = epp;
 	p->uid = pd->peer.uid;
 	p->gid = pd->peer.gid;
 	p->pid = pd->peer.pid;
+	/* a vde client cannot be told its description is refused: what may not be shown becomes '?' */
+	text_sanitise(req->descr);
 	snprintf(p->description, sizeof(p->description), "%s", req->descr);
 
 	/* the reply is our address as a sockaddr_un, 110 bytes */
+	if ((size_t)snprintf(ours.sun_path, sizeof(ours.sun_path), "%s/%s", ep->dir, name) >= sizeof(ours.sun_path)) {
+		network_port_kill(p);	/* cannot be: ep_bind made this very path */
+		return -ENAMETOOLONG;
+	}
 	memset(reply, 0, sizeof(reply));
 	memcpy(reply, &ours, sizeof(ours) < sizeof(reply) ? sizeof(ours) : sizeof(reply));
 	if (send(pd->fd, reply, sizeof(reply), MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(reply)) {
 		ret = -errno;
-		free(epp);
 		network_port_kill(p);
 		return ret ? ret : -EIO;
 	}
 	/* the ctl connection now belongs to the port */
 	epp->ctl = pd->fd;
 	pd->fd = -1;
-	p->kind_data = epp;
 	ev_io_init(&epp->ctl_io, ep_port_ctl_cb, epp->ctl, EV_READ);
 	epp->ctl_io.data = p;
 	ev_io_start(ep_loop, &epp->ctl_io);
@@ -193,6 +241,7 @@ static void ep_pending_free(struct ep_pending *pd)
 			break;
 		}
 	}
+	ep_npending--;
 	ev_io_stop(ep_loop, &pd->io);
 	ev_timer_stop(ep_loop, &pd->timeout);
 	if (pd->fd >= 0)
@@ -231,56 +280,101 @@ static void ep_pending_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents
 	ep_pending_free(w->data);
 }
 
-static void ep_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+/* Handshakes uid has open on every endpoint. */
+static unsigned ep_pending_of(uid_t uid)
 {
-	struct endpoint *ep = w->data;
-	struct ep_pending *pd;
-	int fd = accept4(ep->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	unsigned n = 0;
 
-	if (fd < 0) {
-		if (errno == EMFILE || errno == ENFILE)
-			log_warn("network %s: out of file descriptors", ep->net->def.name);
-		return;
-	}
-	pd = calloc(1, sizeof(*pd));
+	for (struct network *net = network_first(); net; net = net->next)
+		for (struct ep_pending *pd = net->endpoint ? net->endpoint->pending : NULL; pd; pd = pd->next)
+			n += pd->peer.uid == uid;
+	return n;
+}
+
+/* Whether one more handshake from peer fits (rule 4: counted per user, room kept for root/admins). */
+static bool ep_pending_allowed(const struct peer *peer)
+{
+	bool privileged = policy_can_read_all(peer);
+
+	if (ep_npending >= ENDPOINT_PENDING_MAX)
+		return false;
+	if (privileged)
+		return true;
+	return ep_npending < ENDPOINT_PENDING_MAX - ENDPOINT_PENDING_RESERVED &&
+	       ep_pending_of(peer->uid) < ENDPOINT_PENDING_PER_UID;
+}
+
+static void ep_accept(struct listener *l, int fd)
+{
+	struct endpoint *ep = l->data;
+	struct ep_pending *pd = calloc(1, sizeof(*pd));
+
 	if (!pd) {
 		close(fd);
 		return;
 	}
-	pd->ep = ep;
-	pd->fd = fd;
 	if (policy_peer_from_socket(fd, &pd->peer) < 0) {
 		close(fd);
 		free(pd);
 		return;
 	}
+	if (!ep_pending_allowed(&pd->peer)) {
+		/* closing at once: the client sees a hang-up, as for a refused request */
+		log_debug("network %s: uid %u: too many handshakes open, refused", ep->net->def.name,
+			  (unsigned)pd->peer.uid);
+		close(fd);
+		free(pd);
+		return;
+	}
+	pd->ep = ep;
+	pd->fd = fd;
 	pd->next = ep->pending;
 	ep->pending = pd;
+	ep_npending++;
 	ev_io_init(&pd->io, ep_pending_read_cb, fd, EV_READ);
 	pd->io.data = pd;
-	ev_io_start(loop, &pd->io);
+	ev_io_start(ep_loop, &pd->io);
 	ev_timer_init(&pd->timeout, ep_pending_timeout_cb, ENDPOINT_HANDSHAKE_TIMEOUT, 0.);
 	pd->timeout.data = pd;
-	ev_timer_start(loop, &pd->timeout);
+	ev_timer_start(ep_loop, &pd->timeout);
 }
 
-/* Remove what a previous run (or a client) left in dir, without following symlinks out of it. */
-static void ep_dir_clean(const char *dir)
+/* A new ctl listener, bound at a fresh random name and renamed onto "ctl": whatever a client may have
+ * made under either name, the result is vded's socket with the network's group and mode. */
+static int ep_listen(struct endpoint *ep, int *out)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
+	char tmp[16];
+	uint32_t r;
+	int fd = -1, ret = -EADDRINUSE;
 
-	if (!d)
-		return;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			unlinkat(dirfd(d), de->d_name, 0);
-	closedir(d);
+	for (int i = 0; i < ENDPOINT_BIND_TRIES && ret == -EADDRINUSE; i++) {
+		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+			r = (uint32_t)rand();
+		snprintf(tmp, sizeof(tmp), ".ctl.%08x", r);
+		ret = ep_bind(ep, SOCK_STREAM, tmp, ep_socket_mode(ep->net->def.mode), &fd);
+	}
+	if (ret < 0)
+		return ret;
+	if (listen(fd, 64) < 0 || renameat(ep->dirfd, tmp, ep->dirfd, "ctl") < 0) {
+		ret = -errno;
+		unlinkat(ep->dirfd, tmp, 0);
+		close(fd);
+		return ret;
+	}
+	*out = fd;
+	return 0;
+}
+
+static void ep_start(struct endpoint *ep)
+{
+	char what[96];
+
+	snprintf(what, sizeof(what), "network %s endpoint", ep->net->def.name);
+	listener_start(ep_loop, &ep->listener, ep->lfd, what, ep_accept, ep);
 }
 
 int endpoint_create(struct network *net, const char *run_dir, struct vde_error *e)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct endpoint *ep = calloc(1, sizeof(*ep));
 	int ret;
 
@@ -288,88 +382,82 @@ int endpoint_create(struct network *net, const char *run_dir, struct vde_error *
 		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
 	ep->net = net;
 	ep->lfd = -1;
-	snprintf(ep->dir, sizeof(ep->dir), "%s/net/%s", run_dir, net->def.name);
-	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/ctl", ep->dir) >= sizeof(sun.sun_path) - 12) {
+	ep->dirfd = -1;
+	/* room for the longest name made in it, ".ctl.XXXXXXXX" or "NNNN.SEQ" */
+	if ((size_t)snprintf(ep->dir, sizeof(ep->dir), "%s/net/%s", run_dir, net->def.name) >= sizeof(ep->dir) - 16) {
 		ret = vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
 				    "endpoint path %s/ctl is too long for a UNIX socket (shorter name or run dir)", ep->dir);
 		free(ep);
 		return ret;
 	}
-	ep_dir_clean(ep->dir);
-	if (mkdir(ep->dir, 0770) < 0 && errno != EEXIST) {
-		ret = vde_error_errno(e, errno, "cannot create %s: %s", ep->dir, strerror(errno));
-		goto fail;
+	ret = priv_endpoint_make(net->def.name, net->def.group, net->def.mode, &ep->dirfd, e);
+	if (ret < 0) {
+		free(ep);
+		return ret;
 	}
-	ep->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (ep->lfd < 0 || bind(ep->lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(ep->lfd, 64) < 0) {
-		ret = vde_error_errno(e, errno, "cannot listen on %s: %s", sun.sun_path, strerror(errno));
-		goto fail;
+	ret = ep_listen(ep, &ep->lfd);
+	if (ret < 0) {
+		vde_error_errno(e, ret, "cannot listen in %s: %s", ep->dir, strerror(-ret));
+		close(ep->dirfd);
+		priv_endpoint_remove(net->def.name, NULL);
+		free(ep);
+		return ret;
 	}
 	net->endpoint = ep;
-	endpoint_apply_policy(net);
-	ev_io_init(&ep->lio, ep_accept_cb, ep->lfd, EV_READ);
-	ep->lio.data = ep;
-	ev_io_start(ep_loop, &ep->lio);
+	ep_start(ep);
 	return 0;
-fail:
-	if (ep->lfd >= 0)
-		close(ep->lfd);
-	ep_dir_clean(ep->dir);
-	rmdir(ep->dir);
-	free(ep);
-	return ret;
 }
 
-/* For each class (owner, group, other) of the network's mode: 'w' (may attach) opens the directory
- * (clients create their data sockets in it) and the ctl socket; 'r' alone lets them look. */
 void endpoint_apply_policy(struct network *net)
 {
 	struct endpoint *ep = net->endpoint;
-	mode_t dirmode = 0, ctlmode = 0;
-	char ctl[PATH_MAX + 8];
+	struct vde_error e = { 0 };
+	int lfd, fd;
 
 	if (!ep)
 		return;
-	for (int shift = 0; shift <= 6; shift += 3) {
-		unsigned bits = (net->def.mode >> shift) & 7;
-		if (bits & 2) {
-			dirmode |= 7u << shift;
-			ctlmode |= 6u << shift;
-		} else if (bits & 4) {
-			dirmode |= 5u << shift;
-		}
+	if (priv_endpoint_set(net->def.name, net->def.group, net->def.mode, &e) < 0) {
+		log_warn("%s: %s", ep->dir, e.message);
+		return;
 	}
-	snprintf(ctl, sizeof(ctl), "%s/ctl", ep->dir);
-	if (chown(ep->dir, net->def.owner_uid, net->def.group) < 0 || chmod(ep->dir, dirmode) < 0 ||
-	    chown(ctl, net->def.owner_uid, net->def.group) < 0 || chmod(ctl, ctlmode) < 0)
-		log_warn("%s: cannot set owner/mode: %s", ep->dir, strerror(errno));
+	/* a new ctl born with the new group and mode replaces the old one; connections already queued
+	 * on the old one are taken first */
+	if (ep_listen(ep, &lfd) < 0) {
+		log_warn("%s: cannot replace ctl: %s", ep->dir, strerror(errno));
+		return;
+	}
+	listener_stop(ep_loop, &ep->listener);
+	while ((fd = accept4(ep->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+		ep_accept(&ep->listener, fd);
+	close(ep->lfd);
+	ep->lfd = lfd;
+	ep_start(ep);
 }
 
 void endpoint_destroy(struct network *net)
 {
 	struct endpoint *ep = net->endpoint;
+	struct vde_error e = { 0 };
 
 	if (!ep)
 		return;
 	while (ep->pending)
 		ep_pending_free(ep->pending);
-	ev_io_stop(ep_loop, &ep->lio);
+	listener_stop(ep_loop, &ep->listener);
 	close(ep->lfd);
-	ep_dir_clean(ep->dir);
-	if (rmdir(ep->dir) < 0)
-		log_warn("%s: %s", ep->dir, strerror(errno));
+	close(ep->dirfd);
+	/* the directory goes with everything clients left in it: a later network of the same name
+	 * starts from an empty one */
+	if (priv_endpoint_remove(net->def.name, &e) < 0)
+		log_warn("%s: %s", ep->dir, e.message);
 	free(ep);
 	net->endpoint = NULL;
 }
 
 int endpoint_init(struct ev_loop *loop, const char *run_dir)
 {
-	char dir[PATH_MAX];
-
+	/* RUN_DIR/net is the privileged process's (priv_split made it, root-owned) */
 	ep_loop = loop;
-	snprintf(dir, sizeof(dir), "%s/net", run_dir);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
 	return 0;
 }
 

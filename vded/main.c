@@ -2,7 +2,9 @@
  * vded — the vde daemon: flags, config file, ordered init/exit of the modules, privileges, signals,
  * systemd socket activation and readiness.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -24,11 +27,12 @@
 #include "netns.h"
 #include "network.h"
 #include "policy.h"
-#include "privs.h"
+#include "priv.h"
 #include "store.h"
 
 #define VDED_DEFAULT_CONFIG "/etc/vde/vded.conf"
 #define VDED_DEFAULT_GROUP "vde"
+#define VDED_DEFAULT_USER "vded"
 #define SD_LISTEN_FDS_START 3
 
 /* Command-line settings; each wins over the config file. */
@@ -50,7 +54,7 @@ struct vded_settings {
 	char run_dir[PATH_MAX];
 	char state_dir[PATH_MAX];
 	char socket[PATH_MAX];
-	uid_t uid;			/* (uid_t)-1: stay root */
+	uid_t uid;			/* the engine's user (started as root); (uid_t)-1: not root, no split */
 	gid_t gid;
 	struct policy_config policy;
 };
@@ -69,7 +73,8 @@ static void usage(FILE *f, const char *prog)
 		"      --state-dir DIR   network definitions (default " VDED_DEFAULT_STATE_DIR ")\n"
 		"  -g, --group GROUP     group allowed to use the control socket (default " VDED_DEFAULT_GROUP
 		" if it exists)\n"
-		"  -u, --user USER       run as USER after setup, with only the capabilities vded needs\n"
+		"  -u, --user USER       the unprivileged user everything but the privileged acts runs as\n"
+		"                        (default " VDED_DEFAULT_USER "; see vded(8), PRIVILEGE SEPARATION)\n"
 		"  -F, --foreground      stay in the foreground, log to stderr\n"
 		"  -v, --verbose         more log (repeat for debug)\n"
 		"  -n, --check           check the configuration, print \"configuration OK\" and exit\n"
@@ -124,9 +129,16 @@ static int settings_resolve(const struct vded_config *cfg, struct vded_settings 
 		network_set_max((unsigned)cfg->max_networks);
 	s->uid = (uid_t)-1;
 	s->gid = (gid_t)-1;
-	if (user && privs_lookup_user(user, &s->uid, &s->gid) < 0) {
-		fprintf(stderr, "vded: user '%s' does not exist\n", user);
-		return -1;
+	if (geteuid() == 0) {
+		if (priv_lookup_user(user ? user : VDED_DEFAULT_USER, &s->uid, &s->gid) < 0) {
+			fprintf(stderr, "vded: user '%s' does not exist%s\n", user ? user : VDED_DEFAULT_USER,
+				user ? "" : " (systemd-sysusers makes it from sysusers.d/vde.conf; or name one with -u)");
+			return -1;
+		}
+		if (s->uid == 0) {
+			fprintf(stderr, "vded: user '%s' is root: the engine must run unprivileged\n", user);
+			return -1;
+		}
 	}
 	s->policy = pc;
 	return 0;
@@ -190,42 +202,94 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-/* Make a daemon directory; with a dedicated user, give it to that user. */
-static int dir_prepare(const char *path, mode_t mode)
+/* The run dir: root's, 0755. Endpoints below it are made by the privileged process. */
+static int run_dir_prepare(const char *path)
 {
-	int ret = mkdir_p(path, mode);
+	int ret = mkdir_p(path, 0755);
 
 	if (ret < 0) {
 		log_err("%s: %s", path, strerror(-ret));
 		return -1;
 	}
-	if (settings.uid != (uid_t)-1 && chown(path, settings.uid, settings.gid) < 0) {
+	return dir_check_safe(path, (uid_t)-1);
+}
+
+/* Give the definitions in dir (made by an older vded running as root) to the engine's user, while
+ * dir is still root's and nobody else's to write: by fd, never following a link. */
+static void state_files_give(int dirfd, uid_t uid, gid_t gid)
+{
+	DIR *d = fdopendir(dup(dirfd));
+	struct dirent *de;
+	struct stat st;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_uid != 0)
+			continue;
+		if (S_ISREG(st.st_mode)) {
+			if (fchownat(dirfd, de->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+				log_warn("%s: %s", de->d_name, strerror(errno));
+		} else if (S_ISDIR(st.st_mode) && strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0) {
+				state_files_give(sub, uid, gid);
+				if (fchown(sub, uid, gid) < 0)
+					log_warn("%s: %s", de->d_name, strerror(errno));
+				close(sub);
+			}
+		}
+	}
+	closedir(d);
+}
+
+/* The state dir: the engine's user's (it writes the definitions). */
+static int state_dir_prepare(const char *path)
+{
+	int ret = mkdir_p(path, 0755), fd;
+
+	if (ret < 0) {
+		log_err("%s: %s", path, strerror(-ret));
+		return -1;
+	}
+	if (dir_check_safe(path, settings.uid) < 0)
+		return -1;
+	if (settings.uid == (uid_t)-1)
+		return 0;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		log_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	state_files_give(fd, settings.uid, settings.gid);
+	ret = fchown(fd, settings.uid, settings.gid);
+	close(fd);
+	if (ret < 0) {
 		log_err("%s: chown: %s", path, strerror(errno));
 		return -1;
 	}
-	return dir_check_safe(path, settings.uid);
+	return 0;
 }
 
-/* systemd's readiness protocol: one datagram to $NOTIFY_SOCKET (abstract if it starts with '@'). */
-static void sd_notify_send(const char *state)
+/* Each connection, port and pending handshake is a descriptor: take what the hard limit allows. */
+static void nofile_raise(void)
 {
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	socklen_t len;
-	int fd;
+	struct rlimit rl;
 
-	if (!path || !*path || strlen(path) >= sizeof(sun.sun_path))
-		return;
-	strcpy(sun.sun_path, path);
-	if (sun.sun_path[0] == '@')
-		sun.sun_path[0] = '\0';
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sun, len) < 0)
-		log_warn("NOTIFY_SOCKET: %s", strerror(errno));
-	close(fd);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_warn("RLIMIT_NOFILE: %s", strerror(errno));
+	}
+}
+
+/* The privileged process is gone (our end of the socketpair reads EOF): nothing privileged can be
+ * done any more, so stop cleanly rather than limp. */
+static void parent_gone_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	log_err("the privileged process is gone: shutting down");
+	ev_io_stop(loop, w);
+	ev_break(loop, EVBREAK_ALL);
 }
 
 /* The control socket handed over by systemd (LISTEN_PID/LISTEN_FDS), or -1. */
@@ -307,6 +371,7 @@ int main(int argc, char **argv)
 	struct vded_config cfg = { 0 };
 	struct ev_loop *loop;
 	ev_signal sig_int, sig_term, sig_hup;
+	ev_io parent_watch;
 	int c, ret, status = 1, listen_fd;
 
 	while ((c = getopt_long(argc, argv, "f:S:g:u:Fvnh", longopts, NULL)) != -1) {
@@ -348,13 +413,35 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	umask(022);
+	nofile_raise();
+	/* as root, before the split: what lives in root-owned places */
+	if (run_dir_prepare(settings.run_dir) < 0 || state_dir_prepare(settings.state_dir) < 0)
+		goto out;
+	if (listen_fd < 0) {
+		listen_fd = control_listen(settings.socket, settings.policy.socket_group);
+		if (listen_fd < 0) {
+			log_err("control socket %s: %s%s", settings.socket, strerror(-listen_fd),
+				listen_fd == -EADDRINUSE ? " (another vded is running)" : "");
+			goto out;
+		}
+	} else {
+		snprintf(settings.socket, sizeof(settings.socket), "(socket activation, fd %d)", listen_fd);
+	}
+	{
+		struct priv_setup ps = { .engine_uid = settings.uid, .engine_gid = settings.gid,
+					 .run_dir = settings.run_dir };
+		/* the parent stays in here for good; what returns is the engine, unprivileged */
+		ret = priv_split(&ps);
+		if (ret < 0) {
+			log_err("privilege separation: %s", strerror(-ret));
+			goto out;
+		}
+	}
 	loop = ev_default_loop(EVFLAG_AUTO);
 	if (!loop) {
 		log_err("cannot initialise the event loop");
 		goto out;
 	}
-	if (dir_prepare(settings.run_dir, 0755) < 0 || dir_prepare(settings.state_dir, 0755) < 0)
-		goto out;
 	ret = store_init(settings.state_dir);
 	if (ret < 0) {
 		log_err("state dir %s: %s", settings.state_dir, strerror(-ret));
@@ -372,21 +459,14 @@ int main(int argc, char **argv)
 		log_err("networks: %s", strerror(-ret));
 		goto out_net;
 	}
-	if (listen_fd >= 0) {
-		ret = control_adopt(loop, listen_fd);
-		snprintf(settings.socket, sizeof(settings.socket), "(socket activation, fd %d)", listen_fd);
-	} else {
-		ret = control_init(loop, settings.socket, settings.policy.socket_group);
-	}
+	ret = control_adopt(loop, listen_fd);
 	if (ret < 0) {
-		log_err("control socket %s: %s%s", settings.socket, strerror(-ret),
-			ret == -EADDRINUSE ? " (another vded is running)" : "");
+		log_err("control socket %s: %s", settings.socket, strerror(-ret));
 		goto out_net;
 	}
-	ret = privs_drop(settings.uid, settings.gid);
-	if (ret < 0) {
-		log_err("cannot drop privileges: %s", strerror(-ret));
-		goto out_ctl;
+	if (priv_parent_fd() >= 0) {
+		ev_io_init(&parent_watch, parent_gone_cb, priv_parent_fd(), EV_READ);
+		ev_io_start(loop, &parent_watch);
 	}
 	ret = store_load_all();
 	log_info("%d network(s) loaded from %s", ret, settings.state_dir);
@@ -400,11 +480,9 @@ int main(int argc, char **argv)
 	ev_signal_start(loop, &sig_term);
 	ev_signal_start(loop, &sig_hup);
 	log_notice("vded %s ready: control socket %s, %u network(s)", VDE_VERSION, settings.socket, network_count());
-	sd_notify_send("READY=1\nSTATUS=serving");
+	priv_ready();
 	ev_run(loop, 0);
-	sd_notify_send("STOPPING=1");
 	status = 0;
-out_ctl:
 	control_exit();
 out_net:
 	netns_exit();

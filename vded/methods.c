@@ -12,7 +12,7 @@
 #include "store.h"
 #include "text.h"
 #include "switch.h"
-#include "privs.h"
+#include "priv.h"
 #include "tap.h"
 #include "vxvde.h"
 #include "slirp.h"
@@ -265,7 +265,8 @@ static int run_daemon_info(struct method_args *a, struct request_ctx *ctx, struc
 	json_object_array_add(feat, json_object_new_string("endpoint"));
 	json_object_array_add(feat, json_object_new_string("jumbo"));
 	json_object_object_add(o, "features", feat);
-	json_add_int(o, "pid", getpid());
+	json_add_int(o, "pid", priv_main_pid());
+	json_add_int(o, "engine_pid", getpid());
 	json_add_str(o, "run_dir", info_run_dir);
 	json_add_str(o, "state_dir", info_state_dir);
 	json_add_int(o, "networks", methods_count_visible(ctx->peer));
@@ -609,7 +610,7 @@ static int run_tap_add(struct method_args *a, struct request_ctx *ctx, struct js
 		       struct vde_error *e)
 {
 	struct network *net = methods_find_network(a->network, e);
-	struct tap_spec spec = { .netns_fd = -1 };
+	struct tap_spec spec = { 0 };
 	struct port *p;
 	int ret;
 
@@ -618,7 +619,7 @@ static int run_tap_add(struct method_args *a, struct request_ctx *ctx, struct js
 	snprintf(spec.ifname, sizeof(spec.ifname), "%s", a->ifname);
 	if (a->present & PARAM_OWNER) {
 		gid_t ignored;
-		if (privs_lookup_user(a->owner, &spec.owner, &ignored) < 0)
+		if (priv_lookup_user(a->owner, &spec.owner, &ignored) < 0)
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "user '%s' does not exist", a->owner);
 		spec.has_owner = true;
 	}

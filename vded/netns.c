@@ -6,22 +6,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "netns.h"
 #include "network.h"
-#include "privs.h"
+#include "priv.h"
 #include "proto.h"
 #include "store.h"
 #include "tap.h"
-#include "vnl.h"
 
 struct vns {
 	char name[64];
-	int fd;				/* the namespace, held open */
 	unsigned nnets;
 	char nets[NETNS_MAX_NETS][64];
 	struct vns *next;
@@ -44,7 +41,6 @@ void netns_exit(void)
 	while (ns_list) {
 		struct vns *n = ns_list;
 		ns_list = n->next;
-		close(n->fd);
 		free(n);
 	}
 }
@@ -68,61 +64,6 @@ static void ns_stable_mac(const char *name, unsigned i, uint8_t mac[6])
 	mac[0] = 0x02;
 	for (int k = 1; k < 6; k++)
 		mac[k] = (uint8_t)(h >> (8 * k));
-}
-
-/* /run/netns must be a shared mount so that the bind mounts below are seen in every mount
- * namespace (what `ip netns add` does too). */
-static int ns_prepare_dir(void)
-{
-	if (mkdir(NETNS_DIR, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	if (mount("", NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
-		return 0;
-	if (errno != EINVAL)
-		return -errno;
-	if (mount(NETNS_DIR, NETNS_DIR, "none", MS_BIND | MS_REC, NULL) < 0 ||
-	    mount("", NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) < 0)
-		return -errno;
-	return 0;
-}
-
-/* A new network namespace bound at path (vded comes back to its own at once). */
-static int ns_make(const char *path)
-{
-	int self, fd, ret = 0;
-
-	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0) {
-		ret = -errno;
-		goto out;
-	}
-	if (unshare(CLONE_NEWNET) < 0) {
-		ret = -errno;
-		close(self);
-		goto out;
-	}
-	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0)
-		ret = -errno;
-	if (setns(self, CLONE_NEWNET) < 0) {
-		log_err("cannot return to vded's network namespace: %s", strerror(errno));
-		_exit(1);
-	}
-	close(self);
-out:
-	if (ret < 0)
-		unlink(path);
-	return ret;
-}
-
-static void ns_unmake(const char *path)
-{
-	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL)
-		log_warn("%s: %s", path, strerror(errno));
-	unlink(path);
 }
 
 /* The state directory, opened once without following a symlink (V16); -1 if it cannot be. */
@@ -176,10 +117,7 @@ static void ns_kill_ports(const struct vns *n)
 
 int netns_create(const char *name, char nets[][64], unsigned nnets, bool replaying, struct vde_error *e)
 {
-	char path[PATH_MAX];
 	struct vns *n;
-	struct nl_sock *sk;
-	bool made = false;
 	int ret;
 
 	if (!proto_valid_name(name))
@@ -192,48 +130,23 @@ int netns_create(const char *name, char nets[][64], unsigned nnets, bool replayi
 	for (unsigned i = 0; i < nnets; i++)
 		if (!network_find(nets[i]))
 			return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENOENT, "network '%s' does not exist", nets[i]);
-	snprintf(path, sizeof(path), NETNS_DIR "/%s", name);
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
 	snprintf(n->name, sizeof(n->name), "%s", name);
 	n->nnets = nnets;
 	memcpy(n->nets, nets, nnets * sizeof(nets[0]));
-	n->fd = -1;
 
-	privs_sysadmin(true);
-	ret = ns_prepare_dir();
+	/* the privileged process makes /run/netns/NAME (after a restart it is still there, with what
+	 * runs in it: replaying reuses it) and its taps */
+	ret = priv_netns_create(name, replaying, e);
 	if (ret < 0) {
-		vde_error_errno(e, ret, NETNS_DIR ": %s", strerror(-ret));
-		goto fail;
-	}
-	if (access(path, F_OK) == 0) {
-		/* after a vded restart the namespace (and what runs in it) is still there: reuse it */
-		if (!replaying) {
-			ret = vde_error_set(e, PROTO_ERR_EXISTS, EEXIST, "%s already exists", path);
-			goto fail;
-		}
-	} else {
-		ret = ns_make(path);
-		if (ret < 0) {
-			vde_error_errno(e, ret, "cannot make %s: %s", path, strerror(-ret));
-			goto fail;
-		}
-		made = true;
-	}
-	n->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (n->fd < 0) {
-		ret = vde_error_errno(e, errno, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	sk = vnl_open(n->fd);
-	if (sk) {
-		vnl_link_set(sk, "lo", 0, NULL, true);
-		vnl_close(sk);
+		free(n);
+		return ret;
 	}
 	for (unsigned i = 0; i < nnets; i++) {
 		uint8_t mac[6];
-		struct tap_spec spec = { .netns_fd = n->fd, .mac = mac, .up = true, .netns = n->name };
+		struct tap_spec spec = { .mac = mac, .up = true, .netns = n->name };
 
 		snprintf(spec.ifname, sizeof(spec.ifname), "vde%u", i);
 		ns_stable_mac(name, i, mac);
@@ -241,10 +154,8 @@ int netns_create(const char *name, char nets[][64], unsigned nnets, bool replayi
 		if (ret < 0)
 			goto fail;
 	}
-	privs_sysadmin(false);
 	if (!replaying && ns_save(n) < 0) {
 		ret = vde_error_set(e, PROTO_ERR_INTERNAL, EIO, "cannot save namespace '%s'", name);
-		privs_sysadmin(true);
 		goto fail;
 	}
 	n->next = ns_list;
@@ -253,11 +164,8 @@ int netns_create(const char *name, char nets[][64], unsigned nnets, bool replayi
 	return 0;
 fail:
 	ns_kill_ports(n);
-	if (n->fd >= 0)
-		close(n->fd);
-	if (made)
-		ns_unmake(path);
-	privs_sysadmin(false);
+	if (!replaying)
+		priv_netns_delete(name, NULL);
 	free(n);
 	return ret;
 }
@@ -265,7 +173,6 @@ fail:
 int netns_delete(const char *name, bool missing_ok, struct vde_error *e)
 {
 	struct vns *n = ns_find(name);
-	char path[PATH_MAX];
 
 	if (!n) {
 		if (missing_ok)
@@ -279,11 +186,8 @@ int netns_delete(const char *name, bool missing_ok, struct vde_error *e)
 		}
 	}
 	ns_kill_ports(n);
-	close(n->fd);
-	snprintf(path, sizeof(path), NETNS_DIR "/%s", name);
-	privs_sysadmin(true);
-	ns_unmake(path);
-	privs_sysadmin(false);
+	if (priv_netns_delete(name, e) < 0)
+		log_warn("namespace %s: %s", name, e->message);
 	ns_unsave(name);
 	log_notice("namespace %s deleted", name);
 	free(n);

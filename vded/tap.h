@@ -1,6 +1,6 @@
 /*
- * tap — tap devices owned by vded: /dev/net/tun opened by the daemon itself, configured over netlink
- * (vnl), bridged into a network as a port with no relay process. The tap lives as long as its port.
+ * tap — tap devices owned by vded: made and configured (netlink) by the privileged process (priv.h),
+ * their fd bridged into a network as a port with no relay process. The tap lives as long as its port.
  */
 #ifndef VDED_TAP_H
 #define VDED_TAP_H
@@ -24,9 +24,8 @@ struct tap_spec {
 	char addrs[TAP_MAX_ADDRS][64];	/* CIDR, IPv4 or IPv6 */
 	unsigned mtu;			/* 0: the kernel's default */
 	bool up;
-	int netns_fd;			/* make it in this namespace (-1: vded's) */
 	const uint8_t *mac;		/* NULL: random */
-	const char *netns;		/* the vded namespace it belongs to (NULL: none), for ns.list */
+	const char *netns;		/* make it in this vded namespace (NULL: vded's own) */
 };
 
 /* Whether name can be an interface name (1..15 chars, no '/', no whitespace, not "." or ".."). */

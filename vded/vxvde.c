@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "network.h"
+#include "priv.h"
 #include "switch.h"
 #include "vxvde.h"
 
@@ -372,10 +373,12 @@ static int vx_open_sockets(struct vx_port *vx, int *ufd, struct vde_error *e)
 	/* room for bursts: a datagram the socket cannot queue is a frame lost for TCP to resend */
 	for (int k = 0; k < 2; k++) {
 		int fd = k ? *ufd : vx->mfd, size = 4 << 20;
-		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		/* these are vded's own sockets (not a user's port): the privileged process may force the
+		 * size past rmem_max/wmem_max; without it, what the kernel allows */
+		if (priv_sockbuf(fd, (unsigned)size, (unsigned)size, NULL) < 0) {
 			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
 			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+		}
 	}
 	if (fam == AF_INET) {
 		struct ip_mreqn mr = { .imr_multiaddr = ((struct sockaddr_in *)&vx->spec.group)->sin_addr,

@@ -51,6 +51,8 @@ unset VDE_TEST_IN_NS
 ip link set lo up
 mount -t tmpfs -o mode=0755 tmpfs /run
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vde-$TEST_NAME.XXXXXX")
+# vded's engine runs as its own unprivileged user (vded): it must reach the state dir below WORK
+chmod 0755 "$WORK"
 RUN=/run/vde
 STATE=$WORK/state
 SOCK=$RUN/vded.sock

@@ -1,0 +1,1087 @@
+/*
+ * priv — the split, the privileged parent's request table and acts, and the engine's client (priv.h).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/fsuid.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <net/if.h>
+#include <linux/if_tun.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "netns.h"
+#include "priv.h"
+#include "proto.h"
+#include "vnl.h"
+
+#define PRIV_MAX_FDS 2
+#define PRIV_RM_MAX_DEPTH 8
+#define PRIV_RM_MAX_ENTRIES 100000
+
+/* What the parent keeps of the setup. */
+static struct {
+	bool split;			/* a parent exists (false: requests run in-process) */
+	int sock;			/* the engine's end (in the engine), the parent's end (in the parent) */
+	int netdir;			/* RUN_DIR/net, root-owned (parent, or in-process) */
+	char netdir_path[PATH_MAX];
+	uid_t engine_uid;
+	gid_t engine_gid;
+	pid_t engine_pid;
+	pid_t parent_pid;		/* in the engine */
+	unsigned gone_seq;
+} priv = { .sock = -1, .netdir = -1 };
+
+/* ---- fd passing with up to PRIV_MAX_FDS descriptors ---- */
+
+static ssize_t priv_sendmsg(int sock, const void *buf, size_t len, const int *fds, unsigned nfds)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * PRIV_MAX_FDS)];
+	union { const void *c; void *v; } data = { .c = buf };	/* sendmsg does not write it */
+	struct iovec iov = { .iov_base = data.v, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (nfds) {
+		struct cmsghdr *c;
+		memset(cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	do
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+/* Receive one message; fds[] gets up to max descriptors (the rest closed), *nfds how many. */
+static ssize_t priv_recvmsg(int sock, void *buf, size_t len, int *fds, unsigned max, unsigned *nfds)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * (PRIV_MAX_FDS + 2))];
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	ssize_t n;
+
+	*nfds = 0;
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*nfds < max)
+				fds[(*nfds)++] = fd;
+			else
+				close(fd);
+		}
+	}
+	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		for (unsigned i = 0; i < *nfds; i++)
+			close(fds[i]);
+		*nfds = 0;
+		return -EMSGSIZE;
+	}
+	return n;
+}
+
+/* ---- validation (pure) ---- */
+
+static bool priv_str_ok(const char *s, size_t size)
+{
+	return memchr(s, '\0', size) != NULL;
+}
+
+int priv_request_validate(const struct priv_request *r, struct vde_error *e)
+{
+	switch (r->op) {
+	case PRIV_OP_TAP_OPEN: {
+		const struct priv_tap *t = &r->u.tap;
+		if (!priv_str_ok(t->ifname, sizeof(t->ifname)) || !proto_valid_ifname(t->ifname))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "not a valid interface name");
+		if (!priv_str_ok(t->netns, sizeof(t->netns)) || (t->netns[0] && !proto_valid_name(t->netns)))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "not a valid namespace name");
+		if (t->mtu && (t->mtu < 68 || t->mtu > 9216))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "mtu %u is out of range (68..9216)",
+					     t->mtu);
+		if (t->has_mac > 1 || t->up > 1 || (t->has_mac && (t->mac[0] & 1)))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "bad link settings");
+		if (t->naddrs > PRIV_TAP_ADDRS)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "at most %d addresses", PRIV_TAP_ADDRS);
+		for (unsigned i = 0; i < t->naddrs; i++)
+			if (!priv_str_ok(t->addrs[i], sizeof(t->addrs[i])) || !vnl_cidr_valid(t->addrs[i]))
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "not an address with a prefix length");
+		return 0;
+	}
+	case PRIV_OP_NETNS_CREATE:
+	case PRIV_OP_NETNS_DELETE:
+		if (!priv_str_ok(r->u.netns.name, sizeof(r->u.netns.name)) || !proto_valid_name(r->u.netns.name) ||
+		    r->u.netns.reuse > 1)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "not a valid namespace name");
+		return 0;
+	case PRIV_OP_ENDPOINT_MAKE:
+	case PRIV_OP_ENDPOINT_SET:
+	case PRIV_OP_ENDPOINT_REMOVE:
+		if (!priv_str_ok(r->u.endpoint.name, sizeof(r->u.endpoint.name)) || !proto_valid_name(r->u.endpoint.name))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "not a valid network name");
+		if (r->op != PRIV_OP_ENDPOINT_REMOVE &&
+		    ((r->u.endpoint.mode & ~0666u) || r->u.endpoint.gid == (uint32_t)-1))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "bad endpoint group or mode");
+		return 0;
+	case PRIV_OP_CONNECT_AS: {
+		const char *p = r->u.connect.path;
+		if (!priv_str_ok(p, sizeof(r->u.connect.path)) || p[0] != '/')
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "the client socket must be an absolute path");
+		return 0;
+	}
+	case PRIV_OP_SOCKBUF:
+		if (r->u.sockbuf.sndbuf > PRIV_SOCKBUF_MAX || r->u.sockbuf.rcvbuf > PRIV_SOCKBUF_MAX)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "socket buffer above %d bytes",
+					     PRIV_SOCKBUF_MAX);
+		return 0;
+	case PRIV_OP_READY:
+		return 0;
+	default:
+		return vde_error_set(e, PROTO_ERR_INVALID_REQUEST, EINVAL, "unknown privileged request %u", r->op);
+	}
+}
+
+/* How many fds each request carries from the engine. */
+static unsigned priv_request_nfds(uint32_t op)
+{
+	switch (op) {
+	case PRIV_OP_CONNECT_AS: return 2;
+	case PRIV_OP_SOCKBUF: return 1;
+	default: return 0;
+	}
+}
+
+/* ---- the privileged acts (parent, or in-process without a split) ---- */
+
+static int priv_fail(struct vde_error *e, int err, const char *what)
+{
+	return vde_error_errno(e, err, "%s: %s", what, strerror(err < 0 ? -err : err));
+}
+
+struct tap_make {
+	const struct priv_tap *t;
+	int fd;
+	const char *what;
+};
+
+/* Runs inside the target namespace: a tap is created where /dev/net/tun is opened; configured there. */
+static int priv_tap_here(void *arg)
+{
+	struct tap_make *c = arg;
+	const struct priv_tap *t = c->t;
+	struct ifreq ifr = { 0 };
+	struct nl_sock *sk;
+	int ret;
+
+	if (if_nametoindex(t->ifname)) {
+		c->what = "an interface of that name exists";
+		return -EEXIST;
+	}
+	c->fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (c->fd < 0) {
+		c->what = "/dev/net/tun";
+		return -errno;
+	}
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->ifname);
+	/* with a virtio-net header and TSO, a TCP stream between two of vded's taps crosses vded in
+	 * 64 KiB pieces (see offload.h) */
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	c->what = "TUNSETIFF";
+	if (ioctl(c->fd, TUNSETIFF, &ifr) < 0)
+		goto fail;
+	c->what = "TUNSETOFFLOAD";
+	if (ioctl(c->fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)) < 0)
+		goto fail;
+	c->what = "TUNSETOWNER";
+	if (t->owner != (uint32_t)-1 && ioctl(c->fd, TUNSETOWNER, (unsigned long)t->owner) < 0)
+		goto fail;
+	if (!t->mtu && !t->has_mac && !t->up && !t->naddrs)
+		return 0;
+	c->what = "netlink";
+	sk = vnl_open(-1);
+	if (!sk)
+		goto fail;
+	ret = 0;
+	if (t->mtu || t->has_mac || t->up) {
+		c->what = "setting the link";
+		ret = vnl_link_set(sk, t->ifname, t->mtu, t->has_mac ? t->mac : NULL, t->up);
+	}
+	for (unsigned i = 0; !ret && i < t->naddrs; i++) {
+		c->what = t->addrs[i];
+		ret = vnl_addr_add(sk, t->ifname, t->addrs[i]);
+	}
+	vnl_close(sk);
+	if (ret == 0)
+		return 0;
+	errno = -ret;
+fail:
+	ret = -errno;
+	close(c->fd);		/* closing the only queue of a non-persistent tap removes it */
+	c->fd = -1;
+	return ret;
+}
+
+/* The namespace /run/netns/NAME, opened without following links (the directory is root's). */
+static int priv_netns_open(const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), NETNS_DIR "/%s", name);
+	return open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+}
+
+static int do_tap_open(const struct priv_tap *t, int *out, struct vde_error *e)
+{
+	struct tap_make c = { .t = t, .fd = -1 };
+	int nsfd = -1, ret;
+
+	if (t->netns[0]) {
+		nsfd = priv_netns_open(t->netns);
+		if (nsfd < 0)
+			return vde_error_errno(e, errno, "namespace '%s': %s", t->netns, strerror(errno));
+	}
+	ret = vnl_in_netns(nsfd, priv_tap_here, &c);
+	if (nsfd >= 0)
+		close(nsfd);
+	if (ret == -EEXIST)
+		return vde_error_set(e, PROTO_ERR_EXISTS, EEXIST, "interface '%s' already exists", t->ifname);
+	if (ret < 0)
+		return vde_error_errno(e, ret, "tap '%s': %s: %s", t->ifname, c.what ? c.what : "namespace",
+				       strerror(-ret));
+	*out = c.fd;
+	return 0;
+}
+
+/* /run/netns must be a shared mount so that the bind mounts below are seen in every mount
+ * namespace (what `ip netns add` does too). */
+static int priv_netns_prepare_dir(void)
+{
+	if (mkdir(NETNS_DIR, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (mount("", NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return -errno;
+	if (mount(NETNS_DIR, NETNS_DIR, "none", MS_BIND | MS_REC, NULL) < 0 ||
+	    mount("", NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+static int priv_lo_up(void *arg)
+{
+	struct nl_sock *sk = vnl_open(-1);
+	int ret;
+
+	if (!sk)
+		return -errno;
+	ret = vnl_link_set(sk, "lo", 0, NULL, true);
+	vnl_close(sk);
+	return ret;
+}
+
+static int do_netns_create(const struct priv_netns *n, struct vde_error *e)
+{
+	char path[PATH_MAX];
+	int self, fd, ret;
+
+	ret = priv_netns_prepare_dir();
+	if (ret < 0)
+		return priv_fail(e, ret, NETNS_DIR);
+	snprintf(path, sizeof(path), NETNS_DIR "/%s", n->name);
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+	if (fd < 0 && errno == EEXIST) {
+		if (!n->reuse)
+			return vde_error_set(e, PROTO_ERR_EXISTS, EEXIST, "%s already exists", path);
+		/* after a vded restart the namespace (and what runs in it) is still there: reuse it */
+		return 0;
+	}
+	if (fd < 0)
+		return priv_fail(e, errno, path);
+	close(fd);
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0) {
+		ret = priv_fail(e, errno, "own namespace");
+		unlink(path);
+		return ret;
+	}
+	ret = 0;
+	if (unshare(CLONE_NEWNET) < 0) {
+		ret = priv_fail(e, errno, "unshare");
+	} else {
+		if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0)
+			ret = priv_fail(e, errno, path);
+		else
+			priv_lo_up(NULL);
+		if (setns(self, CLONE_NEWNET) < 0) {
+			log_err("cannot return to vded's network namespace: %s", strerror(errno));
+			_exit(1);
+		}
+	}
+	close(self);
+	if (ret < 0)
+		unlink(path);
+	return ret;
+}
+
+static int do_netns_delete(const struct priv_netns *n, struct vde_error *e)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), NETNS_DIR "/%s", n->name);
+	if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
+		log_warn("%s: %s", path, strerror(errno));
+	if (unlink(path) < 0 && errno != ENOENT)
+		return priv_fail(e, errno, path);
+	return 0;
+}
+
+/* Remove name under dirfd and everything below it, never following a link: entries are opened
+ * O_NOFOLLOW relative to their parent's fd, so a client swapping a directory for a symlink gets its
+ * symlink removed, nothing outside. Bounded in depth and entries. */
+static void priv_rm_tree(int parent, const char *name, unsigned depth, unsigned *budget)
+{
+	int fd;
+	DIR *d;
+	struct dirent *de;
+
+	if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
+		return;
+	if (depth >= PRIV_RM_MAX_DEPTH)
+		return;
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) && *budget) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		(*budget)--;
+		priv_rm_tree(dirfd(d), de->d_name, depth + 1, budget);
+	}
+	closedir(d);
+	unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+/* Move RUN_DIR/net/NAME aside (into the root-only parent) and remove it. */
+static int priv_endpoint_clear(const char *name)
+{
+	char gone[96];
+	unsigned budget = PRIV_RM_MAX_ENTRIES;
+	struct stat st;
+
+	if (fstatat(priv.netdir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	snprintf(gone, sizeof(gone), ".gone.%d.%u", (int)getpid(), priv.gone_seq++);
+	if (renameat(priv.netdir, name, priv.netdir, gone) < 0)
+		return -errno;
+	priv_rm_tree(priv.netdir, gone, 0, &budget);
+	if (fstatat(priv.netdir, gone, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		log_warn("%s/%s: could not remove everything a client left there", priv.netdir_path, gone);
+	return 0;
+}
+
+/* The directory's mode for a network mode: vded's user has it all; a class with 'w' (may attach)
+ * may create its own client sockets, with 'r' may look; setgid so every socket made in it gets the
+ * network's group, sticky so nobody removes or replaces what another made (ctl included). */
+static mode_t priv_endpoint_dirmode(unsigned mode)
+{
+	mode_t m = S_ISGID | S_ISVTX | 0700;
+
+	for (int shift = 0; shift <= 3; shift += 3) {
+		unsigned bits = (mode >> shift) & 7;
+		if (bits & 2)
+			m |= 7u << shift;
+		else if (bits & 4)
+			m |= 5u << shift;
+	}
+	return m;
+}
+
+/* Open RUN_DIR/net/NAME as the endpoint directory vded made: a directory owned by the engine's user. */
+static int priv_endpoint_open(const char *name)
+{
+	struct stat st;
+	int fd = openat(priv.netdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != priv.engine_uid) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
+static int priv_endpoint_own(int fd, const struct priv_endpoint *ep)
+{
+	if (fchown(fd, priv.engine_uid, (gid_t)ep->gid) < 0 || fchmod(fd, priv_endpoint_dirmode(ep->mode)) < 0)
+		return -errno;
+	return 0;
+}
+
+static int do_endpoint_make(const struct priv_endpoint *ep, int *out, struct vde_error *e)
+{
+	int fd, ret;
+
+	ret = priv_endpoint_clear(ep->name);
+	if (ret < 0)
+		return vde_error_errno(e, ret, "cannot clear %s/%s: %s", priv.netdir_path, ep->name, strerror(-ret));
+	if (mkdirat(priv.netdir, ep->name, 0700) < 0)
+		return vde_error_errno(e, errno, "cannot create %s/%s: %s", priv.netdir_path, ep->name, strerror(errno));
+	fd = openat(priv.netdir, ep->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || (ret = priv_endpoint_own(fd, ep)) < 0) {
+		ret = fd < 0 ? -errno : ret;
+		if (fd >= 0)
+			close(fd);
+		unlinkat(priv.netdir, ep->name, AT_REMOVEDIR);
+		return vde_error_errno(e, ret, "%s/%s: %s", priv.netdir_path, ep->name, strerror(-ret));
+	}
+	*out = fd;
+	return 0;
+}
+
+static int do_endpoint_set(const struct priv_endpoint *ep, struct vde_error *e)
+{
+	int fd = priv_endpoint_open(ep->name), ret;
+
+	if (fd < 0)
+		return vde_error_errno(e, fd, "%s/%s: %s", priv.netdir_path, ep->name, strerror(-fd));
+	ret = priv_endpoint_own(fd, ep);
+	close(fd);
+	if (ret < 0)
+		return vde_error_errno(e, ret, "%s/%s: %s", priv.netdir_path, ep->name, strerror(-ret));
+	return 0;
+}
+
+static int do_endpoint_remove(const struct priv_endpoint *ep, struct vde_error *e)
+{
+	int ret = priv_endpoint_clear(ep->name);
+
+	if (ret < 0)
+		return vde_error_errno(e, ret, "%s/%s: %s", priv.netdir_path, ep->name, strerror(-ret));
+	return 0;
+}
+
+static int priv_sock_is(int fd, int domain, int type)
+{
+	int d = -1, t = -1;
+	socklen_t l1 = sizeof(d), l2 = sizeof(t);
+
+	return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &d, &l1) == 0 &&
+	       getsockopt(fd, SOL_SOCKET, SO_TYPE, &t, &l2) == 0 && d == domain && t == type;
+}
+
+/* conn must be a client's connection accepted on one of our endpoints: RUN_DIR/net/NAME/ctl. */
+static bool priv_conn_is_endpoint_client(int conn)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+	size_t plen = strlen(priv.netdir_path), n;
+
+	memset(&sun, 0, sizeof(sun));
+	if (!priv_sock_is(conn, AF_UNIX, SOCK_STREAM) || getsockname(conn, (struct sockaddr *)&sun, &len) < 0)
+		return false;
+	const char *base;
+
+	n = strnlen(sun.sun_path, sizeof(sun.sun_path));
+	if (n >= sizeof(sun.sun_path) || n <= plen + 1 || strncmp(sun.sun_path, priv.netdir_path, plen) ||
+	    sun.sun_path[plen] != '/')
+		return false;
+	/* a listener keeps the name it was bound at (.ctl.XXXXXXXX) after the rename onto ctl */
+	base = strrchr(sun.sun_path, '/') + 1;
+	return base == sun.sun_path + plen + 1 + strcspn(sun.sun_path + plen + 1, "/") + 1 &&
+	       (strcmp(base, "ctl") == 0 || strncmp(base, ".ctl.", 5) == 0);
+}
+
+/* Become (for the file system only) the peer of conn, connect, come back. setfsuid() to a non-zero
+ * uid drops the file-system capabilities (DAC override) from the effective set, so the kernel checks
+ * the client's path exactly as it would for the client; they come back with fsuid 0. */
+static int do_connect_as(int conn, int sock, const struct priv_connect *c, struct vde_error *e)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	gid_t *groups = NULL;
+	socklen_t glen = 0;
+	struct stat st;
+	int ret = 0;
+
+	if (!priv_conn_is_endpoint_client(conn))
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "not a connection to a vded endpoint");
+	if (!priv_sock_is(sock, AF_UNIX, SOCK_DGRAM))
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "not an AF_UNIX datagram socket");
+	if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return priv_fail(e, errno, "SO_PEERCRED");
+	if (getsockopt(conn, SOL_SOCKET, SO_PEERGROUPS, NULL, &glen) < 0 && errno != ERANGE)
+		return priv_fail(e, errno, "SO_PEERGROUPS");
+	if (glen) {
+		groups = malloc(glen);
+		if (!groups)
+			return priv_fail(e, ENOMEM, "groups");
+		if (getsockopt(conn, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) < 0) {
+			ret = priv_fail(e, errno, "SO_PEERGROUPS");
+			free(groups);
+			return ret;
+		}
+	}
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", c->path);
+	if (setgroups(glen / sizeof(gid_t), groups) < 0) {
+		ret = priv_fail(e, errno, "setgroups");
+		goto out;
+	}
+	setfsgid(cred.gid);
+	setfsuid(cred.uid);
+	if ((gid_t)setfsgid((gid_t)-1) != cred.gid || (uid_t)setfsuid((uid_t)-1) != cred.uid) {
+		ret = vde_error_set(e, PROTO_ERR_INTERNAL, EPERM, "cannot take the client's credentials");
+		goto restore;
+	}
+	/* only the client's own socket: a socket of another user it may write to is not its port */
+	if (lstat(sun.sun_path, &st) < 0) {
+		ret = vde_error_errno(e, errno, "%s: %s", sun.sun_path, strerror(errno));
+		goto restore;
+	}
+	if (!S_ISSOCK(st.st_mode) || (cred.uid != 0 && st.st_uid != cred.uid)) {
+		ret = vde_error_set(e, PROTO_ERR_PERMISSION, EACCES, "%s: not a socket of uid %u", sun.sun_path,
+				    (unsigned)cred.uid);
+		goto restore;
+	}
+	if (connect(sock, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		ret = vde_error_errno(e, errno, "%s: %s", sun.sun_path, strerror(errno));
+restore:
+	setfsuid(0);
+	setfsgid(0);
+	if (setgroups(0, NULL) < 0) {
+		log_err("cannot restore the privileged process's groups: %s", strerror(errno));
+		_exit(1);
+	}
+out:
+	free(groups);
+	return ret;
+}
+
+static int do_sockbuf(int sock, const struct priv_sockbuf *b, struct vde_error *e)
+{
+	int snd = (int)b->sndbuf, rcv = (int)b->rcvbuf;
+
+	if (!priv_sock_is(sock, AF_INET, SOCK_DGRAM) && !priv_sock_is(sock, AF_INET6, SOCK_DGRAM))
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "not a UDP socket");
+	if (snd && setsockopt(sock, SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof(snd)) < 0)
+		return priv_fail(e, errno, "SO_SNDBUFFORCE");
+	if (rcv && setsockopt(sock, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
+		return priv_fail(e, errno, "SO_RCVBUFFORCE");
+	return 0;
+}
+
+/* systemd's readiness protocol: one datagram to $NOTIFY_SOCKET (abstract if it starts with '@'). */
+static void priv_sd_notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int fd;
+
+	if (!path || !*path || strlen(path) >= sizeof(sun.sun_path))
+		return;
+	memcpy(sun.sun_path, path, strlen(path));
+	if (sun.sun_path[0] == '@')
+		sun.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sun, len) < 0)
+		log_warn("NOTIFY_SOCKET: %s", strerror(errno));
+	close(fd);
+}
+
+/* Validate and run one request. *out_fd gets a descriptor to pass back (or stays -1). */
+static int priv_dispatch(const struct priv_request *r, const int *fds, unsigned nfds, int *out_fd,
+			 struct vde_error *e)
+{
+	int ret = priv_request_validate(r, e);
+
+	if (ret < 0)
+		return ret;
+	if (nfds != priv_request_nfds(r->op))
+		return vde_error_set(e, PROTO_ERR_INVALID_REQUEST, EINVAL, "request %u carries %u descriptors", r->op,
+				     nfds);
+	switch (r->op) {
+	case PRIV_OP_TAP_OPEN: return do_tap_open(&r->u.tap, out_fd, e);
+	case PRIV_OP_NETNS_CREATE: return do_netns_create(&r->u.netns, e);
+	case PRIV_OP_NETNS_DELETE: return do_netns_delete(&r->u.netns, e);
+	case PRIV_OP_ENDPOINT_MAKE: return do_endpoint_make(&r->u.endpoint, out_fd, e);
+	case PRIV_OP_ENDPOINT_SET: return do_endpoint_set(&r->u.endpoint, e);
+	case PRIV_OP_ENDPOINT_REMOVE: return do_endpoint_remove(&r->u.endpoint, e);
+	case PRIV_OP_CONNECT_AS: return do_connect_as(fds[0], fds[1], &r->u.connect, e);
+	case PRIV_OP_SOCKBUF: return do_sockbuf(fds[0], &r->u.sockbuf, e);
+	case PRIV_OP_READY: priv_sd_notify("READY=1\nSTATUS=serving"); return 0;
+	}
+	return vde_error_set(e, PROTO_ERR_INVALID_REQUEST, EINVAL, "unknown privileged request");
+}
+
+/* ---- the parent ---- */
+
+/* The capabilities the parent's acts need; everything else leaves every set, bounding included. */
+static const cap_value_t priv_caps[] = {
+	CAP_NET_ADMIN,		/* taps, links, addresses, forced socket buffers */
+	CAP_SYS_ADMIN,		/* namespaces: unshare, setns, bind mounts in /run/netns */
+	CAP_CHOWN, CAP_FOWNER,	/* endpoint directories get the engine's user and the network's group */
+	CAP_DAC_OVERRIDE,	/* remove what clients left in an endpoint directory */
+	CAP_SETUID, CAP_SETGID,	/* setfsuid/setfsgid/setgroups: connect as the client */
+	CAP_KILL,		/* pass signals on to the engine (another uid) */
+};
+#define PRIV_NCAPS (sizeof(priv_caps) / sizeof(priv_caps[0]))
+
+static int priv_parent_caps(void)
+{
+	cap_value_t keep[PRIV_NCAPS];
+	unsigned n = 0;
+	cap_flag_value_t setpcap = CAP_CLEAR;
+	cap_t caps = cap_get_proc();
+	int ret = 0;
+
+	if (!caps)
+		return -errno;
+	/* Under systemd's CapabilityBoundingSet some are gone already: keep what is there. */
+	for (size_t i = 0; i < PRIV_NCAPS; i++) {
+		cap_flag_value_t v = CAP_CLEAR;
+		if (cap_get_flag(caps, priv_caps[i], CAP_PERMITTED, &v) == 0 && v == CAP_SET)
+			keep[n++] = priv_caps[i];
+	}
+	cap_get_flag(caps, CAP_SETPCAP, CAP_EFFECTIVE, &setpcap);
+	cap_free(caps);
+	for (cap_value_t c = 0; setpcap == CAP_SET && c <= CAP_LAST_CAP; c++) {
+		bool kept = false;
+		for (unsigned i = 0; i < n; i++)
+			kept |= keep[i] == c;
+		if (!kept && prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1 && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+			return -errno;
+	}
+	caps = cap_init();
+	if (!caps)
+		return -errno;
+	if ((n && (cap_set_flag(caps, CAP_PERMITTED, (int)n, keep, CAP_SET) < 0 ||
+		   cap_set_flag(caps, CAP_EFFECTIVE, (int)n, keep, CAP_SET) < 0)) ||
+	    cap_set_proc(caps) < 0)
+		ret = -errno;
+	cap_free(caps);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	return ret;
+}
+
+/* Close every descriptor but the ones the parent works with (the engine has its own copies). */
+static void priv_parent_close_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int self;
+
+	if (!d)
+		return;
+	self = dirfd(d);
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		if (de->d_name[0] == '.' || fd <= 2 || fd == self || fd == priv.sock || fd == priv.netdir)
+			continue;
+		close(fd);
+	}
+	closedir(d);
+}
+
+static void priv_serve_one(void)
+{
+	struct priv_request req;
+	struct priv_reply rep;
+	struct vde_error e = { 0 };
+	int fds[PRIV_MAX_FDS], out_fd = -1;
+	unsigned nfds;
+	ssize_t n = priv_recvmsg(priv.sock, &req, sizeof(req), fds, PRIV_MAX_FDS, &nfds);
+
+	if (n == 0) {
+		log_info("the engine closed its end: waiting for it to exit");
+		close(priv.sock);
+		priv.sock = -1;
+		return;
+	}
+	memset(&rep, 0, sizeof(rep));
+	if (n < 0)
+		rep.err = vde_error_errno(&e, n, "request: %s", strerror((int)-n));
+	else if ((size_t)n != sizeof(req))
+		rep.err = vde_error_set(&e, PROTO_ERR_INVALID_REQUEST, EINVAL, "request of %zd bytes", n);
+	else
+		rep.err = priv_dispatch(&req, fds, nfds, &out_fd, &e);
+	if (rep.err < 0) {
+		snprintf(rep.message, sizeof(rep.message), "%s", e.message);
+		log_info("privileged request %u refused: %s", n == (ssize_t)sizeof(req) ? req.op : 0, e.message);
+	}
+	for (unsigned i = 0; i < nfds; i++)
+		close(fds[i]);
+	priv_sendmsg(priv.sock, &rep, sizeof(rep), &out_fd, out_fd >= 0 ? 1 : 0);
+	if (out_fd >= 0)
+		close(out_fd);
+}
+
+static int priv_exit_status(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	log_err("the engine died of signal %d", WTERMSIG(st));
+	return 1;
+}
+
+static void __attribute__((noreturn)) priv_parent_run(int sfd)
+{
+	struct pollfd pfd[2];
+	int st;
+
+	for (;;) {
+		pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = priv.sock, .events = POLLIN };
+		if (poll(pfd, priv.sock >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			kill(priv.engine_pid, SIGKILL);
+			_exit(1);
+		}
+		if (pfd[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				if (si.ssi_signo == SIGCHLD) {
+					if (waitpid(priv.engine_pid, &st, WNOHANG) == priv.engine_pid) {
+						priv_sd_notify("STOPPING=1");
+						_exit(priv_exit_status(st));
+					}
+				} else {
+					kill(priv.engine_pid, (int)si.ssi_signo);
+				}
+			}
+		}
+		if (priv.sock >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
+			priv_serve_one();
+	}
+}
+
+/* Drop to the engine's user: no groups, no capability in any set, nothing to regain. */
+static int priv_engine_drop(uid_t uid, gid_t gid)
+{
+	cap_t caps;
+
+	/* Emptying the bounding set needs CAP_SETPCAP, which a systemd unit may not grant: best effort.
+	 * With every set empty and NoNewPrivs, no exec can bring a capability back anyway. */
+	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
+		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+			prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+		return -errno;
+	caps = cap_init();		/* all clear; setresuid from 0 cleared them already */
+	if (!caps)
+		return -errno;
+	if (cap_set_proc(caps) < 0) {
+		cap_free(caps);
+		return -errno;
+	}
+	cap_free(caps);
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (setuid(0) == 0)		/* paranoia: the way back must be shut */
+		return -EPERM;
+	return 0;
+}
+
+static int priv_open_netdir(const char *run_dir)
+{
+	struct stat st;
+
+	if ((size_t)snprintf(priv.netdir_path, sizeof(priv.netdir_path), "%s/net", run_dir) >= sizeof(priv.netdir_path))
+		return -ENAMETOOLONG;
+	if (mkdir(priv.netdir_path, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	priv.netdir = open(priv.netdir_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (priv.netdir < 0)
+		return -errno;
+	/* only root may write here: every endpoint directory below is made, re-owned and removed by name */
+	if (fstat(priv.netdir, &st) < 0)
+		return -errno;
+	if (geteuid() == 0 && (st.st_uid != 0 || (st.st_mode & 022))) {
+		if (fchown(priv.netdir, 0, 0) < 0 || fchmod(priv.netdir, 0755) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+int priv_split(const struct priv_setup *setup)
+{
+	int sv[2], sfd, ret;
+	sigset_t mask, old;
+	pid_t pid, parent = getpid();
+
+	priv.engine_uid = geteuid();
+	priv.engine_gid = getegid();
+	ret = priv_open_netdir(setup->run_dir);
+	if (ret < 0) {
+		log_err("%s: %s", priv.netdir_path, strerror(-ret));
+		return ret;
+	}
+	if (geteuid() != 0)
+		return 0;	/* no split: requests run in-process, with what this user may do */
+	if (setup->engine_uid == 0)
+		return -EPERM;
+	priv.engine_uid = setup->engine_uid;
+	priv.engine_gid = setup->engine_gid;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		close(sv[0]);
+		close(sv[1]);
+		return ret;
+	}
+	if (pid == 0) {
+		/* the engine */
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		close(sv[0]);
+		close(priv.netdir);
+		priv.netdir = -1;
+		priv.sock = sv[1];
+		priv.split = true;
+		priv.parent_pid = parent;
+		ret = priv_engine_drop(setup->engine_uid, setup->engine_gid);
+		if (ret < 0) {
+			log_err("cannot drop to uid %u: %s", (unsigned)setup->engine_uid, strerror(-ret));
+			_exit(1);
+		}
+		/* after the drop: a change of credentials clears the parent-death signal */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0 || getppid() != parent)
+			_exit(1);
+		return 0;
+	}
+	/* the parent */
+	close(sv[1]);
+	priv.sock = sv[0];
+	priv.engine_pid = pid;
+	priv_parent_close_fds();
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0) {
+		log_err("signalfd: %s", strerror(errno));
+		kill(pid, SIGKILL);
+		_exit(1);
+	}
+	setgroups(0, NULL);
+	ret = priv_parent_caps();
+	if (ret < 0) {
+		log_err("cannot narrow the privileged process's capabilities: %s", strerror(-ret));
+		kill(pid, SIGKILL);
+		_exit(1);
+	}
+	log_info("privileged process %d serving engine %d (uid %u)", (int)getpid(), (int)pid,
+		 (unsigned)setup->engine_uid);
+	priv_parent_run(sfd);
+}
+
+pid_t priv_main_pid(void)
+{
+	return priv.split ? priv.parent_pid : getpid();
+}
+
+int priv_parent_fd(void)
+{
+	return priv.split ? priv.sock : -1;
+}
+
+/* ---- the engine's client ---- */
+
+/* One request, one reply. fds_in are lent (not closed); *fd_out gets a passed fd or -1. */
+static int priv_call(struct priv_request *req, const int *fds_in, unsigned nfds_in, int *fd_out,
+		     struct vde_error *e)
+{
+	struct priv_reply rep;
+	int fd = -1, ret;
+	unsigned nfds = 0;
+	ssize_t n;
+
+	if (fd_out)
+		*fd_out = -1;
+	if (!priv.split) {
+		ret = priv_dispatch(req, fds_in, nfds_in, &fd, e);
+		if (ret == 0 && fd_out)
+			*fd_out = fd;
+		else if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	n = priv_sendmsg(priv.sock, req, sizeof(*req), fds_in, nfds_in);
+	if (n == -EBADF || n == -EINVAL)	/* one of our own descriptors: a bug here, not a lost parent */
+		return vde_error_errno(e, (int)n, "privileged request %u: %s", req->op, strerror((int)-n));
+	if (n < 0)
+		goto lost;
+	n = priv_recvmsg(priv.sock, &rep, sizeof(rep), &fd, 1, &nfds);
+	if (n != (ssize_t)sizeof(rep))
+		goto lost;
+	if (rep.err < 0) {
+		if (nfds)
+			close(fd);
+		rep.message[sizeof(rep.message) - 1] = '\0';
+		return vde_error_errno(e, rep.err, "%s", rep.message);
+	}
+	if (fd_out && nfds)
+		*fd_out = fd;
+	else if (nfds)
+		close(fd);
+	return 0;
+lost:
+	/* without its parent the engine can make nothing privileged: better to stop than to limp */
+	log_err("the privileged process is gone (%s): exiting", n < 0 ? strerror((int)-n) : "short reply");
+	exit(1);
+}
+
+int priv_tap_open(const struct priv_tap *t, int *fd, struct vde_error *e)
+{
+	struct priv_request r = { .op = PRIV_OP_TAP_OPEN };
+
+	r.u.tap = *t;
+	return priv_call(&r, NULL, 0, fd, e);
+}
+
+static int priv_netns_call(uint32_t op, const char *name, bool reuse, struct vde_error *e)
+{
+	struct priv_request r = { .op = op };
+
+	if (strlen(name) >= sizeof(r.u.netns.name))
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "namespace name too long");
+	memcpy(r.u.netns.name, name, strlen(name));
+	r.u.netns.reuse = reuse;
+	return priv_call(&r, NULL, 0, NULL, e);
+}
+
+int priv_netns_create(const char *name, bool reuse, struct vde_error *e)
+{
+	return priv_netns_call(PRIV_OP_NETNS_CREATE, name, reuse, e);
+}
+
+int priv_netns_delete(const char *name, struct vde_error *e)
+{
+	return priv_netns_call(PRIV_OP_NETNS_DELETE, name, false, e);
+}
+
+static int priv_endpoint_call(uint32_t op, const char *name, gid_t gid, unsigned mode, int *fd, struct vde_error *e)
+{
+	struct priv_request r = { .op = op };
+
+	if (strlen(name) >= sizeof(r.u.endpoint.name))
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "network name too long");
+	memcpy(r.u.endpoint.name, name, strlen(name));
+	r.u.endpoint.gid = (uint32_t)gid;
+	r.u.endpoint.mode = mode;
+	return priv_call(&r, NULL, 0, fd, e);
+}
+
+int priv_endpoint_make(const char *name, gid_t gid, unsigned mode, int *out, struct vde_error *e)
+{
+	int ret = priv_endpoint_call(PRIV_OP_ENDPOINT_MAKE, name, gid, mode, out, e);
+
+	if (ret == 0 && *out < 0)
+		return vde_error_set(e, PROTO_ERR_INTERNAL, EIO, "no directory came back");
+	return ret;
+}
+
+int priv_endpoint_set(const char *name, gid_t gid, unsigned mode, struct vde_error *e)
+{
+	return priv_endpoint_call(PRIV_OP_ENDPOINT_SET, name, gid, mode, NULL, e);
+}
+
+int priv_endpoint_remove(const char *name, struct vde_error *e)
+{
+	return priv_endpoint_call(PRIV_OP_ENDPOINT_REMOVE, name, 0, 0, NULL, e);
+}
+
+int priv_connect_as(int conn, int sock, const char *path, struct vde_error *e)
+{
+	struct priv_request r = { .op = PRIV_OP_CONNECT_AS };
+	int fds[2] = { conn, sock };
+
+	if (strlen(path) >= sizeof(r.u.connect.path))
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, ENAMETOOLONG, "client socket path too long");
+	memcpy(r.u.connect.path, path, strlen(path));
+	return priv_call(&r, fds, 2, NULL, e);
+}
+
+int priv_sockbuf(int sock, unsigned sndbuf, unsigned rcvbuf, struct vde_error *e)
+{
+	struct priv_request r = { .op = PRIV_OP_SOCKBUF };
+
+	r.u.sockbuf.sndbuf = sndbuf;
+	r.u.sockbuf.rcvbuf = rcvbuf;
+	return priv_call(&r, &sock, 1, NULL, e);
+}
+
+void priv_ready(void)
+{
+	struct priv_request r = { .op = PRIV_OP_READY };
+
+	priv_call(&r, NULL, 0, NULL, NULL);
+}
+
+int priv_lookup_user(const char *user, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw;
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(user, &end, 10);
+	pw = *user && !*end && !errno ? getpwuid((uid_t)n) : getpwnam(user);
+	if (!pw)
+		return -ENOENT;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}

@@ -1,0 +1,142 @@
+/*
+ * priv — vded's privilege separation (the OpenBSD vmd/relayd design; doc/security.md).
+ *
+ * vded starts as root and splits in two processes joined by a SOCK_SEQPACKET socketpair:
+ *  - the privileged parent keeps only the capabilities of its few acts and serves typed, fixed-layout
+ *    requests, each validated here: make a tap (in vded's namespace or a vded namespace), make or
+ *    remove a namespace, make, re-own or remove an endpoint directory under the root-owned
+ *    RUN_DIR/net, connect a vde client's socket with that client's own credentials, and force socket
+ *    buffers on vded's own UDP sockets. It parses nothing else and runs no event loop.
+ *  - the engine (everything else: control socket, policy, store, endpoints, the data path, slirp,
+ *    uplinks and cmd://) runs as vded's own user with no capability and NoNewPrivs.
+ * If either dies the other exits. Without root there is no split: the requests run in-process
+ * through the same validation (a user's own vded can make nothing privileged anyway).
+ *
+ * Engine-side calls: each blocks until the parent answers (the acts are short) and returns 0/-errno
+ * with e filled; fds received are O_CLOEXEC and owned by the caller.
+ */
+#ifndef VDED_PRIV_H
+#define VDED_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#define PRIV_NAME_MAX 64		/* network and namespace names (proto_valid_name) */
+#define PRIV_IFNAME_MAX 16
+#define PRIV_TAP_ADDRS 8
+#define PRIV_CIDR_MAX 64
+#define PRIV_PATH_MAX 108		/* sun_path */
+#define PRIV_SOCKBUF_MAX (4 << 20)
+
+enum priv_op {
+	PRIV_OP_TAP_OPEN = 1,		/* -> tap fd */
+	PRIV_OP_NETNS_CREATE,
+	PRIV_OP_NETNS_DELETE,
+	PRIV_OP_ENDPOINT_MAKE,		/* -> directory fd */
+	PRIV_OP_ENDPOINT_SET,
+	PRIV_OP_ENDPOINT_REMOVE,
+	PRIV_OP_CONNECT_AS,		/* fds in: the client's connection, vded's datagram socket */
+	PRIV_OP_SOCKBUF,		/* fd in: a UDP socket of vded's */
+	PRIV_OP_READY,			/* sd_notify READY=1 from the main process */
+	PRIV_OP_MAX
+};
+
+struct priv_tap {
+	char ifname[PRIV_IFNAME_MAX];
+	char netns[PRIV_NAME_MAX];	/* "": vded's own namespace */
+	uint32_t owner;			/* TUNSETOWNER; (uint32_t)-1: none */
+	uint32_t mtu;			/* 0: the kernel's */
+	uint8_t has_mac, up, pad[2];
+	uint8_t mac[6], pad2[2];
+	uint32_t naddrs;
+	char addrs[PRIV_TAP_ADDRS][PRIV_CIDR_MAX];
+};
+
+struct priv_netns {
+	char name[PRIV_NAME_MAX];
+	uint8_t reuse;			/* an existing /run/netns/NAME is fine (restart) */
+	uint8_t pad[3];
+};
+
+struct priv_endpoint {
+	char name[PRIV_NAME_MAX];
+	uint32_t gid;
+	uint32_t mode;			/* the network's rw bits for owner, group, other (0660) */
+};
+
+struct priv_connect {
+	char path[PRIV_PATH_MAX];	/* the client's socket, as it gave it */
+};
+
+struct priv_sockbuf {
+	uint32_t sndbuf, rcvbuf;	/* bytes, <= PRIV_SOCKBUF_MAX; 0: leave */
+};
+
+struct priv_request {
+	uint32_t op;
+	uint32_t pad;
+	union {
+		struct priv_tap tap;
+		struct priv_netns netns;
+		struct priv_endpoint endpoint;
+		struct priv_connect connect;
+		struct priv_sockbuf sockbuf;
+	} u;
+};
+
+struct priv_reply {
+	int32_t err;			/* 0 or -errno */
+	char message[256];		/* what failed, for the user (empty on success) */
+};
+
+/* How the split goes: the user the engine runs as, and the directories the parent works in. */
+struct priv_setup {
+	uid_t engine_uid;
+	gid_t engine_gid;
+	const char *run_dir;		/* endpoints live in RUN_DIR/net (made root-owned 0755 here) */
+};
+
+/*
+ * Split. In the parent this never returns: it serves the engine until the engine exits, then exits
+ * with the engine's status (SIGTERM/SIGINT/SIGHUP are passed on to the engine). In the engine it
+ * returns 0 after the switch to setup->engine_uid with no capabilities. Not root: returns 0 without
+ * forking (requests then run in-process). -errno on failure (nothing forked).
+ */
+int priv_split(const struct priv_setup *setup);
+
+/* The pid to signal and to show: the privileged parent's with a split, else our own. */
+pid_t priv_main_pid(void);
+
+/* The engine's fd watching the parent (readable at EOF: the parent is gone), or -1 without a split. */
+int priv_parent_fd(void);
+
+/* Pure: whether a request is well formed (names, sizes, ranges). 0 or -EINVAL with e filled.
+ * The parent checks every request with it; unit-tested. */
+int priv_request_validate(const struct priv_request *req, struct vde_error *e);
+
+/* The engine's calls. */
+int priv_tap_open(const struct priv_tap *t, int *fd, struct vde_error *e);
+int priv_netns_create(const char *name, bool reuse, struct vde_error *e);
+int priv_netns_delete(const char *name, struct vde_error *e);
+/* Make RUN_DIR/net/NAME anew (whatever was there goes): owned by the engine's user, group gid,
+ * setgid + sticky, class bits from mode. *out gets it (O_DIRECTORY). */
+int priv_endpoint_make(const char *name, gid_t gid, unsigned mode, int *out, struct vde_error *e);
+/* Give the existing endpoint directory a new group and mode. */
+int priv_endpoint_set(const char *name, gid_t gid, unsigned mode, struct vde_error *e);
+/* Remove RUN_DIR/net/NAME and everything in it (clients' files and directories too). */
+int priv_endpoint_remove(const char *name, struct vde_error *e);
+/* Connect sock (an unbound-or-bound AF_UNIX datagram socket of the engine's) to path with the
+ * credentials of the peer of conn (the client's connection): the kernel checks the path as the client. */
+int priv_connect_as(int conn, int sock, const char *path, struct vde_error *e);
+/* SO_SNDBUFFORCE/SO_RCVBUFFORCE on one of vded's own UDP sockets (never a user's port). */
+int priv_sockbuf(int sock, unsigned sndbuf, unsigned rcvbuf, struct vde_error *e);
+/* Tell systemd (through the main process) that vded is ready. */
+void priv_ready(void);
+
+/* Resolve user (name or number) to uid/gid. -ENOENT if unknown. */
+int priv_lookup_user(const char *user, uid_t *uid, gid_t *gid);
+
+#endif
