@@ -138,6 +138,20 @@ fi
 find "$EP" -mindepth 1 -maxdepth 1 -name '.f*' -delete
 rm -rf /run/host-file /run/host-dir
 
+# ---- squat: the attacker takes the next per-port socket names (NNN.SEQ, predictable) in advance;
+# a new client of the victim must still plug.
+last=$(ls -A "$EP" | sed -n 's/^[0-9][0-9][0-9]\.\([0-9]*\)$/\1/p' | sort -n | tail -n 1)
+att sh -c "i=$((${last:-0} + 1)); while [ \$i -le $((${last:-0} + 300)) ]; do
+	: >'$EP/000.'\$i; ln -s /run '$EP/001.'\$i; i=\$((i + 1)); done" 2>/dev/null || true
+log "the attacker owns $(find "$EP" -maxdepth 1 -user $ATTACKER -name '[0-9]*' | wc -l) numbered names; the last port socket was 000.${last:-?}"
+n0=$(port_count lab)
+bg_start setpriv --reuid $VICTIM --regid $VICTIM --groups "$GS,$GN" vde_plug "vde://$EP" null://
+squat_plug=$BG_PID
+wait_for port_count_is lab $((n0 + 1)) ||
+	breach "uid $ATTACKER squatted the next data socket names (000.$((${last:-0} + 1)) on): a new client of the victim cannot plug: $(tail -n 2 "$WORK/bg-$BG_N.log")"
+bg_kill "$squat_plug"
+find "$EP" -maxdepth 1 -user $ATTACKER -name '[0-9]*' -delete
+
 # ---- the victim still works: old ports, a fresh client, its unprivileged client, its requests.
 victim_ping "after the attacks"
 bg_kill "$plug_b"
