@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,6 +43,36 @@ static int config_error(char *err, size_t errlen, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* "forward_addresses": an array of IPv4 address strings (pure: inet_pton only). Kept v4-mapped so
+ * that IPv6 can join when forwards take IPv6 host addresses. */
+static int config_forward_addresses(struct json_object *val, struct vded_config *cfg, char *err, size_t errlen)
+{
+	size_t n;
+
+	if (!json_object_is_type(val, json_type_array))
+		return config_error(err, errlen, "'forward_addresses' must be an array of addresses");
+	n = json_object_array_length(val);
+	if (n > CONFIG_MAX_FORWARD_ADDRESSES)
+		return config_error(err, errlen, "'forward_addresses' holds at most %d addresses",
+				    CONFIG_MAX_FORWARD_ADDRESSES);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(val, i);
+		struct in6_addr *a = &cfg->forward_addresses[i];
+		const char *s = json_object_get_string(o);
+		struct in_addr v4;
+
+		if (!json_object_is_type(o, json_type_string) || strlen(s) != (size_t)json_object_get_string_len(o))
+			return config_error(err, errlen, "forward_addresses[%zu] must be a string", i);
+		if (inet_pton(AF_INET, s, &v4) != 1)
+			return config_error(err, errlen, "forward_addresses[%zu]: '%.64s' is not an IPv4 address", i, s);
+		memset(a, 0, sizeof(*a));
+		a->s6_addr[10] = a->s6_addr[11] = 0xff;
+		memcpy(&a->s6_addr[12], &v4, sizeof(v4));
+	}
+	cfg->n_forward_addresses = (int)n;
+	return 0;
+}
+
 /* Whether text holds nothing but whitespace and comments. */
 static int config_blank(const char *t, size_t len)
 {
@@ -74,6 +105,7 @@ int config_parse(const char *text, size_t len, struct vded_config *cfg, char *er
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->max_networks = cfg->max_networks_per_user = cfg->max_ports_per_user = -1;
+	cfg->n_forward_addresses = -1;
 	if (len > CONFIG_MAX_SIZE)
 		return config_error(err, errlen, "larger than %d bytes", CONFIG_MAX_SIZE);
 	if (config_blank(text, len))
@@ -128,6 +160,12 @@ int config_parse(const char *text, size_t len, struct vded_config *cfg, char *er
 				}
 			}
 			cfg->networks = json_object_get(val);
+			continue;
+		}
+		if (strcmp(key, "forward_addresses") == 0) {
+			ret = config_forward_addresses(val, cfg, err, errlen);
+			if (ret < 0)
+				goto out;
 			continue;
 		}
 		for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)

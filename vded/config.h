@@ -7,10 +7,12 @@
 #define VDED_CONFIG_H
 
 #include <stddef.h>
+#include <netinet/in.h>
 #include <json-c/json.h>
 
 #define CONFIG_MAX_SIZE (1 << 20)
 #define CONFIG_STR_MAX 256
+#define CONFIG_MAX_FORWARD_ADDRESSES 16
 
 struct vded_config {
 	char run_dir[CONFIG_STR_MAX];
@@ -23,6 +25,10 @@ struct vded_config {
 	long max_networks;			/* -1: not set */
 	long max_networks_per_user;
 	long max_ports_per_user;
+	/* Host addresses non-admins may bind slirp forwards on, IPv4 v4-mapped (::ffff:a.b.c.d).
+	 * -1: not set (slirp's default, 127.0.0.1); 0: none. */
+	int n_forward_addresses;
+	struct in6_addr forward_addresses[CONFIG_MAX_FORWARD_ADDRESSES];
 	struct json_object *networks;		/* owned: put with config_free(); NULL if none */
 };
 

@@ -8,8 +8,11 @@
 #include <unistd.h>
 #include <slirp/libslirp.h>
 
+#include "config.h"
 #include "log.h"
+#include "methods.h"
 #include "network.h"
+#include "policy.h"
 #include "slirp.h"
 
 /*
@@ -343,6 +346,25 @@ static int parse_port(const char *s, unsigned *port)
 	return 0;
 }
 
+/* "ADDR" (IPv4) into a v4-mapped address. IPv6 host addresses are refused: libslirp 4.7 accepts a
+ * forward from [::1] to an IPv4 guest but carries nothing through it. */
+static int parse_host_addr(const char *s, size_t len, struct in6_addr *a)
+{
+	char buf[INET_ADDRSTRLEN];
+	struct in_addr v4;
+
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET, buf, &v4) != 1)
+		return -EINVAL;
+	memset(a, 0, sizeof(*a));
+	a->s6_addr[10] = a->s6_addr[11] = 0xff;
+	memcpy(&a->s6_addr[12], &v4, sizeof(v4));
+	return 0;
+}
+
 int slirp_parse_forward(const char *proto, const char *host, const char *guest, struct slirp_forward *fw)
 {
 	char buf[64];
@@ -357,14 +379,15 @@ int slirp_parse_forward(const char *proto, const char *host, const char *guest, 
 		return -EINVAL;
 	colon = strrchr(host, ':');
 	if (colon) {
-		if ((size_t)(colon - host) >= sizeof(buf))
-			return -EINVAL;
-		memcpy(buf, host, (size_t)(colon - host));
-		buf[colon - host] = '\0';
-		if (inet_pton(AF_INET, buf, &fw->host_addr) != 1 || parse_port(colon + 1, &fw->host_port) < 0)
+		if (parse_host_addr(host, (size_t)(colon - host), &fw->host_addr) < 0 ||
+		    parse_port(colon + 1, &fw->host_port) < 0)
 			return -EINVAL;
 	} else if (parse_port(host, &fw->host_port) < 0) {
 		return -EINVAL;
+	} else {
+		/* no address: the loopback, for everyone, so that a saved "8080" means the same thing
+		 * whoever made it and however vded.conf changes later */
+		parse_host_addr("127.0.0.1", 9, &fw->host_addr);
 	}
 	colon = strrchr(guest, ':');
 	if (!colon || (size_t)(colon - guest) >= sizeof(buf))
@@ -376,27 +399,170 @@ int slirp_parse_forward(const char *proto, const char *host, const char *guest, 
 	return 0;
 }
 
+/* ---- who may forward what ---- */
+
+static struct {
+	unsigned n;
+	struct in6_addr addr[CONFIG_MAX_FORWARD_ADDRESSES];
+} sl_fw_policy;
+static bool sl_fw_configured;
+
+static void sl_fw_defaults(void)
+{
+	sl_fw_policy.n = 1;
+	parse_host_addr("127.0.0.1", 9, &sl_fw_policy.addr[0]);
+	sl_fw_configured = true;
+}
+
+void slirp_configure(const struct vded_config *cfg)
+{
+	if (cfg->n_forward_addresses < 0) {
+		sl_fw_defaults();
+		return;
+	}
+	sl_fw_policy.n = (unsigned)cfg->n_forward_addresses;
+	memcpy(sl_fw_policy.addr, cfg->forward_addresses, sl_fw_policy.n * sizeof(sl_fw_policy.addr[0]));
+	sl_fw_configured = true;
+}
+
+static const char *sl_addr_str(const struct in6_addr *a, char *buf, size_t len)
+{
+	if (IN6_IS_ADDR_V4MAPPED(a))
+		inet_ntop(AF_INET, &a->s6_addr[12], buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET6, a, buf, (socklen_t)len);
+	return buf;
+}
+
+/* The lowest port an unprivileged process may bind in vded's network namespace (1024 if unknown). */
+static unsigned sl_unprivileged_port_start(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
+	unsigned v = 1024;
+
+	if (f) {
+		if (fscanf(f, "%u", &v) != 1 || v > 65536)
+			v = 1024;
+		fclose(f);
+	}
+	return v;
+}
+
+int slirp_forward_allowed(const struct peer *peer, const struct slirp_forward *fw, struct vde_error *e)
+{
+	char want[INET6_ADDRSTRLEN], list[CONFIG_MAX_FORWARD_ADDRESSES * (INET6_ADDRSTRLEN + 2)] = "";
+	unsigned start;
+	size_t off = 0;
+
+	if (!peer || peer->uid == 0 || policy_peer_in_group(peer, policy_config()->admin_group))
+		return 0;
+	if (!sl_fw_configured)
+		sl_fw_defaults();
+	for (unsigned i = 0; i < sl_fw_policy.n; i++)
+		if (memcmp(&sl_fw_policy.addr[i], &fw->host_addr, sizeof(fw->host_addr)) == 0)
+			goto address_ok;
+	for (unsigned i = 0; i < sl_fw_policy.n; i++) {
+		char a[INET6_ADDRSTRLEN];
+		int n = snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "",
+				 sl_addr_str(&sl_fw_policy.addr[i], a, sizeof(a)));
+		if (n > 0 && (size_t)n < sizeof(list) - off)
+			off += (size_t)n;
+	}
+	log_notice("denied: uid %u: forward on host address %s", (unsigned)peer->uid,
+		   sl_addr_str(&fw->host_addr, want, sizeof(want)));
+	return vde_error_set(e, PROTO_ERR_PERMISSION, EACCES,
+			     "uid %u is not an admin: forwards bind only %s (forward_addresses in vded.conf), not %s",
+			     (unsigned)peer->uid, sl_fw_policy.n ? list : "no address", want);
+address_ok:
+	start = sl_unprivileged_port_start();
+	if (fw->host_port < start) {
+		log_notice("denied: uid %u: forward on privileged port %u", (unsigned)peer->uid, fw->host_port);
+		return vde_error_set(e, PROTO_ERR_PERMISSION, EACCES,
+				     "uid %u is not an admin: binding port %u needs privilege; use a port >= %u",
+				     (unsigned)peer->uid, fw->host_port, start);
+	}
+	return 0;
+}
+
+/* ---- forwards ---- */
+
+/* fw's host side as a socket address for libslirp; the IPv6 ones V6ONLY, so that [::] is not also
+ * 0.0.0.0. Returns the length. */
+static socklen_t sl_host_sockaddr(const struct slirp_forward *fw, struct sockaddr_storage *ss, int *flags)
+{
+	memset(ss, 0, sizeof(*ss));
+	*flags = fw->udp ? SLIRP_HOSTFWD_UDP : 0;
+	if (IN6_IS_ADDR_V4MAPPED(&fw->host_addr)) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)fw->host_port);
+		memcpy(&sin->sin_addr, &fw->host_addr.s6_addr[12], sizeof(sin->sin_addr));
+		return sizeof(*sin);
+	}
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons((uint16_t)fw->host_port);
+	sin6->sin6_addr = fw->host_addr;
+	*flags |= SLIRP_HOSTFWD_V6ONLY;
+	return sizeof(*sin6);
+}
+
 int slirp_forward_add(struct network *net, const struct slirp_forward *fw, struct vde_error *e)
 {
 	struct sl_port *sl = sl_of(net);
+	const char *proto = fw->udp ? "udp" : "tcp";
+	struct sockaddr_storage host;
+	struct sockaddr_in guest = { .sin_family = AF_INET };
+	char a[INET6_ADDRSTRLEN];
+	socklen_t hlen;
+	int flags, err;
 
 	if (!sl)
 		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, ENODEV, "network '%s' has no slirp", net->def.name);
-	if (slirp_add_hostfwd(sl->slirp, fw->udp, fw->host_addr, (int)fw->host_port, fw->guest_addr,
-			      (int)fw->guest_port) < 0)
-		return vde_error_set(e, PROTO_ERR_EXISTS, EADDRINUSE, "%s port %u on the host is in use",
-				     fw->udp ? "udp" : "tcp", fw->host_port);
-	return 0;
+	hlen = sl_host_sockaddr(fw, &host, &flags);
+	guest.sin_addr = fw->guest_addr;
+	guest.sin_port = htons((uint16_t)fw->guest_port);
+	errno = 0;
+	if (slirp_add_hostxfwd(sl->slirp, (struct sockaddr *)&host, hlen, (struct sockaddr *)&guest, sizeof(guest),
+			       flags) == 0)
+		return 0;
+	/* libslirp keeps the errno of the socket call that failed: say what it means */
+	err = errno ? errno : EIO;
+	sl_addr_str(&fw->host_addr, a, sizeof(a));
+	switch (err) {
+	case EACCES:
+	case EPERM:
+		if (fw->host_port < sl_unprivileged_port_start())
+			return vde_error_set(e, PROTO_ERR_PERMISSION, EACCES,
+					     "binding port %u needs privilege (vded's engine has none); use a port >= %u",
+					     fw->host_port, sl_unprivileged_port_start());
+		return vde_error_set(e, PROTO_ERR_PERMISSION, err, "binding %s %s port %u: %s", proto, a,
+				     fw->host_port, strerror(err));
+	case EADDRINUSE:
+		return vde_error_set(e, PROTO_ERR_EXISTS, EADDRINUSE, "%s port %u on %s is in use", proto,
+				     fw->host_port, a);
+	case EADDRNOTAVAIL:
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EADDRNOTAVAIL, "%s is not an address of this host", a);
+	case EAFNOSUPPORT:
+		return vde_error_set(e, PROTO_ERR_UNSUPPORTED, EAFNOSUPPORT, "this host has no IPv6 for %s", a);
+	default:
+		return vde_error_errno(e, err, "forward %s %s port %u: %s", proto, a, fw->host_port, strerror(err));
+	}
 }
 
 int slirp_forward_remove(struct network *net, const struct slirp_forward *fw, struct vde_error *e)
 {
 	struct sl_port *sl = sl_of(net);
+	struct sockaddr_storage host;
+	char a[INET6_ADDRSTRLEN];
+	socklen_t hlen;
+	int flags;
 
 	if (!sl)
 		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, ENODEV, "network '%s' has no slirp", net->def.name);
-	if (slirp_remove_hostfwd(sl->slirp, fw->udp, fw->host_addr, (int)fw->host_port) < 0)
-		return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENOENT, "no %s forward from host port %u",
-				     fw->udp ? "udp" : "tcp", fw->host_port);
+	hlen = sl_host_sockaddr(fw, &host, &flags);
+	if (slirp_remove_hostxfwd(sl->slirp, (struct sockaddr *)&host, hlen, flags) < 0)
+		return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENOENT, "no %s forward from host %s port %u",
+				     fw->udp ? "udp" : "tcp", sl_addr_str(&fw->host_addr, a, sizeof(a)), fw->host_port);
 	return 0;
 }

@@ -27,16 +27,28 @@ int slirp_backend_add(struct network *net, const struct slirp_spec *spec, struct
 
 struct slirp_forward {
 	bool udp;
-	struct in_addr host_addr;	/* 0: any */
+	struct in6_addr host_addr;	/* IPv4 v4-mapped; an omitted address is 127.0.0.1 */
 	unsigned host_port;
 	struct in_addr guest_addr;
 	unsigned guest_port;
 };
 
-/* Parse "[HOSTADDR:]HOSTPORT" and "GUESTADDR:GUESTPORT" (pure). -EINVAL. */
+/* Which host addresses non-admins may bind forwards on, from vded.conf's forward_addresses (copied);
+ * n_forward_addresses -1 means the default, 127.0.0.1. Call at start and on reload. */
+struct vded_config;
+void slirp_configure(const struct vded_config *cfg);
+
+/* Parse "[HOSTADDR:]HOSTPORT" and "GUESTADDR:GUESTPORT", both IPv4 (pure). -EINVAL. */
 int slirp_parse_forward(const char *proto, const char *host, const char *guest, struct slirp_forward *fw);
-/* Add/remove a forward on net's slirp. -ENODEV: net has no slirp; -EADDRINUSE: host port taken;
- * -ENOENT: no such forward (remove). */
+/* Whether peer may ask for fw (before slirp_forward_add; not for replays of saved definitions, which
+ * were checked when made). Root and admin_group may bind any address and port; anyone else only the
+ * addresses in forward_addresses and ports the kernel lets an unprivileged process bind
+ * (net.ipv4.ip_unprivileged_port_start). 0, or -EACCES (permission-denied naming the rule). */
+struct peer;
+int slirp_forward_allowed(const struct peer *peer, const struct slirp_forward *fw, struct vde_error *e);
+/* Add/remove a forward on net's slirp; the bind is done with vded's (the engine's) own rights.
+ * -ENODEV: net has no slirp; -EADDRINUSE: host port taken; -EACCES: the port needs privilege;
+ * -EADDRNOTAVAIL: not an address of this host; -ENOENT: no such forward (remove). */
 int slirp_forward_add(struct network *net, const struct slirp_forward *fw, struct vde_error *e);
 int slirp_forward_remove(struct network *net, const struct slirp_forward *fw, struct vde_error *e);
 
