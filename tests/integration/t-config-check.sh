@@ -15,6 +15,11 @@ cat >"$C/good.conf" <<'EOF'
 }
 EOF
 echo '{"networks": []}' >"$C/empty-list.conf"
+echo '{"forward_addresses": ["127.0.0.1", "192.0.2.1"]}' >"$C/forward-addresses.conf"
+echo '{"forward_addresses": []}' >"$C/forward-none.conf"
+echo '{"forward_addresses": "127.0.0.1"}' >"$C/forward-not-array.conf"
+echo '{"forward_addresses": ["localhost"]}' >"$C/forward-not-address.conf"
+echo '{"forward_addresses": ["::1"]}' >"$C/forward-ipv6.conf"
 printf 'networks = [default]\n' >"$C/not-json.conf"
 echo '{"networks": [{"name": "default"}' >"$C/truncated.conf"
 echo '{"networks": {"name": "default"}}' >"$C/not-array.conf"
@@ -43,7 +48,10 @@ check_bad() {
 
 check_ok "$C/good.conf"
 check_ok "$C/empty-list.conf"
-for f in not-json truncated not-array bad-name bad-type out-of-range unknown-param no-name unknown-key array; do
+check_ok "$C/forward-addresses.conf"
+check_ok "$C/forward-none.conf"
+for f in not-json truncated not-array bad-name bad-type out-of-range unknown-param no-name unknown-key array \
+	forward-not-array forward-not-address forward-ipv6; do
 	check_bad "$C/$f.conf"
 done
 check_bad "$C/does-not-exist.conf"
