@@ -21,7 +21,9 @@ int vdeclient_connect(const char *path, struct vdeclient **out);
  * On a result reply returns 0 and *result owns the "result" object (caller puts it).
  * On an error reply returns -EPROTO and *error owns the "error" object ({code, errno, message}).
  * fd (may be NULL) receives a descriptor passed with the reply, or -1; the caller closes it.
- * Other negative errno values are transport failures (the connection is then unusable).
+ * Other negative errno values are transport failures (the connection is then unusable); a reply
+ * line longer than PROTO_MAX_REPLY (1 MiB, the most vded sends) gives -EMSGSIZE. Lists that grow
+ * with a table come a page at a time: pass "offset" (the reply's "next_offset") until it is null.
  */
 int vdeclient_call(struct vdeclient *c, const char *method, struct json_object *params,
 		   struct json_object **result, struct json_object **error, int *fd);

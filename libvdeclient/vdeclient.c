@@ -10,11 +10,17 @@
 #include "fdpass.h"
 #include "proto.h"
 
+/* Replies are read into a buffer that starts small and grows as a reply needs, up to the largest
+ * reply vded may send (PROTO_MAX_REPLY, V15) plus the terminating NUL. */
+#define VDECLIENT_BUF_INITIAL 65536
+#define VDECLIENT_BUF_MAX (PROTO_MAX_REPLY + 1)
+
 struct vdeclient {
 	int sock;
 	long next_id;
 	size_t len;		/* bytes buffered in buf */
-	char buf[PROTO_MAX_MSG];
+	size_t cap;		/* bytes allocated at buf */
+	char *buf;
 };
 
 const char *vdeclient_default_socket(void)
@@ -37,11 +43,18 @@ int vdeclient_connect(const char *path, struct vdeclient **out)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
+	c->cap = VDECLIENT_BUF_INITIAL;
+	c->buf = malloc(c->cap);
+	if (!c->buf) {
+		free(c);
+		return -ENOMEM;
+	}
 	c->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->sock < 0 || connect(c->sock, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		int err = -errno;
 		if (c->sock >= 0)
 			close(c->sock);
+		free(c->buf);
 		free(c);
 		return err;
 	}
@@ -60,6 +73,7 @@ void vdeclient_close(struct vdeclient *c)
 	if (!c)
 		return;
 	close(c->sock);
+	free(c->buf);
 	free(c);
 }
 
@@ -89,10 +103,20 @@ static int vdeclient_read_line(struct vdeclient *c, char **line, size_t *linelen
 			*linelen = (size_t)(nl - c->buf);
 			return 0;
 		}
-		if (c->len >= sizeof(c->buf) - 1)
-			return -EMSGSIZE;
+		if (c->len >= c->cap - 1) {
+			size_t cap = c->cap * 2 < VDECLIENT_BUF_MAX ? c->cap * 2 : VDECLIENT_BUF_MAX;
+			char *buf;
+
+			if (c->len >= cap - 1)
+				return -EMSGSIZE;
+			buf = realloc(c->buf, cap);
+			if (!buf)
+				return -ENOMEM;
+			c->buf = buf;
+			c->cap = cap;
+		}
 		int got = -1;
-		ssize_t n = fdpass_recv(c->sock, c->buf + c->len, sizeof(c->buf) - 1 - c->len, &got);
+		ssize_t n = fdpass_recv(c->sock, c->buf + c->len, c->cap - 1 - c->len, &got);
 		if (n < 0)
 			return (int)n;
 		if (got >= 0) {

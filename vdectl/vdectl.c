@@ -28,6 +28,7 @@
 #include <json-c/json.h>
 
 #include "proto.h"
+#include "text.h"
 #include "vdeclient.h"
 
 #ifndef VDE_VERSION
@@ -112,13 +113,6 @@ static void *xmalloc(size_t n)
 	return p;
 }
 
-static char *xstrdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-
-	return memcpy(xmalloc(n), s, n);
-}
-
 static void __attribute__((format(printf, 1, 2))) errmsg(const char *fmt, ...)
 {
 	va_list ap;
@@ -147,17 +141,15 @@ static int parse_number(const char *s, long long max, long long *out)
 }
 
 /*
- * Text from vded may carry another user's description: never let it send escape sequences to a
- * terminal. Returns a copy with control characters replaced by '?'.
+ * Text from vded may carry another user's description: never let it send escape sequences, bidi
+ * overrides or invisible characters to a terminal (V18). Returns a copy with each such byte, and
+ * each byte of invalid UTF-8, written as \xNN (common/text.c).
  */
 static char *sanitize(const char *s)
 {
-	char *copy = xstrdup(s);
+	size_t size = strlen(s) * 4 + 1;
 
-	for (char *p = copy; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	return copy;
+	return text_escape(s, xmalloc(size), size);
 }
 
 /* A field of obj as text: strings as they are, numbers in decimal, booleans yes/no, absent "-". */
@@ -311,7 +303,7 @@ static void table_print(struct table *t)
 	size_t width[16] = { 0 };
 
 	for (size_t i = 0; i < t->ncells; i++) {
-		size_t len = strlen(t->cells[i]);
+		size_t len = text_width(t->cells[i]);
 		size_t col = i % t->ncols;
 		if (col < 16 && len > width[col])
 			width[col] = len;
@@ -323,8 +315,9 @@ static void table_print(struct table *t)
 		/* no trailing blanks when the last columns are empty */
 		while (last > 0 && !cells[last][0])
 			last--;
+		/* padded by characters, not bytes: a name in another script lines up too */
 		for (size_t col = 0; col < last; col++)
-			printf("%-*s  ", (int)width[col < 16 ? col : 15], cells[col]);
+			printf("%s%*s  ", cells[col], (int)(width[col < 16 ? col : 15] - text_width(cells[col])), "");
 		printf("%s\n", cells[last]);
 	}
 	for (size_t i = 0; i < t->ncells; i++)
@@ -704,6 +697,76 @@ static int call_and_print(const char *method, struct json_object *params,
 	return VDECTL_OK;
 }
 
+/*
+ * Call a method whose list comes in pages (V15) and gather every page into the first one's result,
+ * so that tables and -j show the whole list: the array under key grows, "next_offset" ends null.
+ * params is taken (NULL: none). A daemon that does not page answers without "next_offset": one call.
+ */
+static int call_all_pages(const char *method, struct json_object *params, const char *key,
+			  struct json_object **result)
+{
+	struct json_object *all = NULL, *copy = NULL, *page, *arr, *more, *next, *v;
+	int64_t last = -1;
+	int ret;
+
+	if (params && json_object_deep_copy(params, &copy, NULL) < 0)
+		copy = NULL;
+	ret = call(method, copy, &all, NULL);
+	while (ret == VDECTL_OK && json_object_object_get_ex(all, "next_offset", &next) &&
+	       json_object_is_type(next, json_type_int) && (arr = field_array(all, key))) {
+		int64_t off = json_object_get_int64(next);
+
+		/* each page must move on, or a confused daemon would keep us here */
+		if (off <= last) {
+			errmsg("%s: vded sent next_offset %lld twice", method, (long long)off);
+			ret = VDECTL_ERROR;
+			break;
+		}
+		last = off;
+		copy = NULL;
+		if (params && json_object_deep_copy(params, &copy, NULL) < 0)
+			copy = NULL;
+		if (!copy)
+			copy = json_object_new_object();
+		json_object_object_add(copy, "offset", json_object_new_int64(off));
+		ret = call(method, copy, &page, NULL);
+		if (ret != VDECTL_OK)
+			break;
+		more = field_array(page, key);
+		for (size_t i = 0; more && i < json_object_array_length(more); i++)
+			json_object_array_add(arr, json_object_get(json_object_array_get_idx(more, i)));
+		if (json_object_object_get_ex(page, "total", &v))
+			json_object_object_add(all, "total", json_object_get(v));
+		json_object_object_get_ex(page, "next_offset", &v);
+		json_object_object_add(all, "next_offset", json_object_get(v));
+		json_object_put(page);
+	}
+	json_object_put(params);
+	if (ret != VDECTL_OK) {
+		json_object_put(all);
+		return ret;
+	}
+	*result = all;
+	return VDECTL_OK;
+}
+
+/* call_and_print for a paged list: every page, printed as one. */
+static int call_and_print_all(const char *method, struct json_object *params, const char *key,
+			      void (*human)(struct json_object *result))
+{
+	struct json_object *result;
+	int ret = call_all_pages(method, params, key, &result);
+
+	if (ret)
+		return ret;
+	if (opt_json)
+		print_json(result);
+	else
+		human(result);
+	json_object_put(result);
+	return VDECTL_OK;
+}
+
 /* ---------------------------------------------------------------- human output */
 
 static void print_network_table(struct json_object *networks)
@@ -1077,12 +1140,12 @@ static struct json_object *plain_params(const struct subcommand *sc, int argc, c
 
 static int cmd_network_list(const struct subcommand *sc, int argc, char **argv)
 {
-	return call_and_print("network.list", plain_params(sc, argc, argv, NULL), print_network_list);
+	return call_and_print_all("network.list", plain_params(sc, argc, argv, NULL), "networks", print_network_list);
 }
 
 static int cmd_network_show(const struct subcommand *sc, int argc, char **argv)
 {
-	return call_and_print("network.show", plain_params(sc, argc, argv, "name"), print_network_show);
+	return call_and_print_all("network.show", plain_params(sc, argc, argv, "name"), "port_list", print_network_show);
 }
 
 /* The description vded shows for an attached command, in libvdeplug's "<descr> user=U pid=P" style. */
@@ -1250,7 +1313,7 @@ static int cmd_network_attach(const struct subcommand *sc, int argc, char **argv
 
 static int cmd_port_list(const struct subcommand *sc, int argc, char **argv)
 {
-	return call_and_print("port.list", plain_params(sc, argc, argv, "network"), print_port_list);
+	return call_and_print_all("port.list", plain_params(sc, argc, argv, "network"), "ports", print_port_list);
 }
 
 /* NETWORK PORT [--missing-ok]: the shape of port detach and network disconnect */
@@ -1286,7 +1349,7 @@ static int cmd_port_detach(const struct subcommand *sc, int argc, char **argv)
 
 static int cmd_mac_list(const struct subcommand *sc, int argc, char **argv)
 {
-	return call_and_print("mac.list", plain_params(sc, argc, argv, "network"), print_mac_list);
+	return call_and_print_all("mac.list", plain_params(sc, argc, argv, "network"), "macs", print_mac_list);
 }
 
 static int cmd_daemon_info(const struct subcommand *sc, int argc, char **argv)

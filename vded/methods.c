@@ -51,6 +51,8 @@ enum param_bit {
 	PARAM_GUEST = 1u << 27,
 	PARAM_NETWORKS = 1u << 28,
 	PARAM_URL = 1u << 29,
+	PARAM_OFFSET = 1u << 30,
+	PARAM_LIMIT = 1u << 31,
 };
 
 enum param_type { PT_NAME, PT_TEXT, PT_BOOL, PT_UINT, PT_MODE, PT_IFNAME, PT_ADDRLIST, PT_NAMELIST };
@@ -91,6 +93,8 @@ static const struct param_spec param_specs[] = {
 	{ "guest", PARAM_GUEST, PT_TEXT, 0, 0, ARG(guest) },
 	{ "networks", PARAM_NETWORKS, PT_NAMELIST, 0, 0, ARG(networks) },
 	{ "url", PARAM_URL, PT_TEXT, 0, 0, ARG(url) },
+	{ "offset", PARAM_OFFSET, PT_UINT, 0, UINT32_MAX, ARG(offset) },
+	{ "limit", PARAM_LIMIT, PT_UINT, 1, METHODS_LIMIT_MAX, ARG(limit) },
 	{ "max_ports", PARAM_MAX_PORTS, PT_UINT, 1, NETWORK_MAX_PORTS_LIMIT, ARG(max_ports) },
 	{ "mac_table_size", PARAM_MAC_TABLE_SIZE, PT_UINT, 16, 65536, ARG(mac_table_size) },
 	{ "mac_aging", PARAM_MAC_AGING, PT_UINT, 1, 86400, ARG(mac_aging) },
@@ -193,15 +197,85 @@ static struct json_object *port_to_json(const struct port *p)
 	return o;
 }
 
-static struct json_object *port_list_json(const struct network *net)
-{
-	struct json_object *a = json_object_new_array();
+/*
+ * Paging (V15): a list that grows with a table (ports, MACs, networks) is answered a page at a time,
+ * params offset (entries to skip, default 0) and limit (most entries, default by method), so that
+ * one reply stays well below PROTO_MAX_REPLY whatever the table holds: a page also ends when its
+ * entries reach METHODS_PAGE_BYTES (always with at least one entry). The reply says "total" (entries
+ * in the whole list) and "next_offset" (where the next page starts, null after the last one).
+ */
+#define METHODS_PAGE_BYTES (PROTO_MAX_REPLY / 2)
 
+struct methods_page {
+	unsigned offset, limit;		/* asked for */
+	unsigned index;			/* entries seen so far: the total at the end */
+	unsigned count;			/* entries taken */
+	bool full;
+	unsigned next;			/* the first entry left out once full */
+	size_t bytes;			/* serialised size of the entries taken */
+	struct json_object *arr;
+};
+
+static void page_init(struct methods_page *pg, const struct method_args *a, unsigned default_limit)
+{
+	memset(pg, 0, sizeof(*pg));
+	pg->offset = a->present & PARAM_OFFSET ? a->offset : 0;
+	pg->limit = a->present & PARAM_LIMIT ? a->limit : default_limit;
+	pg->arr = json_object_new_array();
+}
+
+/* The next entry of the list is counted; true if the caller should make it and page_take() it. */
+static bool page_wants(struct methods_page *pg)
+{
+	unsigned i = pg->index++;
+
+	if (i < pg->offset || pg->full)
+		return false;
+	if (pg->count == pg->limit) {
+		pg->full = true;
+		pg->next = i;
+		return false;
+	}
+	return true;
+}
+
+/* Add the entry page_wants() asked for (takes item), unless it would make the page too large. */
+static void page_take(struct methods_page *pg, struct json_object *item)
+{
+	size_t len = 0;
+
+	json_object_to_json_string_length(item, JSON_C_TO_STRING_PLAIN, &len);
+	if (pg->count > 0 && pg->bytes + len + 1 > METHODS_PAGE_BYTES) {
+		json_object_put(item);
+		pg->full = true;
+		pg->next = pg->index - 1;
+		return;
+	}
+	pg->bytes += len + 1;
+	pg->count++;
+	json_object_array_add(pg->arr, item);
+}
+
+/* Put the page into o under key, with "total" and "next_offset". */
+static void page_finish(struct methods_page *pg, struct json_object *o, const char *key)
+{
+	json_object_object_add(o, key, pg->arr);
+	json_add_int(o, "total", pg->index);
+	json_object_object_add(o, "next_offset", pg->full ? json_object_new_int64(pg->next) : NULL);
+	pg->arr = NULL;
+}
+
+static void port_list_page(const struct network *net, const struct method_args *a, struct json_object *o,
+			   const char *key)
+{
+	struct methods_page pg;
+
+	page_init(&pg, a, METHODS_PORTS_LIMIT);
 	/* by id, so tables are stable */
 	for (unsigned id = 1; id <= net->def.max_ports; id++)
-		if (net->ports[id] && !net->ports[id]->dead)
-			json_object_array_add(a, port_to_json(net->ports[id]));
-	return a;
+		if (net->ports[id] && !net->ports[id]->dead && page_wants(&pg))
+			page_take(&pg, port_to_json(net->ports[id]));
+	page_finish(&pg, o, key);
 }
 
 /* ---- handlers ---- */
@@ -444,24 +518,24 @@ static int run_network_delete(struct method_args *a, struct request_ctx *ctx, st
 static int run_network_list(struct method_args *a, struct request_ctx *ctx, struct json_object **res,
 			    struct vde_error *e)
 {
-	struct json_object *arr = json_object_new_array(), *o = json_object_new_object();
+	struct methods_page pg;
+	struct json_object *o;
 
 	/* the registry is newest-first; list in creation order */
 	unsigned n = network_count(), i = n;
-	struct json_object **tmp = calloc(n ? n : 1, sizeof(*tmp));
+	struct network **tmp = calloc(n ? n : 1, sizeof(*tmp));
 
-	if (!tmp) {
-		json_object_put(arr);
-		json_object_put(o);
+	if (!tmp)
 		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
-	}
 	for (struct network *net = network_first(); net && i > 0; net = net->next)
-		tmp[--i] = !ctx->peer || policy_can_read(ctx->peer, net) ? network_to_json(net) : NULL;
+		tmp[--i] = net;
+	page_init(&pg, a, METHODS_NETWORKS_LIMIT);
 	for (i = 0; i < n; i++)
-		if (tmp[i])
-			json_object_array_add(arr, tmp[i]);
+		if ((!ctx->peer || policy_can_read(ctx->peer, tmp[i])) && page_wants(&pg))
+			page_take(&pg, network_to_json(tmp[i]));
 	free(tmp);
-	json_object_object_add(o, "networks", arr);
+	o = json_object_new_object();
+	page_finish(&pg, o, "networks");
 	*res = o;
 	return 0;
 }
@@ -475,7 +549,7 @@ static int run_network_show(struct method_args *a, struct request_ctx *ctx, stru
 	if (!net)
 		return -ENOENT;
 	o = network_to_json(net);
-	json_object_object_add(o, "port_list", port_list_json(net));
+	port_list_page(net, a, o, "port_list");
 	*res = o;
 	return 0;
 }
@@ -512,7 +586,7 @@ static int run_port_list(struct method_args *a, struct request_ctx *ctx, struct 
 	if (!net)
 		return -ENOENT;
 	*res = json_object_new_object();
-	json_object_object_add(*res, "ports", port_list_json(net));
+	port_list_page(net, a, *res, "ports");
 	return 0;
 }
 
@@ -828,23 +902,26 @@ static int run_ns_list(struct method_args *a, struct request_ctx *ctx, struct js
 }
 
 struct mac_list_ctx {
-	struct json_object *arr;
+	struct methods_page pg;
 	uint32_t now;
 };
 
 static int mac_list_add(const struct switch_mac_info *m, void *arg)
 {
 	struct mac_list_ctx *c = arg;
-	struct json_object *o = json_object_new_object();
+	struct json_object *o;
 	char mac[18];
 
+	if (!page_wants(&c->pg))
+		return 0;	/* counted for the total */
+	o = json_object_new_object();
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m->mac[0], m->mac[1], m->mac[2], m->mac[3],
 		 m->mac[4], m->mac[5]);
 	json_add_str(o, "mac", mac);
 	json_add_int(o, "vlan", m->vlan);
 	json_add_int(o, "port", m->port);
 	json_add_int(o, "age", (int64_t)(c->now - m->last_seen));
-	json_object_array_add(c->arr, o);
+	page_take(&c->pg, o);
 	return 0;
 }
 
@@ -856,13 +933,15 @@ static int run_mac_list(struct method_args *a, struct request_ctx *ctx, struct j
 
 	if (!net)
 		return -ENOENT;
-	c.arr = json_object_new_array();
+	page_init(&c.pg, a, METHODS_MACS_LIMIT);
 	c.now = (uint32_t)ev_now(network_loop());
 	switch_mac_foreach(net->sw, c.now, mac_list_add, &c);
 	*res = json_object_new_object();
-	json_object_object_add(*res, "macs", c.arr);
+	page_finish(&c.pg, *res, "macs");
 	return 0;
 }
+
+#define PAGE (PARAM_OFFSET | PARAM_LIMIT)
 
 /* Sorted by name (bsearch). */
 static const struct method methods[] = {
@@ -872,7 +951,7 @@ static const struct method methods[] = {
 	{ "forward.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK, PARAM_NETWORK, run_forward_list },
 	{ "forward.remove", POLICY_MODIFY, PARAM_NETWORK, PARAM_NETWORK | PARAM_PROTO | PARAM_HOST | PARAM_MISSING_OK,
 	  PARAM_NETWORK | PARAM_PROTO | PARAM_HOST, run_forward_remove },
-	{ "mac.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK, PARAM_NETWORK, run_mac_list },
+	{ "mac.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK | PAGE, PARAM_NETWORK, run_mac_list },
 	{ "network.attach", POLICY_ATTACH, PARAM_NETWORK, PARAM_NETWORK | PARAM_DESCRIPTION | PARAM_PORT | PARAM_FD, PARAM_NETWORK,
 	  run_network_attach },
 	{ "network.connect", POLICY_ADMIN, PARAM_NETWORK, PARAM_NETWORK | PARAM_URL, PARAM_NETWORK | PARAM_URL, run_network_connect },
@@ -884,16 +963,16 @@ static const struct method methods[] = {
 	{ "network.delete", POLICY_MODIFY, PARAM_NAME, PARAM_NAME | PARAM_MISSING_OK, PARAM_NAME, run_network_delete },
 	{ "network.disconnect", POLICY_ADMIN, PARAM_NETWORK, PARAM_NETWORK | PARAM_PORT | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_PORT,
 	  run_network_disconnect },
-	{ "network.list", POLICY_CONNECT, 0, 0, 0, run_network_list },
+	{ "network.list", POLICY_CONNECT, 0, PAGE, 0, run_network_list },
 	{ "network.set", POLICY_MODIFY, PARAM_NAME, PARAM_NAME | PARAM_GROUP | PARAM_MODE | PARAM_DESCRIPTION, PARAM_NAME,
 	  run_network_set },
-	{ "network.show", POLICY_READ, PARAM_NAME, PARAM_NAME, PARAM_NAME, run_network_show },
+	{ "network.show", POLICY_READ, PARAM_NAME, PARAM_NAME | PAGE, PARAM_NAME, run_network_show },
 	{ "ns.create", POLICY_ADMIN, 0, PARAM_NAME | PARAM_NETWORKS, PARAM_NAME | PARAM_NETWORKS, run_ns_create },
 	{ "ns.delete", POLICY_ADMIN, 0, PARAM_NAME | PARAM_MISSING_OK, PARAM_NAME, run_ns_delete },
 	{ "ns.list", POLICY_CONNECT, 0, 0, 0, run_ns_list },
 	{ "port.detach", POLICY_DETACH, PARAM_NETWORK, PARAM_NETWORK | PARAM_PORT | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_PORT,
 	  run_port_detach },
-	{ "port.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK, PARAM_NETWORK, run_port_list },
+	{ "port.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK | PAGE, PARAM_NETWORK, run_port_list },
 	{ "tap.add", POLICY_ADMIN, PARAM_NETWORK, PARAM_NETWORK | PARAM_IFNAME | PARAM_OWNER | PARAM_ADDRESSES | PARAM_MTU | PARAM_UP,
 	  PARAM_NETWORK | PARAM_IFNAME, run_tap_add },
 	{ "tap.remove", POLICY_ADMIN, PARAM_NETWORK, PARAM_NETWORK | PARAM_IFNAME | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_IFNAME,

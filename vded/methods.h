@@ -36,6 +36,13 @@ struct request_ctx {
 	bool replaying;			/* config/state replay: no policy, no store writes */
 };
 
+/* Paging: entries per page unless "limit" says otherwise, and the most "limit" may ask for. A page
+ * also ends before its entries pass half of PROTO_MAX_REPLY, so any limit is safe. */
+#define METHODS_PORTS_LIMIT 1024
+#define METHODS_MACS_LIMIT 4096
+#define METHODS_NETWORKS_LIMIT 1024
+#define METHODS_LIMIT_MAX 65536
+
 /* Every parameter any method takes; `present` says which were given (bit per PARAM_*). */
 struct method_args {
 	unsigned present;
@@ -63,6 +70,7 @@ struct method_args {
 	char url[512];
 	unsigned nnets;
 	char networks[8][64];
+	unsigned offset, limit;		/* paging (doc/protocol.md "Paging") */
 	struct json_object *raw;	/* the params object as sent (borrowed, valid during the call) */
 };
 
