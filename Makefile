@@ -156,6 +156,9 @@ UNIT_EXTRA_test-methods := $(filter-out vded/main.c vded/methods.c,$(VDED_SRC))
 UNIT_EXTRA_test-uvdel := libvdeclient/mod_parse.c libvdeclient/mod_util.c libvdeclient/mod_hash.c \
 	libvdeclient/vdeplug_open.c
 UNIT_EXTRA_test-vdestream := libvdeclient/vdeplug_stream.c
+UNIT_EXTRA_test-priv := vded/vnl.c vded/error.c
+# The data path alone: network.c with its ports, switch and offloads; the test stubs the endpoint.
+UNIT_EXTRA_test-network := vded/port.c vded/switch.c vded/offload.c vded/error.c
 $(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $(call obj,$(COMMON_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call obj,$(wildcard vded/$*.c) $(UNIT_EXTRA_test-$*)) \

@@ -1,0 +1,125 @@
+/*
+ * The privileged process's request checks (priv_request_validate), and what it refuses to act on:
+ * the engine may be compromised, so every field and every descriptor it sends is checked.
+ * Run without a split (no priv_split call): requests go through the same dispatch in-process.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../../vded/priv.h"
+#include "unit.h"
+
+static int validate(const struct priv_request *r)
+{
+	struct vde_error e = { 0 };
+
+	return priv_request_validate(r, &e);
+}
+
+static void test_tap(void)
+{
+	struct priv_request r = { .op = PRIV_OP_TAP_OPEN };
+
+	snprintf(r.u.tap.ifname, sizeof(r.u.tap.ifname), "tap0");
+	r.u.tap.owner = (uint32_t)-1;
+	CHECK(validate(&r) == 0);
+	r.u.tap.naddrs = 1;
+	snprintf(r.u.tap.addrs[0], sizeof(r.u.tap.addrs[0]), "10.0.0.1/24");
+	CHECK(validate(&r) == 0);
+	snprintf(r.u.tap.addrs[0], sizeof(r.u.tap.addrs[0]), "10.0.0.1");
+	CHECK(validate(&r) == -EINVAL);		/* no prefix length */
+	r.u.tap.naddrs = PRIV_TAP_ADDRS + 1;
+	CHECK(validate(&r) == -EINVAL);
+	r.u.tap.naddrs = 0;
+	memset(r.u.tap.ifname, 'a', sizeof(r.u.tap.ifname));	/* not terminated */
+	CHECK(validate(&r) == -EINVAL);
+	snprintf(r.u.tap.ifname, sizeof(r.u.tap.ifname), "../x");
+	CHECK(validate(&r) == -EINVAL);
+	snprintf(r.u.tap.ifname, sizeof(r.u.tap.ifname), "tap0");
+	snprintf(r.u.tap.netns, sizeof(r.u.tap.netns), "../../etc");
+	CHECK(validate(&r) == -EINVAL);
+	snprintf(r.u.tap.netns, sizeof(r.u.tap.netns), "red");
+	CHECK(validate(&r) == 0);
+	r.u.tap.mtu = 67;
+	CHECK(validate(&r) == -EINVAL);
+	r.u.tap.mtu = 9000;
+	r.u.tap.has_mac = 1;
+	r.u.tap.mac[0] = 0x01;			/* multicast */
+	CHECK(validate(&r) == -EINVAL);
+	r.u.tap.mac[0] = 0x02;
+	CHECK(validate(&r) == 0);
+	r.u.tap.up = 7;
+	CHECK(validate(&r) == -EINVAL);
+}
+
+static void test_names(void)
+{
+	struct priv_request r = { .op = PRIV_OP_NETNS_CREATE };
+
+	CHECK(validate(&r) == -EINVAL);		/* empty */
+	snprintf(r.u.netns.name, sizeof(r.u.netns.name), "red");
+	CHECK(validate(&r) == 0);
+	snprintf(r.u.netns.name, sizeof(r.u.netns.name), "a/b");
+	CHECK(validate(&r) == -EINVAL);
+	snprintf(r.u.netns.name, sizeof(r.u.netns.name), "..");
+	CHECK(validate(&r) == -EINVAL);
+
+	r = (struct priv_request){ .op = PRIV_OP_ENDPOINT_MAKE };
+	snprintf(r.u.endpoint.name, sizeof(r.u.endpoint.name), "lab");
+	r.u.endpoint.gid = 100;
+	r.u.endpoint.mode = 0660;
+	CHECK(validate(&r) == 0);
+	r.u.endpoint.mode = 04660;		/* only rw bits: the parent adds setgid+sticky itself */
+	CHECK(validate(&r) == -EINVAL);
+	r.u.endpoint.mode = 0770;		/* x is not a network's bit */
+	CHECK(validate(&r) == -EINVAL);
+	r.u.endpoint.mode = 0660;
+	r.u.endpoint.gid = (uint32_t)-1;
+	CHECK(validate(&r) == -EINVAL);
+	r.op = PRIV_OP_ENDPOINT_REMOVE;		/* no group or mode needed */
+	CHECK(validate(&r) == 0);
+	snprintf(r.u.endpoint.name, sizeof(r.u.endpoint.name), ".gone");
+	CHECK(validate(&r) == -EINVAL);
+}
+
+static void test_connect_and_sockbuf(void)
+{
+	struct priv_request r = { .op = PRIV_OP_CONNECT_AS };
+	struct vde_error e = { 0 };
+	int sv[2], u;
+
+	snprintf(r.u.connect.path, sizeof(r.u.connect.path), "relative/path");
+	CHECK(validate(&r) == -EINVAL);
+	snprintf(r.u.connect.path, sizeof(r.u.connect.path), "/tmp/x");
+	CHECK(validate(&r) == 0);
+	r.op = PRIV_OP_SOCKBUF;
+	r.u.sockbuf.sndbuf = PRIV_SOCKBUF_MAX + 1;
+	CHECK(validate(&r) == -EINVAL);
+	r.op = 0;
+	CHECK(validate(&r) == -EINVAL);
+	r.op = PRIV_OP_MAX;
+	CHECK(validate(&r) == -EINVAL);
+
+	/* the acts refuse descriptors that are not what they must be */
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) == 0);
+	CHECK(priv_connect_as(sv[0], sv[1], "/tmp/x", &e) == -EINVAL);	/* not an endpoint connection */
+	CHECK(strstr(e.message, "endpoint") != NULL);
+	CHECK(priv_sockbuf(sv[0], 1 << 20, 1 << 20, &e) == -EINVAL);	/* a user's kind of socket */
+	CHECK(strstr(e.message, "UDP") != NULL);
+	u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	CHECK(u >= 0);
+	CHECK(priv_sockbuf(u, PRIV_SOCKBUF_MAX + 1, 0, &e) == -EINVAL);
+	close(u);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+int main(void)
+{
+	test_tap();
+	test_names();
+	test_connect_and_sockbuf();
+	return unit_report("test-priv");
+}
