@@ -534,7 +534,7 @@ int slirp_forward_add(struct network *net, const struct slirp_forward *fw, struc
 	case EPERM:
 		if (fw->host_port < sl_unprivileged_port_start())
 			return vde_error_set(e, PROTO_ERR_PERMISSION, EACCES,
-					     "binding port %u needs privilege (vded's engine has none); use a port >= %u",
+					     "binding port %u needs privilege; use a port >= %u",
 					     fw->host_port, sl_unprivileged_port_start());
 		return vde_error_set(e, PROTO_ERR_PERMISSION, err, "binding %s %s port %u: %s", proto, a,
 				     fw->host_port, strerror(err));
