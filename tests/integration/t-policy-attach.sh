@@ -4,8 +4,9 @@
 #   uid 1001, groups 2100+2000 (a member): attaches both ways, unprivileged, and its ports carry real
 #     traffic (a ping between two taps through its vde:// cable; a ping to the slirp of a QEMU it runs
 #     on an attach port).
-#   uid 1003, group 2100 only: may talk to vded but is refused lab on the control socket (exit 4,
-#     permission-denied naming the rule) and by the kernel on the endpoint; it does not even see lab.
+#   uid 1003, group 2100 only: may talk to vded but is refused lab on the control socket and by the
+#     kernel on the endpoint; it does not even see lab, so vded answers as if lab did not exist (exit 3,
+#     not-found, the same words as for a missing network) and logs the real rule.
 #   uid 1004, no group: cannot connect at all.
 # Users are bare numbers (setpriv), so there is nothing to create or clean up.
 . "$(dirname "$0")/lib.sh"
@@ -83,20 +84,20 @@ expect_rc 0 vdectl_as "$MEMBER" "$GS,$GL" -j port list lab
 assert_json '.ports | length' 3 "$OUT"
 
 # --- the other user: in vded's group, not in lab's.
-expect_rc 4 vdectl_as "$OTHER" "$GS" -j network attach lab -- true
-assert_json '.error.code' permission-denied "$OUT"
-assert_json '.error.errno' 13 "$OUT"
-assert_json '.error.message' "uid $OTHER is not in group $GL required by network 'lab'" "$OUT"
-assert_contains "$ERR" "uid $OTHER is not in group $GL required by network 'lab'" "vdectl's error line"
-# The same refusal without -j: exit 4, the rule on stderr, nothing run.
-expect_rc 4 vdectl_as "$OTHER" "$GS" network attach lab -- touch "$WORK/ran"
+expect_rc 3 vdectl_as "$OTHER" "$GS" -j network attach lab -- true
+assert_json '.error.code' not-found "$OUT"
+assert_json '.error.errno' 2 "$OUT"
+assert_json '.error.message' "network 'lab' does not exist" "$OUT"
+assert_contains "$ERR" "network 'lab' does not exist" "vdectl's error line"
+# The same refusal without -j: exit 3, nothing run.
+expect_rc 3 vdectl_as "$OTHER" "$GS" network attach lab -- touch "$WORK/ran"
 [ ! -e "$WORK/ran" ] || fail "vdectl ran the command of a refused attach"
-# Mode 0660 gives others no 'r': lab is not listed, and show/port list are refused.
+# Mode 0660 gives others no 'r': lab is not listed, and show/port list answer not-found (V17).
 expect_rc 0 vdectl_as "$OTHER" "$GS" -j network list
 assert_json '[.networks[].name] | index("lab")' null "$OUT"
-expect_rc 4 vdectl_as "$OTHER" "$GS" -j port list lab
-assert_json '.error.code' permission-denied "$OUT"
-expect_rc 4 vdectl_as "$OTHER" "$GS" network show lab
+expect_rc 3 vdectl_as "$OTHER" "$GS" -j port list lab
+assert_json '.error.code' not-found "$OUT"
+expect_rc 3 vdectl_as "$OTHER" "$GS" network show lab
 # The endpoint: the kernel refuses the directory, so Debian's vde_plug cannot even connect.
 expect_rc 1 as "$OTHER" "$GS" vde_plug "vde://$RUN/net/lab"
 assert_contains "$ERR" "Permission denied" "vde_plug's error"

@@ -87,7 +87,7 @@ expect_rc 0 vdectl_as $A "$GS,$GL" -j network set anet --mode 0600 --description
 assert_json '[.mode, .description] | join("|")' "0600|A only" "$OUT"
 assert_eq "$(stat -c '%a' "$RUN/net/anet")" 700 "anet endpoint dir after set --mode 0600"
 assert_eq "$(stat -c '%a' "$RUN/net/anet/ctl")" 600 "anet ctl after set --mode 0600"
-expect_rc 4 vdectl_as $B "$GS,$GL" network show anet
+expect_rc 3 vdectl_as $B "$GS,$GL" network show anet	# no 'r' for B: as if it did not exist (V17)
 expect_rc 0 vdectl_as $B "$GS,$GL" -j network list
 assert_json '[.networks[].name] | index("anet")' null "$OUT"
 expect_rc 4 vdectl_as $A "$GS,$GL" -j network set anet --group $GX

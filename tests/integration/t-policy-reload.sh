@@ -41,7 +41,7 @@ ports_before=$(json_get '[.ports[] | "\(.id):\(.pid)"] | sort | join(" ")' "$OUT
 expect_rc 0 vdectl_as $A "$GS" network create a1
 expect_rc 1 vdectl_as $A "$GS" -j network create a2
 assert_json '.error.code' limit "$OUT"
-expect_rc 4 vdectl_as $ADMIN "$GS,$GA" network delete a1
+expect_rc 3 vdectl_as $ADMIN "$GS,$GA" network delete a1	# not an admin yet, and a1 is not its to see (V17)
 
 # Raise the quota, name an admin group, add a network; reload.
 cat >"$WORK/vded.conf" <<EOF
