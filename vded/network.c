@@ -28,10 +28,18 @@ static struct port *net_reap_list;	/* dead ports waiting to be freed, linked by 
 /*
  * One set of receive buffers for the whole daemon: the loop is single-threaded and every batch is
  * switched and flushed before the next receive, so frames never outlive the callback that read them.
+ * The data path alone owns all of it: a kind's recv gets a copy of rx_batch for one call, every msghdr
+ * is written again before each call, and frames are found through rx_frame[] checked against rx_batch,
+ * never through a pointer a kind could have moved.
  */
 static uint8_t *rx_buf;
 static struct mmsghdr rx_msgs[PORT_BATCH];
 static struct iovec rx_iov[PORT_BATCH];
+static struct sockaddr_storage rx_addr[PORT_BATCH];
+static struct port_frame rx_frame[PORT_BATCH];
+static struct port_rxframe rx_kept[PORT_BATCH];
+static struct port_rxbatch rx_batch;
+static bool rx_busy;
 
 struct ev_loop *network_loop(void)
 {
@@ -212,38 +220,65 @@ static void network_flush(struct network *net)
 	}
 }
 
-int network_port_receive(struct port *in, int (*recv)(struct port *p, struct mmsghdr *msgs, unsigned n))
+/* Make the batch ready to lend: whatever the last kind or the kernel left in it is overwritten. */
+static void network_rx_lend(bool want_addr)
+{
+	for (unsigned i = 0; i < PORT_BATCH; i++) {
+		struct msghdr *h = &rx_msgs[i].msg_hdr;
+
+		rx_iov[i].iov_base = rx_buf + (size_t)i * RX_FRAME_SPACE;
+		rx_iov[i].iov_len = RX_FRAME_SPACE;
+		h->msg_iov = &rx_iov[i];
+		h->msg_iovlen = 1;
+		h->msg_name = want_addr ? &rx_addr[i] : NULL;
+		h->msg_namelen = want_addr ? sizeof(rx_addr[i]) : 0;
+		h->msg_control = NULL;
+		h->msg_controllen = 0;
+		h->msg_flags = 0;
+		rx_msgs[i].msg_len = 0;
+		rx_frame[i] = (struct port_frame){ .flags = PORT_FRAME_SKIP };
+	}
+}
+
+int network_port_receive(struct port *in, int (*recv)(struct port *p, struct port_rxbatch *b))
 {
 	struct network *net = in->net;
+	struct port_rxbatch lent;
 	uint32_t now;
+	unsigned kept;
 	int n;
 
-	if (in->dead)
+	/* a receive from inside a flush would overwrite frames still queued: leave it to the next turn */
+	if (in->dead || rx_busy)
 		return 0;
-	n = recv(in, rx_msgs, PORT_BATCH);
+	rx_busy = true;
+	network_rx_lend(in->ops->rx_addr);
+	lent = rx_batch;
+	lent.addr = in->ops->rx_addr ? rx_addr : NULL;
+	n = recv(in, &lent);
 	if (n < 0) {
+		rx_busy = false;
 		log_info("network %s: port %u: receive failed (%s), removing", net->def.name, in->id,
 			 strerror(-n));
 		network_port_kill(in);
 		return n;
 	}
+	kept = port_rx_collect(&rx_batch, n, rx_kept);
 	now = (uint32_t)ev_now(net_loop);
 	seg_arena_used = 0;
 	seg_list_used = 0;
-	for (int i = 0; i < n; i++) {
-		uint8_t *frame = rx_iov[i].iov_base;
-		size_t len = rx_msgs[i].msg_len, swlen;
+	for (unsigned i = 0; i < kept; i++) {
+		uint8_t *frame = rx_kept[i].data;
+		size_t len = rx_kept[i].len, swlen;
 		const struct virtio_net_hdr *vh = NULL;
 		int dst;
 
 		seg_cache[i].count = 0;
-		if (rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
-			len = OFFLOAD_MAX_FRAME + 1;	/* counted as rx_errors */
+		if (rx_kept[i].trunc || (in->vnet && len < OFFLOAD_HDR_LEN)) {
+			switch_forward(net->sw, in->id, frame, 0, now);	/* counted as rx_errors */
+			continue;
+		}
 		if (in->vnet) {
-			if (len < OFFLOAD_HDR_LEN) {
-				switch_forward(net->sw, in->id, frame, 0, now);	/* counted as rx_errors */
-				continue;
-			}
 			vh = (const struct virtio_net_hdr *)frame;
 			frame += OFFLOAD_HDR_LEN;
 			len -= OFFLOAD_HDR_LEN;
@@ -258,25 +293,16 @@ int network_port_receive(struct port *in, int (*recv)(struct port *p, struct mms
 		if (dst >= 0) {
 			struct port *out = net->ports[dst];
 			if (out && !out->dead)
-				network_queue(net, out, (unsigned)i, frame, len, vh);
+				network_queue(net, out, i, frame, len, vh);
 		} else if (dst == SWITCH_FLOOD) {
 			for (struct port *out = net->port_list; out; out = out->net_next)
 				if (out != in && !out->dead)
-					network_queue(net, out, (unsigned)i, frame, len, vh);
+					network_queue(net, out, i, frame, len, vh);
 		}
 	}
 	network_flush(net);
-	/* a kind may have moved iov_base past its encapsulation: restore the buffers for the next batch */
-	for (int i = 0; i < n; i++) {
-		rx_iov[i].iov_base = rx_buf + (size_t)i * RX_FRAME_SPACE;
-		rx_iov[i].iov_len = RX_FRAME_SPACE;
-		rx_msgs[i].msg_hdr.msg_flags = 0;
-		rx_msgs[i].msg_hdr.msg_name = NULL;
-		rx_msgs[i].msg_hdr.msg_namelen = 0;
-		rx_msgs[i].msg_hdr.msg_control = NULL;
-		rx_msgs[i].msg_hdr.msg_controllen = 0;
-	}
-	return n;
+	rx_busy = false;
+	return (int)kept;
 }
 
 static void network_port_readable(struct ev_loop *loop, ev_io *w, int revents)
@@ -474,12 +500,8 @@ int network_init(struct ev_loop *loop, const char *run_dir)
 	rx_buf = malloc((size_t)PORT_BATCH * RX_FRAME_SPACE);
 	if (!net_run_dir || !rx_buf)
 		return -ENOMEM;
-	for (unsigned i = 0; i < PORT_BATCH; i++) {
-		rx_iov[i].iov_base = rx_buf + (size_t)i * RX_FRAME_SPACE;
-		rx_iov[i].iov_len = RX_FRAME_SPACE;
-		rx_msgs[i].msg_hdr.msg_iov = &rx_iov[i];
-		rx_msgs[i].msg_hdr.msg_iovlen = 1;
-	}
+	rx_batch = (struct port_rxbatch){ .msgs = rx_msgs, .frame = rx_frame, .addr = rx_addr, .buf = rx_buf,
+					  .cap = RX_FRAME_SPACE, .n = PORT_BATCH };
 	ev_check_init(&net_reap_check, network_reap_cb);
 	ev_timer_init(&net_age_timer, network_age_cb, 5., 5.);
 	ev_timer_start(loop, &net_age_timer);
@@ -498,6 +520,7 @@ void network_exit(void)
 	}
 	free(rx_buf);
 	rx_buf = NULL;
+	rx_batch = (struct port_rxbatch){ 0 };
 	free(net_run_dir);
 	net_run_dir = NULL;
 }

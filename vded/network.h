@@ -78,12 +78,12 @@ int network_port_add(struct network *net, int fd, const struct port_ops *ops, un
 		     struct port **out, struct vde_error *e);
 /*
  * Drain one batch from in with recv, switch every frame and flush the destinations: the data path.
- * recv fills msgs (iovecs preset to the daemon's receive buffers, RX space each); it may advance a
- * message's iov_base and shrink its msg_len to strip an encapsulation, and set msg_name/msg_control
- * to its own storage — all restored afterwards. Kinds with a second descriptor (vxvde's multicast
- * socket) call this from their own watcher. Returns frames received, or -errno (the port is killed).
+ * recv gets the data path's receive batch on loan for the call (struct port_rxbatch: it fills slots and
+ * reports each in frame[], and never re-points anything). Kinds with a second descriptor (vxvde's
+ * multicast socket) call this from their own watcher with their own recv. Returns the frames received,
+ * 0 for none (or when called from inside another batch), or -errno (the port is killed).
  */
-int network_port_receive(struct port *in, int (*recv)(struct port *p, struct mmsghdr *msgs, unsigned n));
+int network_port_receive(struct port *in, int (*recv)(struct port *p, struct port_rxbatch *b));
 /* Schedule p's removal: it stops at once and is freed from the loop (safe inside any callback). */
 void network_port_kill(struct port *p);
 

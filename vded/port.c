@@ -6,12 +6,36 @@
 
 #include "port.h"
 
-int port_dgram_recv_batch(struct port *p, struct mmsghdr *msgs, unsigned n)
+unsigned port_rx_collect(const struct port_rxbatch *b, int used, struct port_rxframe *out)
 {
-	int got = recvmmsg(p->fd, msgs, n, MSG_DONTWAIT, NULL);
+	unsigned n = used < 0 ? 0 : (unsigned)used > b->n ? b->n : (unsigned)used, k = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct port_frame *f = &b->frame[i];
+		uint8_t *slot = port_rx_slot(b, i);
+
+		if (f->flags & PORT_FRAME_SKIP)
+			continue;
+		/* a kind's arithmetic gone wrong costs its frame, never a read past the slot */
+		if (f->off >= b->cap || f->len > b->cap - f->off) {
+			out[k++] = (struct port_rxframe){ .data = slot, .len = 0 };
+			continue;
+		}
+		out[k++] = (struct port_rxframe){ .data = slot + f->off, .len = f->len,
+						  .trunc = (f->flags & PORT_FRAME_TRUNC) != 0 };
+	}
+	return k;
+}
+
+int port_dgram_recv_batch(struct port *p, struct port_rxbatch *b)
+{
+	int got = recvmmsg(p->fd, b->msgs, b->n, MSG_DONTWAIT, NULL);
 
 	if (got < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	for (int i = 0; i < got; i++)
+		port_rx_set(b, (unsigned)i, 0, b->msgs[i].msg_len,
+			    b->msgs[i].msg_hdr.msg_flags & MSG_TRUNC ? PORT_FRAME_TRUNC : 0);
 	return got;
 }
 
@@ -22,13 +46,12 @@ int port_dgram_send_batch(struct port *p, struct mmsghdr *msgs, unsigned n)
 	return sent < 0 ? -errno : sent;
 }
 
-int port_rw_recv_batch(struct port *p, struct mmsghdr *msgs, unsigned n)
+int port_rw_recv_batch(struct port *p, struct port_rxbatch *b)
 {
 	unsigned got = 0;
 
-	while (got < n) {
-		struct iovec *iov = msgs[got].msg_hdr.msg_iov;
-		ssize_t len = read(p->fd, iov->iov_base, iov->iov_len);
+	while (got < b->n) {
+		ssize_t len = read(p->fd, port_rx_slot(b, got), b->cap);
 
 		if (len < 0) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -37,8 +60,7 @@ int port_rw_recv_batch(struct port *p, struct mmsghdr *msgs, unsigned n)
 		}
 		if (len == 0)
 			return got ? (int)got : -EPIPE;	/* a tap does not end; anything else that does is gone */
-		msgs[got].msg_len = (unsigned)len;
-		msgs[got].msg_hdr.msg_flags = 0;
+		port_rx_set(b, got, 0, (uint32_t)len, 0);
 		got++;
 	}
 	return (int)got;

@@ -21,16 +21,74 @@
 struct port;
 struct network;
 
+/*
+ * The receive side of the data path lends a kind its buffers, never its bookkeeping (STYLE.md "Lend data,
+ * not control"). A batch has n slots of cap bytes each, owned by the data path (network.c). For one call
+ * of a kind's recv the kind may fill the slot buffers, directly or by handing msgs to recvmmsg (the kernel
+ * writes msg_len, msg_namelen and msg_flags), and reports in frame[i] what slot i holds. It never writes a
+ * pointer or a length in msgs and keeps no pointer into the batch after it returns: the data path rewrites
+ * every msgs[i] before each call and finds the frames only through frame[], checked against cap.
+ */
+struct port_frame {
+	uint32_t off;			/* the frame starts at the slot's buffer + off (past an encapsulation) */
+	uint32_t len;			/* and is len bytes long; off < cap, off + len <= cap */
+	uint32_t flags;			/* PORT_FRAME_* */
+};
+
+#define PORT_FRAME_SKIP  1u		/* nothing to switch in this slot (not ours, a control message) */
+#define PORT_FRAME_TRUNC 2u		/* the datagram was larger than the slot: an error, never switched */
+
+struct port_rxbatch {
+	struct mmsghdr *msgs;		/* msgs[i]: one iovec over slot i; msg_name = &addr[i] if the ops ask */
+	struct port_frame *frame;	/* frame[i]: what the kind found in slot i; preset to PORT_FRAME_SKIP */
+	struct sockaddr_storage *addr;	/* addr[i]: the sender of slot i (ops->rx_addr), else NULL */
+	uint8_t *buf;			/* slot i is buf + i * cap */
+	size_t cap;
+	unsigned n;
+};
+
+/* Slot i's buffer: cap bytes, borrowed for the call. */
+static inline uint8_t *port_rx_slot(const struct port_rxbatch *b, unsigned i)
+{
+	return b->buf + (size_t)i * b->cap;
+}
+
+/* Mark slot i as holding a frame of len bytes at off (the kind's decapsulation). */
+static inline void port_rx_set(struct port_rxbatch *b, unsigned i, uint32_t off, uint32_t len, uint32_t flags)
+{
+	b->frame[i].off = off;
+	b->frame[i].len = len;
+	b->frame[i].flags = flags;
+}
+
+/* A frame of the batch to switch, as port_rx_collect found it. */
+struct port_rxframe {
+	uint8_t *data;			/* inside its slot: data + len never passes the slot's end */
+	uint32_t len;
+	bool trunc;			/* larger than the slot: the data path counts it as an error */
+};
+
+/*
+ * Check what a kind reported for the first used slots of b (used as recv returned it: clamped to 0..n)
+ * and list the frames to switch in slot order in out (room for b->n entries). Skipped slots are left
+ * out; a report that does not fit its slot (off at or past cap, or len past it) becomes an empty frame,
+ * which the switch counts as an error. Returns how many frames. Pure: fuzzed.
+ */
+unsigned port_rx_collect(const struct port_rxbatch *b, int used, struct port_rxframe *out);
+
 struct port_ops {
 	const char *kind;		/* "attach", "endpoint", ... shown in port.list */
-	/* Receive up to n frames into msgs (iovecs set by the caller); returns count, 0 if none, -errno. */
-	int (*recv_batch)(struct port *p, struct mmsghdr *msgs, unsigned n);
+	/* Receive up to b->n frames into the lent batch (see struct port_rxbatch) and report each slot it
+	 * used in b->frame[]; returns how many slots it used (0 if none), or -errno (the port is removed). */
+	int (*recv_batch)(struct port *p, struct port_rxbatch *b);
 	/* Send the queued msgs; returns how many went out (>= 0) or -errno for msgs[0]. */
 	int (*send_batch)(struct port *p, struct mmsghdr *msgs, unsigned n);
 	/* Add kind-specific fields to the port's API object (port.list). May be NULL. */
 	void (*describe)(const struct port *p, struct json_object *o);
 	/* Release what the kind owns besides the data fd (ctl socket, socket paths). May be NULL. */
 	void (*destroy)(struct port *p);
+	/* The kind wants each datagram's sender: the batch's msg_name points at its addr[] storage. */
+	bool rx_addr;
 };
 
 struct port {
@@ -65,12 +123,12 @@ struct port {
 	struct port *net_next;		/* in the network's port list */
 };
 
-/* The dgram recv/send pair every socket-based kind uses. */
-int port_dgram_recv_batch(struct port *p, struct mmsghdr *msgs, unsigned n);
+/* The dgram recv/send pair every socket-based kind uses: one frame per datagram, with recvmmsg. */
+int port_dgram_recv_batch(struct port *p, struct port_rxbatch *b);
 int port_dgram_send_batch(struct port *p, struct mmsghdr *msgs, unsigned n);
 
 /* For descriptors that move one frame per read()/write() (taps): a loop of plain calls. */
-int port_rw_recv_batch(struct port *p, struct mmsghdr *msgs, unsigned n);
+int port_rw_recv_batch(struct port *p, struct port_rxbatch *b);
 int port_rw_send_batch(struct port *p, struct mmsghdr *msgs, unsigned n);
 
 /* Make the data fd of a datagram port ready: non-blocking, close-on-exec, a generous send buffer

@@ -162,13 +162,12 @@ static void uplink_ctl_cb(struct ev_loop *loop, ev_io *w, int revents)
 	uplink_go_down(u, n == 0 ? "hung up" : strerror(errno));
 }
 
-static int uplink_recv_batch(struct port *p, struct mmsghdr *msgs, unsigned n)
+static int uplink_recv_batch(struct port *p, struct port_rxbatch *b)
 {
 	struct uplink *u = p->kind_data;
 	unsigned got = 0;
 
-	while (got < n && u->conn) {
-		struct iovec *iov = msgs[got].msg_hdr.msg_iov;
+	while (got < b->n && u->conn) {
 		ssize_t len;
 
 		/* the first read is due (the fd was readable); later ones only if more is waiting */
@@ -177,7 +176,7 @@ static int uplink_recv_batch(struct port *p, struct mmsghdr *msgs, unsigned n)
 			if (poll(&pfd, 1, 0) <= 0)
 				break;
 		}
-		len = vp.recv(u->conn, iov->iov_base, iov->iov_len, 0);
+		len = vp.recv(u->conn, port_rx_slot(b, got), b->cap, 0);
 		if (len < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (len <= 0) {
@@ -186,8 +185,7 @@ static int uplink_recv_batch(struct port *p, struct mmsghdr *msgs, unsigned n)
 		}
 		if (len == 1)
 			continue;	/* the module's "nothing for you" */
-		msgs[got].msg_len = (unsigned)len;
-		msgs[got].msg_hdr.msg_flags = 0;
+		port_rx_set(b, got, 0, (uint32_t)((size_t)len > b->cap ? b->cap : (size_t)len), 0);
 		got++;
 	}
 	return (int)got;

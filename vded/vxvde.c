@@ -39,8 +39,7 @@ struct vx_port {
 	union vx_addr local[VX_LOCAL_MAX];	/* this host's addresses, to recognise our own multicast */
 	unsigned nlocal;
 	uint32_t local_when;
-	/* per-batch scratch */
-	union vx_addr from[PORT_BATCH];
+	/* per-batch scratch of the send side (the receive side uses the data path's lent batch) */
 	struct mmsghdr out[PORT_BATCH];
 	struct iovec oiov[PORT_BATCH][2];
 };
@@ -235,58 +234,55 @@ static bool vx_is_own(struct vx_port *vx, const union vx_addr *from, uint32_t no
 	return false;
 }
 
-/* Receive on fd, keep the valid frames at the front of msgs with the header stripped, learn. */
-static int vx_recv_from(struct port *p, int fd, struct mmsghdr *msgs, unsigned n)
+/*
+ * Receive on fd into the lent batch; report each vxvde frame of our VNI with its header stripped (its
+ * sender learned), skip the rest. The senders are in the batch's addr[] (this kind's ops ask for them);
+ * what is kept beyond the call is copied into the port's own table.
+ */
+static int vx_recv_from(struct port *p, int fd, struct port_rxbatch *b)
 {
 	struct vx_port *vx = p->kind_data;
 	uint32_t now = (uint32_t)ev_now(network_loop());
-	unsigned k = 0;
+	socklen_t need = vx_family(vx) == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 	int got;
 
-	for (unsigned i = 0; i < n; i++) {
-		msgs[i].msg_hdr.msg_name = &vx->from[i];
-		msgs[i].msg_hdr.msg_namelen = sizeof(vx->from[i]);
-	}
-	got = recvmmsg(fd, msgs, n, MSG_DONTWAIT, NULL);
+	if (!b->addr)
+		return -EINVAL;		/* vx_port_ops asks for senders: without them nothing can be learned */
+	got = recvmmsg(fd, b->msgs, b->n, MSG_DONTWAIT, NULL);
 	if (got < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 	for (int i = 0; i < got; i++) {
-		struct iovec *iov = msgs[i].msg_hdr.msg_iov;
-		unsigned len = msgs[i].msg_len;
-		uint8_t *d = iov->iov_base;
-
+		const struct msghdr *h = &b->msgs[i].msg_hdr;
+		unsigned len = b->msgs[i].msg_len;
+		const uint8_t *d = port_rx_slot(b, (unsigned)i);
 		enum vxvde_kind kind = vxvde_classify(vx->hdr, d, len);
+		union vx_addr from;
 
-		if (kind == VXVDE_IGNORE || vx_is_own(vx, &vx->from[i], now))
-			continue;	/* another VNI, not vxvde, a runt, or ourselves */
+		if (kind == VXVDE_IGNORE || h->msg_namelen < need || h->msg_namelen > sizeof(from))
+			continue;	/* another VNI, not vxvde, a runt, or no usable sender: skipped */
+		memset(&from, 0, sizeof(from));
+		memcpy(&from, &b->addr[i], h->msg_namelen);
+		if (from.sa.sa_family != vx_family(vx) || vx_is_own(vx, &from, now))
+			continue;	/* ourselves */
 		if (kind == VXVDE_BYE) {
-			vx_forget(vx, &vx->from[i]);
+			vx_forget(vx, &from);
 			continue;
 		}
 		if (!(d[8 + 6] & 1))
-			vx_learn(vx, d + 8 + 6, vx_frame_vlan(d + 8, len - 8), &vx->from[i], now);
-		/* keep it: move its buffer to slot k (the data path restores the buffers afterwards) */
-		if (k != (unsigned)i) {
-			void *tmp = msgs[k].msg_hdr.msg_iov->iov_base;
-			msgs[k].msg_hdr.msg_iov->iov_base = iov->iov_base;
-			iov->iov_base = tmp;
-			msgs[k].msg_hdr.msg_flags = msgs[i].msg_hdr.msg_flags;
-		}
-		msgs[k].msg_hdr.msg_iov->iov_base = (uint8_t *)msgs[k].msg_hdr.msg_iov->iov_base + 8;
-		msgs[k].msg_len = len - 8;
-		k++;
+			vx_learn(vx, d + 8 + 6, vx_frame_vlan(d + 8, len - 8), &from, now);
+		port_rx_set(b, (unsigned)i, 8, len - 8, 0);
 	}
-	return (int)k;
+	return got;
 }
 
-static int vx_recv_unicast(struct port *p, struct mmsghdr *msgs, unsigned n)
+static int vx_recv_unicast(struct port *p, struct port_rxbatch *b)
 {
-	return vx_recv_from(p, p->fd, msgs, n);
+	return vx_recv_from(p, p->fd, b);
 }
 
-static int vx_recv_multicast(struct port *p, struct mmsghdr *msgs, unsigned n)
+static int vx_recv_multicast(struct port *p, struct port_rxbatch *b)
 {
-	return vx_recv_from(p, ((struct vx_port *)p->kind_data)->mfd, msgs, n);
+	return vx_recv_from(p, ((struct vx_port *)p->kind_data)->mfd, b);
 }
 
 static void vx_mcast_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -350,6 +346,7 @@ static const struct port_ops vx_port_ops = {
 	.recv_batch = vx_recv_unicast,
 	.send_batch = vx_send_batch,
 	.destroy = vx_destroy,
+	.rx_addr = true,
 };
 
 static int vx_open_sockets(struct vx_port *vx, int *ufd, struct vde_error *e)

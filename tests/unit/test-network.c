@@ -1,0 +1,587 @@
+/*
+ * Unit test of the data path in vded/network.c (with port.c, switch.c, offload.c): network_port_receive
+ * driven by fake port kinds over socketpairs. Frames kept, dropped, skipped and decapsulated (offset and
+ * shrunk), sender addresses lent to a kind that asks for them, a kind that breaks the lending contract
+ * (re-points the batch's msghdrs at its own memory, then is freed: SECURITY.md D1), ports removed
+ * between batches. Run under ASan in `make asan`: a stale pointer into a freed kind is a failure there.
+ * The endpoint module is replaced by stubs: no socket directory is made.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "../../vded/network.h"
+#include "../../vded/offload.h"
+#include "../../vded/switch.h"
+#include "log.h"
+#include "unit.h"
+
+/* ---- the endpoint module, stubbed: network_create/destroy call it ---- */
+
+int endpoint_init(struct ev_loop *loop, const char *run_dir);
+void endpoint_exit(void);
+int endpoint_create(struct network *net, const char *run_dir, struct vde_error *e);
+void endpoint_apply_policy(struct network *net);
+void endpoint_destroy(struct network *net);
+
+int endpoint_init(struct ev_loop *loop, const char *run_dir)
+{
+	return 0;
+}
+
+void endpoint_exit(void)
+{
+}
+
+int endpoint_create(struct network *net, const char *run_dir, struct vde_error *e)
+{
+	return 0;
+}
+
+void endpoint_apply_policy(struct network *net)
+{
+}
+
+void endpoint_destroy(struct network *net)
+{
+}
+
+/* ---- frames ---- */
+
+#define HDR_LEN 8
+static const uint8_t vx_hdr[HDR_LEN] = { 'V', 'X', 'T', 'E', 'S', 'T', 0, 1 };
+static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+/* An Ethernet frame of len bytes from src to dst whose payload is derived from seq. */
+static size_t make_frame(uint8_t *f, const uint8_t dst[6], unsigned src, unsigned seq, size_t len)
+{
+	memcpy(f, dst, 6);
+	f[6] = 0x02;
+	f[7] = 0;
+	f[8] = 0;
+	f[9] = 0;
+	f[10] = (uint8_t)(src >> 8);
+	f[11] = (uint8_t)src;
+	f[12] = 0x88;
+	f[13] = 0xb5;
+	for (size_t i = 14; i < len; i++)
+		f[i] = (uint8_t)(seq * 31 + i);
+	return len;
+}
+
+static void mac_of(uint8_t mac[6], unsigned src)
+{
+	const uint8_t m[6] = { 0x02, 0, 0, 0, (uint8_t)(src >> 8), (uint8_t)src };
+
+	memcpy(mac, m, 6);
+}
+
+static int frame_is(const uint8_t *got, size_t got_len, const uint8_t dst[6], unsigned src, unsigned seq,
+		    size_t len)
+{
+	static uint8_t want[ETH_MAX_FRAME];
+
+	make_frame(want, dst, src, seq, len);
+	return got_len == len && memcmp(got, want, len) == 0;
+}
+
+/* Read one datagram from fd, without waiting; -1 when there is none. */
+static ssize_t take(int fd, uint8_t *buf, size_t cap)
+{
+	return recv(fd, buf, cap, MSG_DONTWAIT);
+}
+
+static unsigned pending(int fd)
+{
+	static uint8_t buf[70000];
+	unsigned n = 0;
+
+	while (take(fd, buf, sizeof(buf)) >= 0)
+		n++;
+	return n;
+}
+
+/* ---- fake port kinds ---- */
+
+/* vxvde-like: datagrams are HDR + frame; those with another header are not ours (skipped). */
+static int encap_recv(struct port *p, struct port_rxbatch *b)
+{
+	int got = recvmmsg(p->fd, b->msgs, b->n, MSG_DONTWAIT, NULL);
+
+	if (got < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	for (int i = 0; i < got; i++) {
+		const uint8_t *d = port_rx_slot(b, (unsigned)i);
+		unsigned len = b->msgs[i].msg_len;
+
+		if (len < HDR_LEN || memcmp(d, vx_hdr, HDR_LEN) != 0)
+			continue;	/* left as the data path preset it: PORT_FRAME_SKIP */
+		port_rx_set(b, (unsigned)i, HDR_LEN, len - HDR_LEN, 0);
+	}
+	return got;
+}
+
+static const struct port_ops encap_ops = {
+	.kind = "encap",
+	.recv_batch = encap_recv,
+	.send_batch = port_dgram_send_batch,
+};
+
+/* A kind that asks for senders and keeps what it saw in its own array (as vxvde keeps a table). */
+struct addr_kind {
+	char seen[PORT_BATCH][sizeof(((struct sockaddr_un *)0)->sun_path)];
+	unsigned nseen;
+};
+
+static int addr_recv(struct port *p, struct port_rxbatch *b)
+{
+	struct addr_kind *k = p->kind_data;
+	int got;
+
+	if (!b->addr)
+		return -EINVAL;
+	got = recvmmsg(p->fd, b->msgs, b->n, MSG_DONTWAIT, NULL);
+	if (got < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	for (int i = 0; i < got; i++) {
+		const struct sockaddr_un *sun = (const struct sockaddr_un *)&b->addr[i];
+		socklen_t alen = b->msgs[i].msg_hdr.msg_namelen;
+
+		memset(k->seen[k->nseen], 0, sizeof(k->seen[0]));
+		/* abstract names: a NUL, then the name (not NUL-terminated) */
+		if (alen > offsetof(struct sockaddr_un, sun_path) + 1 && sun->sun_family == AF_UNIX)
+			memcpy(k->seen[k->nseen], sun->sun_path + 1, alen - offsetof(struct sockaddr_un, sun_path) - 1);
+		k->nseen++;
+		port_rx_set(b, (unsigned)i, 0, b->msgs[i].msg_len, 0);
+	}
+	return got;
+}
+
+static void addr_destroy(struct port *p)
+{
+	free(p->kind_data);
+	p->kind_data = NULL;
+}
+
+static const struct port_ops addr_ops = {
+	.kind = "addr",
+	.recv_batch = addr_recv,
+	.send_batch = port_dgram_send_batch,
+	.destroy = addr_destroy,
+	.rx_addr = true,
+};
+
+/*
+ * A kind that breaks every rule of the loan: it points all slots' msg_name and iovecs at its own heap
+ * memory and swaps buffers between slots (what vxvde did before D1 was fixed), shrinks the lent batch and
+ * reports frames that do not fit their slots. Once it is freed, the next batch must not write there.
+ */
+struct rogue_kind {
+	struct sockaddr_storage names[PORT_BATCH];
+	struct iovec iov[PORT_BATCH];
+	uint8_t bufs[PORT_BATCH][64];
+};
+
+static int rogue_recv(struct port *p, struct port_rxbatch *b)
+{
+	struct rogue_kind *k = p->kind_data;
+	unsigned n = b->n;
+	int got = recvmmsg(p->fd, b->msgs, n, MSG_DONTWAIT, NULL);
+
+	if (got < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	for (unsigned i = 0; i < n; i++) {
+		struct msghdr *h = &b->msgs[i].msg_hdr;
+		h->msg_name = &k->names[i];
+		h->msg_namelen = sizeof(k->names[i]);
+		k->iov[i].iov_base = k->bufs[i];
+		k->iov[i].iov_len = sizeof(k->bufs[i]);
+		if (i & 1)
+			h->msg_iov = &k->iov[i];
+		else
+			h->msg_iov->iov_base = k->bufs[i];
+	}
+	for (int i = 0; i < got; i++)
+		port_rx_set(b, (unsigned)i, (uint32_t)(i & 1 ? b->cap : 1), (uint32_t)b->cap, 0);
+	b->n = 1;
+	b->cap = 1 << 30;
+	b->buf = k->bufs[0];
+	return got + 1000;	/* more slots than it was lent */
+}
+
+static void rogue_destroy(struct port *p)
+{
+	free(p->kind_data);
+	p->kind_data = NULL;
+}
+
+static const struct port_ops rogue_ops = {
+	.kind = "rogue",
+	.recv_batch = rogue_recv,
+	.send_batch = port_dgram_send_batch,
+	.destroy = rogue_destroy,
+	.rx_addr = true,
+};
+
+/* A kind that checks the loan is as the contract says, then receives as the plain kinds do. */
+static unsigned checker_bad;
+
+static int checker_recv(struct port *p, struct port_rxbatch *b)
+{
+	if (b->n != PORT_BATCH || !b->buf || b->cap < OFFLOAD_HDR_LEN + OFFLOAD_MAX_FRAME || b->addr)
+		checker_bad++;
+	for (unsigned i = 0; i < b->n; i++) {
+		const struct msghdr *h = &b->msgs[i].msg_hdr;
+		if (h->msg_iovlen != 1 || h->msg_iov->iov_base != port_rx_slot(b, i) || h->msg_iov->iov_len != b->cap ||
+		    h->msg_name || h->msg_namelen || h->msg_control || h->msg_controllen ||
+		    b->frame[i].flags != PORT_FRAME_SKIP)
+			checker_bad++;
+	}
+	return port_dgram_recv_batch(p, b);
+}
+
+static const struct port_ops checker_ops = {
+	.kind = "checker",
+	.recv_batch = checker_recv,
+	.send_batch = port_dgram_send_batch,
+};
+
+static const struct port_ops plain_ops = {
+	.kind = "plain",
+	.recv_batch = port_dgram_recv_batch,
+	.send_batch = port_dgram_send_batch,
+};
+
+/* ---- harness ---- */
+
+struct tport {
+	struct port *p;
+	int peer;		/* the test's end of the socketpair */
+};
+
+static struct network *make_net(const char *name)
+{
+	struct network_def def = NETWORK_DEF_DEFAULTS;
+	struct network *net = NULL;
+	struct vde_error e = { 0 };
+
+	snprintf(def.name, sizeof(def.name), "%s", name);
+	def.max_ports = 16;
+	CHECK(network_create(&def, &net, &e) == 0);
+	return net;
+}
+
+static struct tport add_port(struct network *net, const struct port_ops *ops, void *kind_data)
+{
+	struct tport t = { NULL, -1 };
+	struct vde_error e = { 0 };
+	int sv[2];
+
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0);
+	CHECK(network_port_add(net, sv[0], ops, 0, &t.p, &e) == 0);
+	if (t.p)
+		t.p->kind_data = kind_data;
+	t.peer = sv[1];
+	return t;
+}
+
+static int receive(struct tport *t)
+{
+	return network_port_receive(t->p, t->p->ops->recv_batch);
+}
+
+static void send_frame(int fd, const uint8_t *hdr, const uint8_t dst[6], unsigned src, unsigned seq, size_t len)
+{
+	static uint8_t buf[HDR_LEN + ETH_MAX_FRAME];
+	size_t off = hdr ? HDR_LEN : 0;
+
+	if (hdr)
+		memcpy(buf, hdr, HDR_LEN);
+	make_frame(buf + off, dst, src, seq, len);
+	ssize_t n = send(fd, buf, off + len, 0);
+
+	if (n != (ssize_t)(off + len))
+		fprintf(stderr, "send_frame seq %u: %s\n", seq, strerror(errno));
+	CHECK(n == (ssize_t)(off + len));
+}
+
+/* ---- the cases ---- */
+
+/* Plain datagrams: flooded, then delivered to the learned port only; runts and oversized ones dropped. */
+static void check_plain(struct ev_loop *loop)
+{
+	struct network *net = make_net("plain");
+	struct tport a = add_port(net, &plain_ops, NULL), b = add_port(net, &plain_ops, NULL),
+		     c = add_port(net, &plain_ops, NULL);
+	static uint8_t buf[70000];
+	uint8_t mac_b[6];
+	ssize_t n;
+
+	for (unsigned s = 0; s < 3; s++)
+		send_frame(a.peer, NULL, bcast, 1, s, 60 + s * 500);
+	CHECK(receive(&a) == 3);
+	for (unsigned s = 0; s < 3; s++) {
+		n = take(b.peer, buf, sizeof(buf));
+		CHECK(n > 0 && frame_is(buf, (size_t)n, bcast, 1, s, 60 + s * 500));
+		n = take(c.peer, buf, sizeof(buf));
+		CHECK(n > 0 && frame_is(buf, (size_t)n, bcast, 1, s, 60 + s * 500));
+	}
+	CHECK(pending(a.peer) == 0 && pending(b.peer) == 0 && pending(c.peer) == 0);
+
+	/* b speaks, then a frame to b's address goes to b alone */
+	send_frame(b.peer, NULL, bcast, 2, 9, 60);
+	CHECK(receive(&b) == 1);
+	CHECK(pending(a.peer) == 1 && pending(c.peer) == 1);
+	mac_of(mac_b, 2);
+	send_frame(a.peer, NULL, mac_b, 1, 10, 1500);
+	CHECK(receive(&a) == 1);
+	n = take(b.peer, buf, sizeof(buf));
+	CHECK(n > 0 && frame_is(buf, (size_t)n, mac_b, 1, 10, 1500));
+	CHECK(pending(c.peer) == 0);
+
+	/* a runt and a datagram larger than a receive slot are errors, not frames */
+	CHECK(send(a.peer, "short", 5, 0) == 5);
+	memset(buf, 0xff, sizeof(buf));
+	CHECK(send(a.peer, buf, sizeof(buf), 0) == (ssize_t)sizeof(buf));
+	send_frame(a.peer, NULL, bcast, 1, 11, 64);
+	CHECK(receive(&a) == 3);
+	CHECK(switch_port_stats(net->sw, a.p->id)->rx_errors == 2);
+	n = take(c.peer, buf, sizeof(buf));
+	CHECK(n > 0 && frame_is(buf, (size_t)n, bcast, 1, 11, 64));
+	CHECK(pending(b.peer) == 1 && pending(c.peer) == 0);
+
+	network_destroy(net);
+	close(a.peer);
+	close(b.peer);
+	close(c.peer);
+	(void)loop;
+}
+
+/* A decapsulating kind that skips half of what it reads: the kept frames come out whole and in order. */
+static void check_encap(void)
+{
+	static const uint8_t other[HDR_LEN] = { 'O', 'T', 'H', 'E', 'R', 0, 0, 2 };
+	struct network *net = make_net("encap");
+	struct tport x = add_port(net, &encap_ops, NULL), y = add_port(net, &plain_ops, NULL);
+	static uint8_t buf[70000];
+	unsigned kept = 0;
+	ssize_t n;
+
+	/* 60 datagrams, every third of another "VNI": the kept ones must not take the skipped ones' bytes */
+	for (unsigned s = 0; s < 60; s++)
+		send_frame(x.peer, s % 3 == 1 ? other : vx_hdr, bcast, 7, s, 60 + (s * 97) % 1400);
+	CHECK(receive(&x) == 40);
+	for (unsigned s = 0; s < 60; s++) {
+		if (s % 3 == 1)
+			continue;
+		n = take(y.peer, buf, sizeof(buf));
+		CHECK(n > 0 && frame_is(buf, (size_t)n, bcast, 7, s, 60 + (s * 97) % 1400));
+		kept++;
+	}
+	CHECK(kept == 40 && pending(y.peer) == 0);
+	/* skipped datagrams are not the port's errors */
+	CHECK(switch_port_stats(net->sw, x.p->id)->rx_errors == 0);
+	CHECK(switch_port_stats(net->sw, x.p->id)->rx_frames == 40);
+
+	/* what y sends goes out to x as a plain frame (the fake kind does not encapsulate) */
+	send_frame(y.peer, NULL, bcast, 8, 100, 100);
+	CHECK(receive(&y) == 1);
+	n = take(x.peer, buf, sizeof(buf));
+	CHECK(n > 0 && frame_is(buf, (size_t)n, bcast, 8, 100, 100));
+
+	network_destroy(net);
+	close(x.peer);
+	close(y.peer);
+}
+
+/* vded's taps carry a virtio-net header: it is stripped for a plain port; a runt header is an error. */
+static void check_vnet(void)
+{
+	struct network *net = make_net("vnet");
+	struct tport t = add_port(net, &plain_ops, NULL), u = add_port(net, &plain_ops, NULL);
+	static uint8_t buf[OFFLOAD_HDR_LEN + ETH_MAX_FRAME];
+	ssize_t n;
+
+	t.p->vnet = true;
+	memset(buf, 0, OFFLOAD_HDR_LEN);
+	make_frame(buf + OFFLOAD_HDR_LEN, bcast, 3, 1, 200);
+	CHECK(send(t.peer, buf, OFFLOAD_HDR_LEN + 200, 0) == (ssize_t)(OFFLOAD_HDR_LEN + 200));
+	CHECK(send(t.peer, buf, 4, 0) == 4);
+	CHECK(receive(&t) == 2);
+	CHECK(switch_port_stats(net->sw, t.p->id)->rx_errors == 1);
+	n = take(u.peer, buf, sizeof(buf));
+	CHECK(n > 0 && frame_is(buf, (size_t)n, bcast, 3, 1, 200));
+	CHECK(pending(u.peer) == 0);
+
+	/* and the other way a vnet port gets a (plain) header in front */
+	send_frame(u.peer, NULL, bcast, 4, 2, 300);
+	CHECK(receive(&u) == 1);
+	n = take(t.peer, buf, sizeof(buf));
+	CHECK(n == (ssize_t)(OFFLOAD_HDR_LEN + 300) && buf[0] == 0 &&
+	      frame_is(buf + OFFLOAD_HDR_LEN, (size_t)n - OFFLOAD_HDR_LEN, bcast, 4, 2, 300));
+
+	network_destroy(net);
+	close(t.peer);
+	close(u.peer);
+}
+
+/* A kind that asks for senders gets them in the data path's storage; one that does not, gets none. */
+static void check_addresses(void)
+{
+	struct network *net = make_net("addr");
+	struct addr_kind *k = calloc(1, sizeof(*k));
+	struct tport out = add_port(net, &checker_ops, NULL);
+	struct port *p = NULL;
+	struct vde_error e = { 0 };
+	struct sockaddr_un me = { .sun_family = AF_UNIX }, from[2];
+	socklen_t mlen;
+	static uint8_t buf[2000];
+	int fd, snd[2];
+	char name[64];
+
+	/* the kind's socket and two senders, bound to abstract names (no file, gone with the fds) */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	snprintf(name, sizeof(name), "vde-test-network-%d-rx", (int)getpid());
+	memcpy(me.sun_path + 1, name, strlen(name));
+	mlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
+	CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&me, mlen) == 0);
+	for (int i = 0; i < 2; i++) {
+		socklen_t flen;
+		from[i] = (struct sockaddr_un){ .sun_family = AF_UNIX };
+		snprintf(name, sizeof(name), "vde-test-network-%d-tx%d", (int)getpid(), i);
+		memcpy(from[i].sun_path + 1, name, strlen(name));
+		flen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
+		snd[i] = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		CHECK(snd[i] >= 0 && bind(snd[i], (struct sockaddr *)&from[i], flen) == 0);
+	}
+	CHECK(k && network_port_add(net, fd, &addr_ops, 0, &p, &e) == 0);
+	p->kind_data = k;
+
+	for (unsigned s = 0; s < 6; s++) {
+		make_frame(buf, bcast, 20 + s % 2, s, 80);
+		CHECK(sendto(snd[s % 2], buf, 80, 0, (struct sockaddr *)&me, mlen) == 80);
+	}
+	CHECK(network_port_receive(p, p->ops->recv_batch) == 6);
+	CHECK(k->nseen == 6);
+	for (unsigned s = 0; s < k->nseen; s++) {
+		snprintf(name, sizeof(name), "vde-test-network-%d-tx%u", (int)getpid(), s % 2);
+		CHECK_STR(k->seen[s], name);
+	}
+	CHECK(pending(out.peer) == 6);
+
+	/* the next kind, which did not ask, finds no name and a batch as fresh as the contract says */
+	checker_bad = 0;
+	send_frame(out.peer, NULL, bcast, 30, 1, 60);
+	CHECK(receive(&out) == 1);
+	CHECK(checker_bad == 0);
+
+	network_destroy(net);
+	close(out.peer);
+	close(snd[0]);
+	close(snd[1]);
+}
+
+/* SECURITY.md D1: a kind that re-points the batch at its own memory, removed; the next batches are intact. */
+static void check_rogue_then_deleted(struct ev_loop *loop)
+{
+	struct network *vx = make_net("rogue"), *net = make_net("after");
+	struct tport r = add_port(vx, &rogue_ops, calloc(1, sizeof(struct rogue_kind))),
+		     r2 = add_port(vx, &plain_ops, NULL);
+	struct tport a = add_port(net, &checker_ops, NULL), b = add_port(net, &plain_ops, NULL);
+	static uint8_t buf[70000];
+	ssize_t n;
+	int got;
+
+	for (unsigned s = 0; s < 5; s++)
+		send_frame(r.peer, NULL, bcast, 40, s, 100);
+	got = receive(&r);
+	/* its reports do not fit its slots, and it claimed more slots than lent: 5 errors, nothing sent */
+	CHECK(got == 5);
+	CHECK(switch_port_stats(vx->sw, r.p->id)->rx_errors == 5);
+	CHECK(pending(r2.peer) == 0);
+
+	/* the rogue port goes (as a vxvde network is deleted); its memory is freed */
+	network_destroy(vx);
+	close(r.peer);
+	close(r2.peer);
+
+	/* anyone's traffic now: with the old restore loop the kernel wrote the senders into freed memory */
+	checker_bad = 0;
+	for (unsigned s = 0; s < PORT_BATCH; s++)
+		send_frame(a.peer, NULL, bcast, 41, s, 60 + s * 20);
+	CHECK(receive(&a) == PORT_BATCH);
+	CHECK(checker_bad == 0);
+	for (unsigned s = 0; s < PORT_BATCH; s++) {
+		n = take(b.peer, buf, sizeof(buf));
+		CHECK(n > 0 && frame_is(buf, (size_t)n, bcast, 41, s, 60 + s * 20));
+	}
+	CHECK(pending(b.peer) == 0);
+
+	/* an output port killed between batches gets nothing more; its removal completes in the loop */
+	network_port_kill(b.p);
+	send_frame(a.peer, NULL, bcast, 41, 99, 60);
+	CHECK(receive(&a) == 1);
+	CHECK(pending(b.peer) == 0);
+	ev_run(loop, EVRUN_NOWAIT);
+	CHECK(net->nports == 1 && net->ports[2] == NULL);
+	close(b.peer);
+	/* and a killed input port receives nothing */
+	network_port_kill(a.p);
+	send_frame(a.peer, NULL, bcast, 41, 100, 60);
+	CHECK(network_port_receive(a.p, a.p->ops->recv_batch) == 0);
+	ev_run(loop, EVRUN_NOWAIT);
+	CHECK(net->nports == 0);
+
+	network_destroy(net);
+	close(a.peer);
+}
+
+/* The compaction itself: reports out of range are empty frames, skips are left out, used is clamped. */
+static void check_collect(void)
+{
+	static uint8_t slots[4 * 100];
+	struct port_frame fr[4] = {
+		{ .off = 0, .len = 100 },
+		{ .flags = PORT_FRAME_SKIP },
+		{ .off = 60, .len = 41 },		/* one byte past the slot */
+		{ .off = 8, .len = 50, .flags = PORT_FRAME_TRUNC },
+	};
+	struct port_rxbatch b = { .frame = fr, .buf = slots, .cap = 100, .n = 4 };
+	struct port_rxframe out[4];
+
+	CHECK(port_rx_collect(&b, -5, out) == 0);
+	CHECK(port_rx_collect(&b, 1, out) == 1 && out[0].data == slots && out[0].len == 100 && !out[0].trunc);
+	CHECK(port_rx_collect(&b, 99, out) == 3);
+	CHECK(out[1].data == slots + 200 && out[1].len == 0);
+	CHECK(out[2].data == slots + 308 && out[2].len == 50 && out[2].trunc);
+	fr[2].off = 100;		/* a frame starts inside its slot, even an empty one */
+	fr[2].len = 0;
+	CHECK(port_rx_collect(&b, 4, out) == 3 && out[1].len == 0 && out[1].data == slots + 200);
+	fr[2].off = 101;
+	CHECK(port_rx_collect(&b, 4, out) == 3 && out[1].len == 0 && out[1].data == slots + 200);
+	fr[2].off = 0xffffffffu;
+	fr[2].len = 2;
+	CHECK(port_rx_collect(&b, 4, out) == 3 && out[1].len == 0);
+}
+
+int main(void)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+
+	log_init("test-network", 0, 0);
+	CHECK(loop && network_init(loop, "/nonexistent") == 0);
+	check_collect();
+	check_plain(loop);
+	check_encap();
+	check_vnet();
+	check_addresses();
+	check_rogue_then_deleted(loop);
+	network_exit();
+	ev_loop_destroy(loop);
+	return unit_report("test-network");
+}
