@@ -749,6 +749,9 @@ static int run_forward_add(struct method_args *a, struct request_ctx *ctx, struc
 	ret = methods_forward_parse(a, &fw, e);
 	if (ret < 0)
 		return ret;
+	/* which addresses and ports a caller may bind (V11); saved forwards were checked when made */
+	if (ctx->peer && !ctx->replaying && (ret = slirp_forward_allowed(ctx->peer, &fw, e)) < 0)
+		return ret;
 	ret = slirp_forward_add(net, &fw, e);
 	if (ret < 0)
 		return ret;
