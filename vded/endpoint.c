@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "endpoint.h"
@@ -45,6 +46,7 @@ struct endpoint {
 	int lfd;
 	struct listener listener;
 	unsigned seq;			/* makes data socket names unique: NNN.SEQ */
+	bool acl;			/* the owner has an ACL entry (inherited by our sockets) */
 	struct ep_pending *pending;
 };
 
@@ -107,16 +109,25 @@ static void ep_port_ctl_cb(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 /* The mode of the sockets vded makes in the directory: a class that may attach may write to them.
- * A per-port socket is connected to its client, so the kernel lets nobody else send to it. */
-static mode_t ep_socket_mode(unsigned netmode)
+ * A per-port socket is connected to its client, so the kernel lets nobody else send to it. With the
+ * owner's ACL entry inherited from the directory, the group bits are the ACL's mask: they must let the
+ * owner's entry through (the group's own entry still says what the group gets). */
+static mode_t ep_socket_mode(const struct endpoint *ep)
 {
+	unsigned netmode = ep->net->def.mode;
 	mode_t m = 0600;
 
-	if ((netmode >> 3) & 2)
+	if (((netmode >> 3) & 2) || (ep->acl && (netmode & 0200)))
 		m |= 0060;
 	if (netmode & 2)
 		m |= 0006;
 	return m;
+}
+
+/* Whether the directory carries the owner's default ACL (see priv_endpoint_make). */
+static bool ep_has_acl(const struct endpoint *ep)
+{
+	return fgetxattr(ep->dirfd, "system.posix_acl_default", NULL, 0) > 0;
 }
 
 /* A datagram or stream socket bound at dir/name, born with mode (umask) and the directory's group
@@ -167,7 +178,7 @@ static int ep_plug(struct ep_pending *pd, struct vde_request *req)
 	ret = -EADDRINUSE;
 	for (int i = 0; i < ENDPOINT_BIND_TRIES && ret == -EADDRINUSE; i++) {
 		snprintf(name, sizeof(name), "%03u.%u", req->port, ep->seq++);
-		ret = ep_bind(ep, SOCK_DGRAM, name, ep_socket_mode(net->def.mode), &fd);
+		ret = ep_bind(ep, SOCK_DGRAM, name, ep_socket_mode(ep), &fd);
 	}
 	if (ret < 0) {
 		log_info("network %s: pid %d: data socket: %s", net->def.name, pd->peer.pid, strerror(-ret));
@@ -351,7 +362,7 @@ static int ep_listen(struct endpoint *ep, int *out)
 		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
 			r = (uint32_t)rand();
 		snprintf(tmp, sizeof(tmp), ".ctl.%08x", r);
-		ret = ep_bind(ep, SOCK_STREAM, tmp, ep_socket_mode(ep->net->def.mode), &fd);
+		ret = ep_bind(ep, SOCK_STREAM, tmp, ep_socket_mode(ep), &fd);
 	}
 	if (ret < 0)
 		return ret;
@@ -390,11 +401,12 @@ int endpoint_create(struct network *net, const char *run_dir, struct vde_error *
 		free(ep);
 		return ret;
 	}
-	ret = priv_endpoint_make(net->def.name, net->def.group, net->def.mode, &ep->dirfd, e);
+	ret = priv_endpoint_make(net->def.name, net->def.owner_uid, net->def.group, net->def.mode, &ep->dirfd, e);
 	if (ret < 0) {
 		free(ep);
 		return ret;
 	}
+	ep->acl = ep_has_acl(ep);
 	ret = ep_listen(ep, &ep->lfd);
 	if (ret < 0) {
 		vde_error_errno(e, ret, "cannot listen in %s: %s", ep->dir, strerror(-ret));
@@ -416,10 +428,11 @@ void endpoint_apply_policy(struct network *net)
 
 	if (!ep)
 		return;
-	if (priv_endpoint_set(net->def.name, net->def.group, net->def.mode, &e) < 0) {
+	if (priv_endpoint_set(net->def.name, net->def.owner_uid, net->def.group, net->def.mode, &e) < 0) {
 		log_warn("%s: %s", ep->dir, e.message);
 		return;
 	}
+	ep->acl = ep_has_acl(ep);
 	/* a new ctl born with the new group and mode replaces the old one; connections already queued
 	 * on the old one are taken first */
 	if (ep_listen(ep, &lfd) < 0) {

@@ -28,6 +28,7 @@
 #include "network.h"
 #include "policy.h"
 #include "priv.h"
+#include "slirp.h"
 #include "store.h"
 
 #define VDED_DEFAULT_CONFIG "/etc/vde/vded.conf"
@@ -345,6 +346,7 @@ static void signal_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		log_warn("reload: run_dir, state_dir, socket and user changes take effect at the next start");
 	settings.policy = s.policy;
 	policy_configure(&settings.policy);
+	slirp_configure(&cfg);
 	replay_config_networks(&cfg);
 	config_free(&cfg);
 	log_notice("reload done: socket group %u, create group %d, admin group %d, quotas %u networks / %u ports",
@@ -454,6 +456,7 @@ int main(int argc, char **argv)
 	}
 	methods_set_info(settings.run_dir, settings.state_dir);
 	policy_configure(&settings.policy);
+	slirp_configure(&cfg);
 	ret = network_init(loop, settings.run_dir);
 	if (ret < 0) {
 		log_err("networks: %s", strerror(-ret));

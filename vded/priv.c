@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <net/if.h>
 #include <linux/if_tun.h>
 #include <unistd.h>
@@ -154,7 +155,8 @@ int priv_request_validate(const struct priv_request *r, struct vde_error *e)
 		if (!priv_str_ok(r->u.endpoint.name, sizeof(r->u.endpoint.name)) || !proto_valid_name(r->u.endpoint.name))
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "not a valid network name");
 		if (r->op != PRIV_OP_ENDPOINT_REMOVE &&
-		    ((r->u.endpoint.mode & ~0666u) || r->u.endpoint.gid == (uint32_t)-1))
+		    ((r->u.endpoint.mode & ~0666u) || r->u.endpoint.gid == (uint32_t)-1 ||
+		     r->u.endpoint.owner == (uint32_t)-1))
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "bad endpoint group or mode");
 		return 0;
 	case PRIV_OP_CONNECT_AS: {
@@ -451,11 +453,66 @@ static int priv_endpoint_open(const char *name)
 	return fd;
 }
 
+/* The POSIX ACL xattr (what libacl writes): a version, then {tag, perm, id} entries sorted by tag. */
+#define ACL_XATTR_VERSION 2
+enum { ACL_TAG_USER_OBJ = 1, ACL_TAG_USER = 2, ACL_TAG_GROUP_OBJ = 4, ACL_TAG_MASK = 0x10, ACL_TAG_OTHER = 0x20 };
+
+struct acl_entry {
+	uint16_t tag, perm;
+	uint32_t id;
+};
+
+static int priv_acl_put(int fd, const char *xattr, unsigned user_obj, uid_t user, unsigned user_perm,
+			unsigned group_obj, unsigned other)
+{
+	struct {
+		uint32_t version;
+		struct acl_entry e[5];
+	} acl = { .version = ACL_XATTR_VERSION, .e = {
+		{ ACL_TAG_USER_OBJ, (uint16_t)user_obj, (uint32_t)-1 },
+		{ ACL_TAG_USER, (uint16_t)user_perm, (uint32_t)user },
+		{ ACL_TAG_GROUP_OBJ, (uint16_t)group_obj, (uint32_t)-1 },
+		{ ACL_TAG_MASK, (uint16_t)(user_perm | group_obj), (uint32_t)-1 },
+		{ ACL_TAG_OTHER, (uint16_t)other, (uint32_t)-1 },
+	} };
+
+	return fsetxattr(fd, xattr, &acl, sizeof(acl), 0) < 0 ? -errno : 0;
+}
+
+/* The directory is vded's; the network's owner is a user like the others, so its class bits reach
+ * the kernel through an ACL entry: on the directory itself, and as the default its sockets (ctl, the
+ * per-port ones) inherit. Without an owner to name, or a file system without ACLs, the mode alone. */
+static int priv_endpoint_acl(int fd, const struct priv_endpoint *ep)
+{
+	unsigned o = (ep->mode >> 6) & 7, g = (ep->mode >> 3) & 7, t = ep->mode & 7;
+	unsigned od = o & 2 ? 7 : o & 4 ? 5 : 0, gd = g & 2 ? 7 : g & 4 ? 5 : 0, td = t & 2 ? 7 : t & 4 ? 5 : 0;
+	int ret;
+
+	if (ep->owner == 0 || ep->owner == (uint32_t)priv.engine_uid || !(o & 6)) {
+		fremovexattr(fd, "system.posix_acl_default");
+		return 0;	/* the access ACL went with fchmod */
+	}
+	ret = priv_acl_put(fd, "system.posix_acl_access", 7, ep->owner, od, gd, td);
+	if (ret == 0)
+		ret = priv_acl_put(fd, "system.posix_acl_default", 6, ep->owner, o & 2 ? 6 : 0, g & 2 ? 6 : 0,
+				   t & 2 ? 6 : 0);
+	if (ret == -EOPNOTSUPP) {
+		log_warn("%s/%s: no ACLs here: the owner of network %s reaches its endpoint only as group or other",
+			 priv.netdir_path, ep->name, ep->name);
+		return 0;
+	}
+	return ret;
+}
+
 static int priv_endpoint_own(int fd, const struct priv_endpoint *ep)
 {
 	if (fchown(fd, priv.engine_uid, (gid_t)ep->gid) < 0 || fchmod(fd, priv_endpoint_dirmode(ep->mode)) < 0)
 		return -errno;
-	return 0;
+	/* fchmod set the plain mode (and dropped any access ACL's extra entries) */
+	fremovexattr(fd, "system.posix_acl_access");
+	if (fchmod(fd, priv_endpoint_dirmode(ep->mode)) < 0)
+		return -errno;
+	return priv_endpoint_acl(fd, ep);
 }
 
 static int do_endpoint_make(const struct priv_endpoint *ep, int *out, struct vde_error *e)
@@ -664,7 +721,8 @@ static int priv_dispatch(const struct priv_request *r, const int *fds, unsigned 
 static const cap_value_t priv_caps[] = {
 	CAP_NET_ADMIN,		/* taps, links, addresses, forced socket buffers */
 	CAP_SYS_ADMIN,		/* namespaces: unshare, setns, bind mounts in /run/netns */
-	CAP_CHOWN, CAP_FOWNER,	/* endpoint directories get the engine's user and the network's group */
+	CAP_CHOWN, CAP_FOWNER,	/* endpoint directories get the engine's user and the network's group, */
+	CAP_FSETID,		/* and setgid although the parent is not in that group */
 	CAP_DAC_OVERRIDE,	/* remove what clients left in an endpoint directory */
 	CAP_SETUID, CAP_SETGID,	/* setfsuid/setfsgid/setgroups: connect as the client */
 	CAP_KILL,		/* pass signals on to the engine (another uid) */
@@ -1012,10 +1070,12 @@ int priv_netns_delete(const char *name, struct vde_error *e)
 	return priv_netns_call(PRIV_OP_NETNS_DELETE, name, false, e);
 }
 
-static int priv_endpoint_call(uint32_t op, const char *name, gid_t gid, unsigned mode, int *fd, struct vde_error *e)
+static int priv_endpoint_call(uint32_t op, const char *name, uid_t owner, gid_t gid, unsigned mode, int *fd,
+			      struct vde_error *e)
 {
 	struct priv_request r = { .op = op };
 
+	r.u.endpoint.owner = (uint32_t)owner;
 	if (strlen(name) >= sizeof(r.u.endpoint.name))
 		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "network name too long");
 	memcpy(r.u.endpoint.name, name, strlen(name));
@@ -1024,23 +1084,23 @@ static int priv_endpoint_call(uint32_t op, const char *name, gid_t gid, unsigned
 	return priv_call(&r, NULL, 0, fd, e);
 }
 
-int priv_endpoint_make(const char *name, gid_t gid, unsigned mode, int *out, struct vde_error *e)
+int priv_endpoint_make(const char *name, uid_t owner, gid_t gid, unsigned mode, int *out, struct vde_error *e)
 {
-	int ret = priv_endpoint_call(PRIV_OP_ENDPOINT_MAKE, name, gid, mode, out, e);
+	int ret = priv_endpoint_call(PRIV_OP_ENDPOINT_MAKE, name, owner, gid, mode, out, e);
 
 	if (ret == 0 && *out < 0)
 		return vde_error_set(e, PROTO_ERR_INTERNAL, EIO, "no directory came back");
 	return ret;
 }
 
-int priv_endpoint_set(const char *name, gid_t gid, unsigned mode, struct vde_error *e)
+int priv_endpoint_set(const char *name, uid_t owner, gid_t gid, unsigned mode, struct vde_error *e)
 {
-	return priv_endpoint_call(PRIV_OP_ENDPOINT_SET, name, gid, mode, NULL, e);
+	return priv_endpoint_call(PRIV_OP_ENDPOINT_SET, name, owner, gid, mode, NULL, e);
 }
 
 int priv_endpoint_remove(const char *name, struct vde_error *e)
 {
-	return priv_endpoint_call(PRIV_OP_ENDPOINT_REMOVE, name, 0, 0, NULL, e);
+	return priv_endpoint_call(PRIV_OP_ENDPOINT_REMOVE, name, 0, 0, 0, NULL, e);
 }
 
 int priv_connect_as(int conn, int sock, const char *path, struct vde_error *e)

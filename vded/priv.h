@@ -65,6 +65,7 @@ struct priv_endpoint {
 	char name[PRIV_NAME_MAX];
 	uint32_t gid;
 	uint32_t mode;			/* the network's rw bits for owner, group, other (0660) */
+	uint32_t owner;			/* the network's owner: gets the owner bits by an ACL entry */
 };
 
 struct priv_connect {
@@ -122,10 +123,11 @@ int priv_tap_open(const struct priv_tap *t, int *fd, struct vde_error *e);
 int priv_netns_create(const char *name, bool reuse, struct vde_error *e);
 int priv_netns_delete(const char *name, struct vde_error *e);
 /* Make RUN_DIR/net/NAME anew (whatever was there goes): owned by the engine's user, group gid,
- * setgid + sticky, class bits from mode. *out gets it (O_DIRECTORY). */
-int priv_endpoint_make(const char *name, gid_t gid, unsigned mode, int *out, struct vde_error *e);
-/* Give the existing endpoint directory a new group and mode. */
-int priv_endpoint_set(const char *name, gid_t gid, unsigned mode, struct vde_error *e);
+ * setgid + sticky, class bits from mode; the network's owner (not root) gets the owner bits through
+ * an access ACL on the directory and a default ACL its sockets inherit. *out gets it (O_DIRECTORY). */
+int priv_endpoint_make(const char *name, uid_t owner, gid_t gid, unsigned mode, int *out, struct vde_error *e);
+/* Give the existing endpoint directory a new owner, group and mode. */
+int priv_endpoint_set(const char *name, uid_t owner, gid_t gid, unsigned mode, struct vde_error *e);
 /* Remove RUN_DIR/net/NAME and everything in it (clients' files and directories too). */
 int priv_endpoint_remove(const char *name, struct vde_error *e);
 /* Connect sock (an unbound-or-bound AF_UNIX datagram socket of the engine's) to path with the

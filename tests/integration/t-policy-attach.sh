@@ -38,9 +38,11 @@ assert_json '.group' "$GL" "$OUT"
 assert_json '.mode' 0660 "$OUT"
 assert_json '.owner_uid' 0 "$OUT"
 
-# The endpoint carries the rule into the file system: rwx/rw for owner and group, nothing for others.
-assert_eq "$(stat -c '%u %g %a' "$RUN/net/lab")" "0 $GL 770" "endpoint dir owner, group, mode"
-assert_eq "$(stat -c '%u %g %a' "$RUN/net/lab/ctl")" "0 $GL 660" "endpoint ctl owner, group, mode"
+# The endpoint carries the rule into the file system: vded's directory, the network's group with rwx,
+# setgid (every socket in it gets that group) and sticky (nobody removes another's file); ctl rw for
+# the group, nothing for others.
+assert_eq "$(stat -c '%U %g %a' "$RUN/net/lab")" "vded $GL 3770" "endpoint dir owner, group, mode"
+assert_eq "$(stat -c '%U %g %a' "$RUN/net/lab/ctl")" "vded $GL 660" "endpoint ctl owner, group, mode"
 assert_eq "$(stat -c '%g %a' "$SOCK")" "$GS 660" "control socket group and mode"
 
 netns_add ns1

@@ -76,6 +76,9 @@ static void test_names(void)
 	r.u.endpoint.mode = 0770;		/* x is not a network's bit */
 	CHECK(validate(&r) == -EINVAL);
 	r.u.endpoint.mode = 0660;
+	r.u.endpoint.owner = (uint32_t)-1;
+	CHECK(validate(&r) == -EINVAL);
+	r.u.endpoint.owner = 1001;
 	r.u.endpoint.gid = (uint32_t)-1;
 	CHECK(validate(&r) == -EINVAL);
 	r.op = PRIV_OP_ENDPOINT_REMOVE;		/* no group or mode needed */
