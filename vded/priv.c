@@ -914,9 +914,7 @@ int priv_split(const struct priv_setup *setup)
 	sigset_t mask, old;
 	pid_t pid, parent = getpid();
 
-	priv.engine_uid = geteuid();
-	priv.engine_gid = getegid();
-	ret = priv_open_netdir(setup->run_dir);
+	ret = priv_init_inprocess(setup->run_dir);
 	if (ret < 0) {
 		log_err("%s: %s", priv.netdir_path, strerror(-ret));
 		return ret;
@@ -983,6 +981,13 @@ int priv_split(const struct priv_setup *setup)
 	log_info("privileged process %d serving engine %d (uid %u)", (int)getpid(), (int)pid,
 		 (unsigned)setup->engine_uid);
 	priv_parent_run(sfd);
+}
+
+int priv_init_inprocess(const char *run_dir)
+{
+	priv.engine_uid = geteuid();
+	priv.engine_gid = getegid();
+	return priv_open_netdir(run_dir);
 }
 
 pid_t priv_main_pid(void)

@@ -108,6 +108,10 @@ struct priv_setup {
  */
 int priv_split(const struct priv_setup *setup);
 
+/* No split, for tests and fuzzing: the privileged acts run in this process, on run_dir/net (made if
+ * missing). Returns 0 or -errno. */
+int priv_init_inprocess(const char *run_dir);
+
 /* The pid to signal and to show: the privileged parent's with a split, else our own. */
 pid_t priv_main_pid(void);
 

@@ -16,6 +16,7 @@
 #include "methods.h"
 #include "network.h"
 #include "policy.h"
+#include "priv.h"
 #include "store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -56,7 +57,8 @@ static void fuzz_control_init(void)
 	snprintf(fuzz_dir, sizeof(fuzz_dir), "%s", dir);
 	atexit(fuzz_control_cleanup);
 	snprintf(state, sizeof(state), "%s/state", dir);
-	if (store_init(state) < 0 || network_init(ev_default_loop(0), dir) < 0)
+	/* the privileged acts (endpoint directories, taps) run in-process: no split in a fuzzer */
+	if (store_init(state) < 0 || network_init(ev_default_loop(0), dir) < 0 || priv_init_inprocess(dir) < 0)
 		abort();
 	methods_set_info(dir, state);
 	pc.socket_group = 4242;
