@@ -29,6 +29,7 @@
 #include <linux/if_tun.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "log.h"
 #include "netns.h"
 #include "priv.h"
@@ -51,69 +52,6 @@ static struct {
 	pid_t parent_pid;		/* in the engine */
 	unsigned gone_seq;
 } priv = { .sock = -1, .netdir = -1 };
-
-/* ---- fd passing with up to PRIV_MAX_FDS descriptors ---- */
-
-static ssize_t priv_sendmsg(int sock, const void *buf, size_t len, const int *fds, unsigned nfds)
-{
-	char cbuf[CMSG_SPACE(sizeof(int) * PRIV_MAX_FDS)];
-	union { const void *c; void *v; } data = { .c = buf };	/* sendmsg does not write it */
-	struct iovec iov = { .iov_base = data.v, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	ssize_t n;
-
-	if (nfds) {
-		struct cmsghdr *c;
-		memset(cbuf, 0, sizeof(cbuf));
-		msg.msg_control = cbuf;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-	}
-	do
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
-}
-
-/* Receive one message; fds[] gets up to max descriptors (the rest closed), *nfds how many. */
-static ssize_t priv_recvmsg(int sock, void *buf, size_t len, int *fds, unsigned max, unsigned *nfds)
-{
-	char cbuf[CMSG_SPACE(sizeof(int) * (PRIV_MAX_FDS + 2))];
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	ssize_t n;
-
-	*nfds = 0;
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k; i++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (*nfds < max)
-				fds[(*nfds)++] = fd;
-			else
-				close(fd);
-		}
-	}
-	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
-		for (unsigned i = 0; i < *nfds; i++)
-			close(fds[i]);
-		*nfds = 0;
-		return -EMSGSIZE;
-	}
-	return n;
-}
 
 /* ---- validation (pure) ---- */
 
@@ -792,7 +730,7 @@ static void priv_serve_one(void)
 	struct vde_error e = { 0 };
 	int fds[PRIV_MAX_FDS], out_fd = -1;
 	unsigned nfds;
-	ssize_t n = priv_recvmsg(priv.sock, &req, sizeof(req), fds, PRIV_MAX_FDS, &nfds);
+	ssize_t n = fdpass_recvv(priv.sock, &req, sizeof(req), fds, PRIV_MAX_FDS, &nfds);
 
 	if (n == 0) {
 		log_info("the engine closed its end: waiting for it to exit");
@@ -813,7 +751,7 @@ static void priv_serve_one(void)
 	}
 	for (unsigned i = 0; i < nfds; i++)
 		close(fds[i]);
-	priv_sendmsg(priv.sock, &rep, sizeof(rep), &out_fd, out_fd >= 0 ? 1 : 0);
+	fdpass_sendv(priv.sock, &rep, sizeof(rep), &out_fd, out_fd >= 0 ? 1 : 0);
 	if (out_fd >= 0)
 		close(out_fd);
 }
@@ -1021,12 +959,12 @@ static int priv_call(struct priv_request *req, const int *fds_in, unsigned nfds_
 			close(fd);
 		return ret;
 	}
-	n = priv_sendmsg(priv.sock, req, sizeof(*req), fds_in, nfds_in);
+	n = fdpass_sendv(priv.sock, req, sizeof(*req), fds_in, nfds_in);
 	if (n == -EBADF || n == -EINVAL)	/* one of our own descriptors: a bug here, not a lost parent */
 		return vde_error_errno(e, (int)n, "privileged request %u: %s", req->op, strerror((int)-n));
 	if (n < 0)
 		goto lost;
-	n = priv_recvmsg(priv.sock, &rep, sizeof(rep), &fd, 1, &nfds);
+	n = fdpass_recvv(priv.sock, &rep, sizeof(rep), &fd, 1, &nfds);
 	if (n != (ssize_t)sizeof(rep))
 		goto lost;
 	if (rep.err < 0) {
