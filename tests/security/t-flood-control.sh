@@ -1,0 +1,112 @@
+#!/bin/bash
+# V14 (and V5 on the control listener): idle control connections were counted only globally, so a few
+# users filled the limit and locked out root too; at the descriptor limit the control listener stopped
+# for good. Here vded runs with RLIMIT_NOFILE 128 and uid 2471 (a member of the socket's group) opens
+# 400 control connections: 200 idle, 200 with half a request and no newline. During the flood vded must
+# not spin (CPU over 2 s), its log must not grow by thousands of lines, root and another user (uid 2472)
+# must still be answered, and uid 2472's existing endpoint ports keep passing intact traffic; within
+# 1 s after the flood stops (an event bound) both are answered again.
+. "$(dirname "$0")/../integration/lib.sh"
+need setpriv jq prlimit pgrep
+
+FLOOD=$BDIR/tests/tools/connflood
+FLOW=$BDIR/tests/tools/vdeflow
+[ -x "$FLOOD" ] && [ -x "$FLOW" ] || fail "connflood/vdeflow not built"
+GS=2470
+A=2471
+B=2472
+N=200
+TARGET=$SOCK
+
+# vded with a low descriptor limit, through a wrapper that execs it (VDED_PID stays vded's).
+cat >"$WORK/vded-wrap" <<EOF2
+#!/bin/sh
+exec prlimit --nofile=128:128 "$VDED_BIN" "\$@"
+EOF2
+chmod 0755 "$WORK/vded-wrap" "$WORK"
+REAL_VDED=$VDED_BIN
+VDED_BIN=$WORK/vded-wrap
+vded_start -f /dev/null -g $GS
+VDED_BIN=$REAL_VDED
+expect_rc 0 vdectl network create lab
+
+as() {
+	local uid=$1
+	shift
+	setpriv --reuid "$uid" --regid "$uid" --groups $GS "$@"
+}
+# cpu_ticks: utime+stime of vded and its children (the engine may be a child of VDED_PID).
+cpu_ticks() {
+	local t=0 p st
+	for p in $VDED_PID $(pgrep -P "$VDED_PID" || true); do
+		st=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+		st=${st##*) }
+		# shellcheck disable=SC2086
+		set -- $st
+		t=$((t + ${12} + ${13}))
+	done
+	echo $t
+}
+# answers_within SECS UID: UID's `vdectl daemon info` succeeds within SECS seconds (0: root).
+answers_within() {
+	local secs=$1 uid=$2 end
+	end=$(($(date +%s%N) + secs * 1000000000))
+	while [ "$(date +%s%N)" -lt "$end" ]; do
+		if [ "$uid" = 0 ]; then
+			timeout 1 "$VDECTL_BIN" -s "$SOCK" daemon info >/dev/null 2>&1 && return 0
+		else
+			timeout 1 setpriv --reuid "$uid" --regid "$uid" --groups $GS "$VDECTL_BIN" -s "$SOCK" daemon info >/dev/null 2>&1 && return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# The victim: uid B's two endpoint ports, traffic before, during and after the flood.
+bg_start -o "$WORK/flow.out" setpriv --reuid $B --regid $B --groups $GS "$FLOW" -t 16 -i 50 -b 2 \
+	"vde://$RUN/net/lab" "vde://$RUN/net/lab"
+flow=$BG_PID
+wait_for grep -q '^ready' "$WORK/flow.out" || fail "the victim's vde:// clients did not start: $(cat "$WORK/flow.out")"
+sleep 1
+
+lines0=$(wc -l <"$WORK/vded.log")
+hz=$(getconf CLK_TCK)
+t0=$(cpu_ticks)
+bg_start -o "$WORK/flood.out" setpriv --reuid $A --regid $A --groups $GS "$FLOOD" -t 5 "$TARGET" $N
+flood=$BG_PID
+bg_start -o "$WORK/flood2.out" setpriv --reuid $A --regid $A --groups $GS "$FLOOD" -t 5 -s '{"id":1,"method":"daemon.' "$TARGET" $N
+flood2=$BG_PID
+# The first 2 s of the flood, while it is still opening (and retrying a full backlog).
+sleep 2
+t1=$(cpu_ticks)
+wait_for -t 15 grep -q '^opened' "$WORK/flood.out" || fail "the flood tool did not report: $(cat "$WORK/flood.out")"
+lines1=$(wc -l <"$WORK/vded.log")
+wait_for -t 15 grep -q '^opened' "$WORK/flood2.out" || fail "the second flood tool did not report: $(cat "$WORK/flood2.out")"
+log "flood: $(cat "$WORK/flood.out") idle, $(cat "$WORK/flood2.out") with half a request"
+log "vded: $((t1 - t0)) CPU ticks in the flood's first 2 s, log +$((lines1 - lines0)) lines since the flood began"
+BAD=()
+# Spinning is ~100 % of a CPU; an idle daemon under a held flood uses next to nothing.
+[ $((t1 - t0)) -lt "$hz" ] || BAD+=("vded spins during uid $A's flood: $((t1 - t0)) CPU ticks in 2 s ($hz per s)")
+[ $((lines1 - lines0)) -lt 1000 ] || BAD+=("vded's log grew by $((lines1 - lines0)) lines during uid $A's flood")
+answers_within 5 0 || BAD+=("root is not answered during uid $A's flood")
+answers_within 5 $B || BAD+=("uid $B is not answered during uid $A's flood")
+kill -0 "$VDED_PID" 2>/dev/null || fail "vded died during the flood: $(printf '%s\n' "${BAD[@]}")"
+
+bg_kill "$flood" TERM
+bg_kill "$flood2" TERM
+answers_within 1 0 || BAD+=("root is not answered within 1 s after uid $A's flood stopped")
+answers_within 1 $B || BAD+=("uid $B is not answered within 1 s after uid $A's flood stopped")
+wait "$flow" || true
+stats=$(grep '^sent ' "$WORK/flow.out" || true)
+log "victim: $stats"
+if [ -z "$stats" ]; then
+	BAD+=("the victim's traffic tool gave no result: $(tail -n 3 "$WORK/flow.out")")
+else
+	read -r _ sent _ ok _ corrupt _ <<<"$stats"
+	[ "$corrupt" = 0 ] || BAD+=("uid $B's frames arrived corrupted during the flood: $stats")
+	[ $((ok * 10)) -ge $((sent * 9)) ] || BAD+=("uid $B's traffic stalled during the flood: $stats")
+fi
+[ ${#BAD[@]} = 0 ] || fail "$(printf '%s\n' "${BAD[@]}")"
+expect_rc 0 vdectl -j port list lab
+vded_stop
+log "ok"
