@@ -10,9 +10,12 @@
 int attach_socketpair(struct network *net, unsigned want_port, const char *description,
 		      struct request_ctx *ctx, struct port **out, struct vde_error *e);
 
-/* Bridge the caller's own descriptor (ctx->fd_in: a datagram or seqpacket socket, or a tap it opened
- * in its own namespace) as a port, with no copy process in between. Takes ctx->fd_in (sets it to -1)
- * on success. -EINVAL (invalid-params) for a stream socket or a regular file. */
+/* Bridge the caller's own descriptor (ctx->fd_in) as a port, with no copy process in between. Only
+ * two kinds are taken: an unnamed, non-listening AF_UNIX SOCK_DGRAM/SOCK_SEQPACKET socketpair end
+ * made by the requesting process (SO_PEERCRED pid and uid = ctx->peer; not one of vded's own ends, not
+ * the other end of a pair already in net), or a tap (TUNGETIFF: IFF_TAP with IFF_NO_PI, O_RDWR).
+ * Takes ctx->fd_in (sets it to -1) on success; anything else is -EINVAL (invalid-params) with e naming
+ * what the descriptor is ("a UDP socket", "a character device that is not a tap (/dev/zero)"). */
 int attach_fd(struct network *net, unsigned want_port, const char *description, struct request_ctx *ctx,
 	      struct port **out, struct vde_error *e);
 
