@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -18,12 +19,19 @@
 
 /*
  * Connections are counted per uid (V14): a uid that is neither root nor in the admin group holds at most
- * CONTROL_MAX_CONNS_PER_UID (each attached port holds one), and all of them together leave the last
- * CONTROL_RESERVED_CONNS of CONTROL_MAX_CONNS to root and admins, so a few users cannot lock them out.
+ * a per-uid share (each attached port holds one), and all of them together leave the last few slots to
+ * root and admins, so a few users cannot lock them out. The caps follow the descriptor limit: control
+ * connections may use half of it (at most CONTROL_MAX_CONNS), so a flood meets a cap and is refused
+ * with an answer long before vded runs out of descriptors and every client has to wait.
  */
 #define CONTROL_MAX_CONNS 1024
-#define CONTROL_RESERVED_CONNS 64
 #define CONTROL_MAX_CONNS_PER_UID 128
+#define CONTROL_MIN_CONNS 16		/* even at a tiny RLIMIT_NOFILE */
+
+struct ctl_caps {
+	unsigned total, reserved, per_uid;
+};
+
 /*
  * Output (V15): one reply is at most PROTO_MAX_REPLY (a larger one is answered with too-large instead).
  * Reading stops while more than CONTROL_READ_PAUSE bytes wait, so a client that reads its replies
@@ -51,6 +59,7 @@ struct ctl_conn {
 	size_t out_bytes;
 	struct port *ports;		/* attach ports living as long as this connection */
 	int fd_in;			/* a descriptor received with the request being read, or -1 */
+	bool eof;			/* the client shut its side: send what is queued, then close */
 	struct ctl_conn *next;
 };
 
@@ -267,6 +276,12 @@ static void ctl_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	if (n == -EAGAIN || n == -EINTR)
 		return;
+	if (n == 0 && c->out_head) {
+		/* a client that half-closes after its requests (socat, shell pipes) still gets every answer */
+		c->eof = true;
+		ev_io_stop(loop, &c->rio);
+		return;
+	}
 	if (n <= 0) {
 		ctl_conn_free(c);
 		return;
@@ -308,12 +323,28 @@ static void ctl_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct ctl_conn *c = w->data;
 
-	if (ctl_flush(c) < 0) {
+	if (ctl_flush(c) < 0 || (c->eof && !c->out_head)) {
 		ctl_conn_free(c);
 		return;
 	}
-	if (c->out_bytes <= CONTROL_READ_PAUSE)
+	if (!c->eof && c->out_bytes <= CONTROL_READ_PAUSE)
 		ev_io_start(loop, &c->rio);
+}
+
+static struct ctl_caps ctl_caps_now(void)
+{
+	struct rlimit rl;
+	unsigned total = CONTROL_MAX_CONNS;
+	struct ctl_caps caps;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 2 < total)
+		total = rl.rlim_cur / 2 > CONTROL_MIN_CONNS ? (unsigned)(rl.rlim_cur / 2) : CONTROL_MIN_CONNS;
+	caps.total = total;
+	caps.reserved = total / 16 > 4 ? total / 16 : 4;		/* 64 of 1024 */
+	caps.per_uid = total / 8 < CONTROL_MAX_CONNS_PER_UID ? total / 8 : CONTROL_MAX_CONNS_PER_UID;
+	if (caps.per_uid < 2)
+		caps.per_uid = 2;
+	return caps;
 }
 
 /* Why peer may not have another connection, or NULL if it may. Root and admins only meet the global cap. */
@@ -321,22 +352,23 @@ static const char *ctl_conn_refusal(const struct peer *peer, unsigned *limit)
 {
 	const struct policy_config *cfg = policy_config();
 	bool privileged = peer->uid == 0 || (cfg && policy_peer_in_group(peer, cfg->admin_group));
+	struct ctl_caps caps = ctl_caps_now();
 	unsigned same = 0;
 
-	if (ctl_nconns >= CONTROL_MAX_CONNS) {
-		*limit = CONTROL_MAX_CONNS;
+	if (ctl_nconns >= caps.total) {
+		*limit = caps.total;
 		return "vded has all the control connections it takes";
 	}
 	if (privileged)
 		return NULL;
-	if (ctl_nconns >= CONTROL_MAX_CONNS - CONTROL_RESERVED_CONNS) {
-		*limit = CONTROL_MAX_CONNS - CONTROL_RESERVED_CONNS;
+	if (ctl_nconns >= caps.total - caps.reserved) {
+		*limit = caps.total - caps.reserved;
 		return "the remaining control connections are kept for root and admins";
 	}
 	for (struct ctl_conn *o = ctl_conns; o; o = o->next)
 		same += o->peer.uid == peer->uid;
-	if (same >= CONTROL_MAX_CONNS_PER_UID) {
-		*limit = CONTROL_MAX_CONNS_PER_UID;
+	if (same >= caps.per_uid) {
+		*limit = caps.per_uid;
 		return "too many control connections from this user";
 	}
 	return NULL;
