@@ -76,9 +76,9 @@ fi
 rc=0
 out=$(vdectl mac list macs 2>&1) || rc=$?
 [ "$rc" = 0 ] || BAD+=("vdectl mac list of a full table failed (exit $rc): ${out:0:300}")
-# The raw request on one connection, then another on the same connection: the first answer must not
-# cost the connection.
-rep=$(printf '%s\n' '{"id":1,"method":"mac.list","params":{"network":"macs"}}' '{"id":2,"method":"daemon.info"}' |
+# The raw request on one connection, then another on the same connection (kept open for 3 s: no
+# half-close): the first answer must not cost the connection.
+rep=$( (printf '%s\n' '{"id":1,"method":"mac.list","params":{"network":"macs"}}' '{"id":2,"method":"daemon.info"}'; sleep 3) |
 	socat -t 5 - "UNIX-CONNECT:$SOCK" | tail -n 1)
 [ "$(json_get '.id' "$rep" 2>/dev/null)" = 2 ] || BAD+=("after a mac.list of $MACS entries the connection was dropped: ${rep:0:200}")
 [ ${#BAD[@]} = 0 ] || fail "$(printf '%s\n' "${BAD[@]}")"
