@@ -1,0 +1,465 @@
+#!/bin/bash
+# timeout: 900
+# vded under a real systemd (PID 1 of a systemd-nspawn container: Debian 12, systemd 252) with the
+# shipped units, installed the way a package would be (make install PREFIX=/usr, systemd-sysusers,
+# ldconfig, vded.socket enabled). Inside the container it checks:
+#   - the boot: sysusers made user vded and group vde, tmpfiles made /run/vde and /var/lib/vded,
+#     vded.socket listens (root:vde 0660) and vded.service waits for its first client;
+#   - the privilege split: the first `vdectl daemon info` starts vded.service; its main process is
+#     root with at most the unit's eight capabilities, its one child (the engine) is user vded with
+#     no capability and NoNewPrivs, both in vded.service's cgroup;
+#   - a network made at run time carries traffic between two vde_plug clients (taps in two
+#     namespaces made inside the container, each client in its own transient unit) and is saved in
+#     /var/lib/vded by the engine;
+#   - a member of group vde attaches to it, a user outside vde cannot reach the control socket;
+#   - `systemctl reload` keeps both processes and the network; `systemctl stop` ends both with
+#     ExecMainStatus=0 Result=success and leaves the socket listening; `systemctl start` brings the
+#     saved network back;
+#   - `systemd-analyze security vded.service` rates it (logged).
+# Everything runs in the container's own namespaces (--private-network: only lo); the host's network
+# is never touched.
+#
+# The container tree is a debootstrap (minbase) of bookworm, built once into $VDE_TEST_CACHE
+# (default /var/cache/vde-tests; about 2 minutes and 270 MB; built in a temporary directory and renamed
+# when complete) and copied fresh for every run. Skips (77) when not root, without systemd-nspawn,
+# debootstrap or a reachable mirror (for a cold cache), or when the container does not boot.
+# KEEP=1 keeps the run's tree (its path is logged) for a look afterwards.
+set -eu
+set -o pipefail
+
+TEST_NAME=$(basename "$0" .sh)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+B=${B:-build}
+case $B in
+/*) BDIR=$B ;;
+*) BDIR=$ROOT/$B ;;
+esac
+CACHE_DIR=${VDE_TEST_CACHE:-/var/cache/vde-tests}
+SUITE=bookworm
+# What the recipe needs (systemd, dbus, the tools used inside) and vded's run-time libraries; acl for
+# getfacl on the endpoint directories.
+INCLUDE=systemd,systemd-sysv,dbus,iproute2,iputils-ping,procps,libev4,libjson-c5,libnl-3-200,libnl-route-3-200,libslirp0,libcap2,libnettle8,vdeplug,libvdeplug2,acl
+# The cache is keyed by suite and package list: changing either builds a new one.
+CACHE=$CACHE_DIR/$SUITE-rootfs-$(printf '%s %s' "$SUITE" "$INCLUDE" | md5sum | cut -c1-10)
+
+WORK=
+CT=
+NSPAWN=
+PID1=
+SKIP_REASON=
+T0=$SECONDS
+
+log() { echo "# [$((SECONDS - T0))s] $*"; }
+skip() {
+	SKIP_REASON=$*
+	exit 77
+}
+fail() {
+	echo "FAIL: $TEST_NAME: $*" >&2
+	exit 1
+}
+
+# inside CMD...: run CMD in all of the container's namespaces, with a clean environment.
+inside() {
+	nsenter -t "$PID1" -m -u -i -n -p -C -r -w -- /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		SYSTEMD_PAGER= SYSTEMD_COLORS=0 LANG=C.UTF-8 "$@"
+}
+
+# expect_rc RC CMD...: run CMD inside, fail unless it exits with RC; stdout in $OUT, stderr in $ERR.
+expect_rc() {
+	local want=$1 rc=0
+	shift
+	inside "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+	OUT=$(cat "$WORK/out")
+	ERR=$(cat "$WORK/err")
+	if [ "$rc" -ne "$want" ]; then
+		echo "stdout: $OUT" >&2
+		echo "stderr: $ERR" >&2
+		fail "'$*' exited $rc inside the container, expected $want"
+	fi
+}
+
+# wait_for [-t SECONDS] CMD...: poll CMD (on the host; use `inside` for the container) until it succeeds.
+wait_for() {
+	local secs=10 i
+	if [ "$1" = "-t" ]; then
+		secs=$2
+		shift 2
+	fi
+	for ((i = 0; i < secs * 10; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+assert_eq() {
+	[ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"
+}
+
+# prop UNIT PROPERTY: one property of a unit, as systemctl show prints its value.
+prop() {
+	inside systemctl show -p "$2" --value "$1"
+}
+
+# status_field PID FIELD: a field of /proc/PID/status inside the container ("" if PID is gone).
+status_field() {
+	inside cat "/proc/$1/status" 2>/dev/null | sed -n "s/^$2:[[:space:]]*//p"
+}
+
+# endpoint_ports NETWORK N: NETWORK has N vde:// (endpoint) ports.
+endpoint_ports() {
+	[ "$(inside vdectl -j port list "$1" | jq '[.ports[] | select(.kind == "endpoint")] | length')" = "$2" ]
+}
+
+pid_alive() {
+	inside test -d "/proc/$1"
+}
+
+# On any exit: power the container off (nspawn by its PID if it does not go), show what went wrong,
+# remove the run's tree. The last line of a skip is its reason.
+cleanup() {
+	local rc=$? i
+	set +e
+	trap - EXIT TERM INT
+	if [ -n "$NSPAWN" ] && kill -0 "$NSPAWN" 2>/dev/null; then
+		if [ -n "$PID1" ] && [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+			echo "---- inside: systemctl status vded.service vded.socket ----"
+			inside systemctl --no-pager -l status vded.service vded.socket
+			echo "---- inside: journal of vded ----"
+			inside journalctl --no-pager -o short-monotonic -u vded.service -u vded.socket | tail -n 60
+			echo "---- inside: failed units ----"
+			inside systemctl --no-pager --failed
+		fi
+		[ -n "$PID1" ] && inside systemctl --no-block poweroff >/dev/null 2>&1
+		for ((i = 0; i < 300; i++)); do
+			kill -0 "$NSPAWN" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$NSPAWN" 2>/dev/null; then
+			echo "note: the container did not power off within 30 s; SIGTERM to systemd-nspawn $NSPAWN"
+			kill -TERM "$NSPAWN"
+			for ((i = 0; i < 50; i++)); do
+				kill -0 "$NSPAWN" 2>/dev/null || break
+				sleep 0.1
+			done
+			kill -KILL "$NSPAWN" 2>/dev/null
+		fi
+		wait "$NSPAWN" 2>/dev/null
+	fi
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "$WORK" ] && [ -f "$WORK/nspawn.log" ]; then
+		echo "---- systemd-nspawn console (last 40 lines) ----"
+		tail -n 40 "$WORK/nspawn.log"
+	fi
+	if [ -n "$WORK" ]; then
+		if [ -n "${KEEP:-}" ]; then
+			echo "kept $WORK"
+		elif ! kill -0 "$NSPAWN" 2>/dev/null; then
+			rm -rf --one-file-system "$WORK"
+		fi
+	fi
+	[ "$rc" -eq 77 ] && echo "SKIP: $SKIP_REASON"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+# The mirror debootstrap uses: the first URI of the system's apt sources.
+mirror() {
+	local f
+	for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' "$f" | grep -v -- '-security' | head -n 1 | grep . && return 0
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]*\).*/\2/p' "$f" |
+			grep -v -- '-security' | head -n 1 | grep . && return 0
+	done
+	return 1
+}
+
+# build_cache: debootstrap the tree once, under a lock (a concurrent run waits for it), into a temporary
+# directory renamed when complete, so a half-built tree is never used.
+build_cache() {
+	local m tmp d
+	mkdir -p "$CACHE_DIR"
+	chmod 0755 "$CACHE_DIR"
+	exec 9>"$CACHE_DIR/.lock"
+	flock 9
+	if [ -d "$CACHE" ]; then
+		flock -u 9
+		return 0
+	fi
+	# Whatever is left of a build that was interrupted: we hold the lock, nobody is building.
+	for d in "$CACHE_DIR"/.build.*; do
+		[ -d "$d" ] && rm -rf --one-file-system "$d"
+	done
+	command -v debootstrap >/dev/null 2>&1 || skip "debootstrap not installed (scripts/deps installs it)"
+	m=$(mirror) || skip "no Debian mirror in /etc/apt/sources.list{,.d} for debootstrap"
+	wget -q -T 10 -t 1 --spider "$m/dists/$SUITE/Release" ||
+		skip "the mirror $m is not reachable (needed once, to build $CACHE)"
+	tmp=$(mktemp -d "$CACHE_DIR/.build.XXXXXX")
+	chmod 0755 "$tmp"
+	log "building the container tree from $m (once; log in $CACHE_DIR/debootstrap.log)"
+	if ! debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$tmp" "$m" \
+		>"$CACHE_DIR/debootstrap.log" 2>&1; then
+		tail -n 20 "$CACHE_DIR/debootstrap.log"
+		rm -rf --one-file-system "$tmp"
+		skip "debootstrap of $SUITE from $m failed (see $CACHE_DIR/debootstrap.log)"
+	fi
+	echo vdetest >"$tmp/etc/hostname"
+	# An empty machine-id: systemd makes a new one at each boot and runs no first-boot setup.
+	: >"$tmp/etc/machine-id"
+	chroot "$tmp" passwd -d root >/dev/null
+	rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/*
+	mv -T "$tmp" "$CACHE"
+	flock -u 9
+	log "container tree cached in $CACHE"
+}
+
+# boot: start systemd-nspawn on the run's tree and wait for the container's PID 1 to be up.
+boot() {
+	local i c st
+	setsid systemd-nspawn -b -D "$CT" --private-network --capability=all --register=no --keep-unit \
+		--machine="vdetest-$$" --console=passive >"$WORK/nspawn.log" 2>&1 </dev/null &
+	NSPAWN=$!
+	# The container's PID 1: the child of nspawn named systemd.
+	for ((i = 0; i < 300; i++)); do
+		for c in $(ps -o pid= --ppid "$NSPAWN" 2>/dev/null); do
+			[ "$(cat "/proc/$c/comm" 2>/dev/null)" = systemd ] && PID1=$c
+		done
+		[ -n "$PID1" ] && break
+		if ! kill -0 "$NSPAWN" 2>/dev/null; then
+			tail -n 20 "$WORK/nspawn.log"
+			NSPAWN=
+			skip "systemd-nspawn exited before the container's systemd started: $(tail -n 1 "$WORK/nspawn.log")"
+		fi
+		sleep 0.1
+	done
+	[ -n "$PID1" ] || skip "no systemd under systemd-nspawn $NSPAWN after 30 s"
+	# Until systemd listens on its private socket systemctl gets no answer at all; then --wait
+	# returns once the boot is done.
+	st=
+	for ((i = 0; i < 900; i++)); do
+		st=$(timeout 90 nsenter -t "$PID1" -m -u -i -n -p -C -r -w -- /usr/bin/env -i \
+			PATH=/usr/sbin:/usr/bin:/sbin:/bin systemctl is-system-running --wait 2>/dev/null) || true
+		[ -n "$st" ] && break
+		kill -0 "$NSPAWN" 2>/dev/null || break
+		sleep 0.1
+	done
+	case $st in
+	running) ;;
+	degraded)
+		log "the container is degraded; failed units:"
+		inside systemctl --no-pager --failed || true
+		;;
+	*)
+		tail -n 20 "$WORK/nspawn.log"
+		skip "the container did not boot (is-system-running: '${st:-no answer}')"
+		;;
+	esac
+	log "container up (systemd-nspawn $NSPAWN, PID 1 is $PID1 on the host): $(inside systemctl --version | head -n 1)"
+}
+
+# ---------------------------------------------------------------------------------------------------
+[ "$(id -u)" -eq 0 ] || skip "needs root (systemd-nspawn)"
+for c in systemd-nspawn nsenter setsid flock jq systemctl systemd-sysusers make; do
+	command -v "$c" >/dev/null 2>&1 || skip "$c not installed (scripts/deps installs systemd-container)"
+done
+[ -x "$BDIR/vded/vded" ] || fail "$BDIR/vded/vded not built (run make B=$B)"
+
+build_cache
+
+WORK=$(mktemp -d /var/tmp/vde-systemd.XXXXXX)
+CT=$WORK/root
+log "copying $CACHE to $CT"
+cp -a --reflink=auto "$CACHE" "$CT"
+
+# Install as a package would: the files, then its postinst's sysusers and ldconfig, then enable the
+# socket (vded.service starts on the first client). tmpfiles.d is left to the boot.
+make -s --no-print-directory -C "$ROOT" B="$BDIR" DESTDIR="$CT" PREFIX=/usr install >"$WORK/install.log" 2>&1 ||
+	fail "make install failed: $(tail -n 20 "$WORK/install.log")"
+systemd-sysusers --root="$CT" >"$WORK/sysusers.log" 2>&1 || fail "systemd-sysusers: $(cat "$WORK/sysusers.log")"
+chroot "$CT" ldconfig
+systemctl --root="$CT" enable vded.socket >"$WORK/enable.log" 2>&1 || fail "enable vded.socket: $(cat "$WORK/enable.log")"
+# Two local users: alice is in group vde, bob is not.
+chroot "$CT" useradd -M -G vde alice
+chroot "$CT" useradd -M bob
+
+boot
+
+# --- after the boot: users, directories, the socket; the service waits for a client.
+vded_uid=$(inside id -u vded) || fail "no user vded in the container (sysusers.d/vde.conf)"
+inside getent group vde >/dev/null || fail "no group vde in the container (sysusers.d/vde.conf)"
+assert_eq "$(inside stat -c '%U:%G %a' /run/vde)" "root:root 755" "/run/vde"
+assert_eq "$(inside stat -c '%U:%G %a' /var/lib/vded)" "vded:vded 755" "/var/lib/vded after the boot (tmpfiles.d)"
+assert_eq "$(inside systemctl is-active vded.socket)" active "vded.socket after the boot"
+assert_eq "$(inside stat -c '%U:%G %a %F' /run/vde/vded.sock)" "root:vde 660 socket" "the control socket"
+assert_eq "$(inside systemctl is-active vded.service)" inactive "vded.service before any client"
+assert_eq "$(inside systemctl is-enabled vded.socket)" enabled "vded.socket"
+
+# --- socket activation: the first client starts vded.service and is answered.
+expect_rc 0 vdectl -j daemon info
+info=$OUT
+assert_eq "$(inside systemctl is-active vded.service)" active "vded.service after the first client"
+main=$(prop vded.service MainPID)
+log "vded.service: MainPID $main; daemon info: $(jq -c '{pid, engine_pid}' <<<"$info")"
+assert_eq "$(jq -r .pid <<<"$info")" "$main" "daemon info's pid (the parent) vs vded.service's MainPID"
+engine=$(jq -r .engine_pid <<<"$info")
+[ "$engine" != "$main" ] && [ "$engine" -gt 1 ] || fail "daemon info's engine_pid is '$engine' (main $main)"
+
+# --- the privilege split as systemd runs it.
+# The main process: root, with no capability outside the unit's bounding set.
+# CAP_CHOWN 0, DAC_OVERRIDE 1, FOWNER 3, FSETID 4, KILL 5, SETGID 6, SETUID 7, NET_ADMIN 12.
+bnd=$((0x10fb))
+assert_eq "$(status_field "$main" Uid | awk '{print $1, $2, $3, $4}')" "0 0 0 0" "the main process's uids"
+assert_eq "$(status_field "$main" NoNewPrivs)" 1 "the main process's NoNewPrivs (NoNewPrivileges=yes)"
+assert_eq "$((0x$(status_field "$main" CapBnd)))" "$bnd" "the main process's bounding set"
+eff=$((0x$(status_field "$main" CapEff)))
+[ $((eff & ~bnd)) -eq 0 ] || fail "the main process's CapEff $(status_field "$main" CapEff) exceeds the unit's set"
+log "main process $main: Uid $(status_field "$main" Uid), CapEff $(status_field "$main" CapEff)"
+# The engine: the main process's only child, user vded, nothing else.
+children=$(inside ps -o pid= --ppid "$main" | tr -d ' ' | tr '\n' ' ')
+assert_eq "$children" "$engine " "the main process's children"
+assert_eq "$(status_field "$engine" PPid)" "$main" "the engine's parent"
+assert_eq "$(status_field "$engine" Uid | awk '{print $1, $2, $3, $4}')" \
+	"$vded_uid $vded_uid $vded_uid $vded_uid" "the engine's uids (user vded)"
+vded_gid=$(inside id -g vded)
+assert_eq "$(status_field "$engine" Gid | awk '{print $1, $2, $3, $4}')" \
+	"$vded_gid $vded_gid $vded_gid $vded_gid" "the engine's gids"
+for f in CapInh CapPrm CapEff CapAmb; do
+	assert_eq "$(status_field "$engine" "$f")" 0000000000000000 "the engine's $f"
+done
+assert_eq "$(status_field "$engine" NoNewPrivs)" 1 "the engine's NoNewPrivs"
+assert_eq "$(status_field "$engine" Seccomp)" 2 "the engine's seccomp mode (SystemCallFilter=)"
+for p in "$main" "$engine"; do
+	cg=$(inside cat "/proc/$p/cgroup")
+	case $cg in */vded.service) ;; *) fail "process $p is in cgroup '$cg', not vded.service's" ;; esac
+done
+log "engine $engine: Uid $(status_field "$engine" Uid), CapEff $(status_field "$engine" CapEff), NoNewPrivs 1"
+
+# --- a network made at run time carries traffic between two vde_plug clients, each a transient unit
+# with its tap in a namespace of its own.
+expect_rc 0 vdectl network create lab
+inside test -S /run/vde/net/lab/ctl || fail "no endpoint /run/vde/net/lab/ctl: $(inside ls -la /run/vde/net/lab 2>&1)"
+# vded's, the network's group, setgid (its sockets get that group) and sticky.
+assert_eq "$(inside stat -c '%U:%G %a' /run/vde/net/lab)" "vded:vde 3770" "the endpoint directory of lab"
+saved=$(inside find /var/lib/vded -type f -user vded | head -n 1)
+[ -n "$saved" ] || fail "the engine saved no definition of lab in /var/lib/vded: $(inside ls -laR /var/lib/vded)"
+for i in 1 2; do
+	inside ip netns add "ns$i"
+	inside ip -n "ns$i" link set lo up
+	expect_rc 0 systemd-run --unit="vdetest-plug$i" ip netns exec "ns$i" vde_plug vde:///run/vde/net/lab "tap://t$i"
+	wait_for inside ip -n "ns$i" link show "t$i" ||
+		fail "vde_plug made no t$i in ns$i: $(inside journalctl --no-pager -u "vdetest-plug$i" | tail -n 5)"
+	inside ip -n "ns$i" addr add "10.0.0.$i/24" dev "t$i"
+	inside ip -n "ns$i" link set "t$i" up
+done
+expect_rc 0 ip netns exec ns1 ping -c 3 -i 0.2 -W 3 10.0.0.2
+expect_rc 0 ip netns exec ns2 ping -c 3 -i 0.2 -W 3 10.0.0.1
+expect_rc 0 vdectl -j port list lab
+assert_eq "$(jq '[.ports[] | select(.rx_frames > 0 and .tx_frames > 0)] | length' <<<"$OUT")" 2 \
+	"ports of lab that carried frames"
+log "two vde_plug clients ping each other through lab"
+
+# A tap made by the root parent (CAP_NET_ADMIN, /dev/net/tun through DevicePolicy=closed) in the
+# container's namespace joins lab too.
+expect_rc 0 vdectl tap add lab vtap0 --address 10.0.0.9/24 --up
+expect_rc 0 ip netns exec ns1 ping -c 2 -i 0.2 -W 3 10.0.0.9
+log "tap vtap0 (made by the parent) answers on lab"
+# Daemon-owned namespaces are off under this unit (no CAP_SYS_ADMIN): refused, and vded keeps serving.
+rc=0
+inside vdectl ns create vdetestns --net lab >"$WORK/out" 2>&1 || rc=$?
+[ "$rc" -ne 0 ] || fail "ns create succeeded under the unit, which grants no CAP_SYS_ADMIN"
+log "ns create refused under the unit (exit $rc: $(tail -n 1 "$WORK/out"))"
+assert_eq "$(prop vded.service MainPID)" "$main" "MainPID after a refused ns create"
+pid_alive "$engine" || fail "the engine $engine is gone after a refused ns create"
+
+# --- a member of group vde attaches, and plugs a vde:// client into the endpoint (through the group
+# the setgid directory gave its sockets); someone outside vde cannot even reach the control socket.
+expect_rc 0 setpriv --reuid alice --regid alice --init-groups vdectl network attach lab -- true
+expect_rc 0 systemd-run --uid=alice --gid=alice -p SupplementaryGroups=vde --unit=vdetest-alice-lab \
+	vde_plug vde:///run/vde/net/lab null://
+wait_for endpoint_ports lab 3 ||
+	fail "alice's vde_plug is not on lab: $(inside journalctl --no-pager -u vdetest-alice-lab | tail -n 5)"
+rc=0
+inside setpriv --reuid bob --regid bob --init-groups vdectl network list >/dev/null 2>&1 || rc=$?
+[ "$rc" -ne 0 ] || fail "bob (not in group vde) could use the control socket"
+log "alice (group vde) attached to lab; bob (not in vde) was refused (exit $rc)"
+
+# A private network of alice's (mode 0600): she reaches its endpoint through the ACL entry the parent
+# sets (fsetxattr under SystemCallFilter=), as a vde:// client in a unit of her own; bob does not.
+expect_rc 0 setpriv --reuid alice --regid alice --init-groups vdectl network create alicenet --mode 0600
+acl=$(inside getfacl -cp /run/vde/net/alicenet 2>/dev/null | tr '\n' ' ')
+case $acl in *user:alice:rwx*) ;; *) fail "no ACL entry for alice on /run/vde/net/alicenet: $acl" ;; esac
+expect_rc 0 systemd-run --uid=alice --gid=alice --unit=vdetest-alice vde_plug vde:///run/vde/net/alicenet null://
+wait_for endpoint_ports alicenet 1 ||
+	fail "alice's vde_plug is not on alicenet: $(inside journalctl --no-pager -u vdetest-alice | tail -n 5)"
+rc=0
+inside setpriv --reuid bob --regid bob --init-groups timeout 5 vde_plug vde:///run/vde/net/alicenet null:// \
+	>"$WORK/out" 2>&1 || rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "bob's vde_plug on alicenet: exit $rc, expected a refusal"
+log "alice's vde_plug is on her private alicenet (ACL: $acl); bob's was refused ($(tail -n 1 "$WORK/out"))"
+
+# --- reload: SIGHUP to the main process; both processes and the network stay.
+expect_rc 0 systemctl reload vded.service
+wait_for inside sh -c "journalctl -u vded.service --no-pager | grep -q 'reload done'" ||
+	fail "no 'reload done' in vded's journal after systemctl reload"
+assert_eq "$(inside systemctl is-active vded.service)" active "vded.service after reload"
+assert_eq "$(prop vded.service MainPID)" "$main" "MainPID after reload"
+pid_alive "$engine" || fail "the engine $engine is gone after reload"
+expect_rc 0 ip netns exec ns1 ping -c 2 -i 0.2 -W 3 10.0.0.2
+log "reload kept main $main, engine $engine and the traffic"
+
+# --- stop: both processes end, cleanly; the socket keeps listening.
+expect_rc 0 systemctl stop vded.service
+assert_eq "$(prop vded.service ExecMainStatus)" 0 "vded.service's ExecMainStatus after stop"
+assert_eq "$(prop vded.service Result)" success "vded.service's Result after stop"
+assert_eq "$(inside systemctl is-active vded.service)" inactive "vded.service after stop"
+! pid_alive "$main" || fail "the main process $main outlived systemctl stop"
+! pid_alive "$engine" || fail "the engine $engine outlived systemctl stop"
+assert_eq "$(inside systemctl is-active vded.socket)" active "vded.socket after stopping the service"
+inside test -S /run/vde/vded.sock || fail "the control socket is gone after stopping the service"
+# The endpoint clients see the hang-up and end.
+for u in vdetest-plug1 vdetest-plug2 vdetest-alice vdetest-alice-lab; do
+	wait_for inside sh -c "! systemctl -q is-active $u" || fail "vde_plug ($u) still runs 10 s after vded stopped"
+done
+log "stop: ExecMainStatus=0 Result=success, both processes gone, clients unplugged"
+
+# --- start: explicitly this time; the network made at run time comes back from /var/lib/vded.
+expect_rc 0 systemctl start vded.service
+main2=$(prop vded.service MainPID)
+[ "$main2" != "$main" ] && [ "$main2" -gt 0 ] || fail "MainPID after a new start: '$main2'"
+expect_rc 0 vdectl -j network list
+assert_eq "$(jq -r '[.networks[].name] | sort | join(" ")' <<<"$OUT")" "alicenet default lab" "networks after a restart"
+expect_rc 0 vdectl -j daemon info
+assert_eq "$(jq -r .pid <<<"$OUT")" "$main2" "daemon info's pid after a restart"
+log "systemctl start: main $main2, lab is back"
+
+# --- the engine dies: the parent exits with a failure and Restart=on-failure brings vded back.
+engine2=$(jq -r .engine_pid <<<"$OUT")
+inside kill -KILL "$engine2"
+wait_for -t 20 inside sh -c "[ \"\$(systemctl show -p NRestarts --value vded.service)\" -ge 1 ] &&
+	systemctl -q is-active vded.service" || fail "vded.service did not come back after its engine was killed"
+expect_rc 0 vdectl -j daemon info
+main3=$(jq -r .pid <<<"$OUT")
+[ "$main3" != "$main2" ] || fail "vded.service's main process is still $main2 after its engine died"
+assert_eq "$(prop vded.service MainPID)" "$main3" "MainPID after the restart"
+log "engine $engine2 killed: vded.service restarted (main $main3, NRestarts $(prop vded.service NRestarts))"
+
+# --- systemd's own rating of the sandbox.
+expect_rc 0 systemd-analyze security --no-pager vded.service
+exposure=$(grep -i 'overall exposure' <<<"$OUT" || true)
+[ -n "$exposure" ] || fail "systemd-analyze security printed no exposure: $(tail -n 3 <<<"$OUT")"
+log "systemd-analyze security: ${exposure#→ }"
+
+# vded's journal, for the record.
+echo "---- inside: journalctl -u vded.service ----"
+inside journalctl --no-pager -q -o short-monotonic -u vded.service || true
+echo "----"
+
+expect_rc 0 systemctl stop vded.service
+assert_eq "$(prop vded.service Result)" success "vded.service's Result after the second stop"
+log "PASS in $((SECONDS - T0)) s"
