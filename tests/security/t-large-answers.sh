@@ -81,6 +81,10 @@ out=$(vdectl mac list macs 2>&1) || rc=$?
 rep=$( (printf '%s\n' '{"id":1,"method":"mac.list","params":{"network":"macs"}}' '{"id":2,"method":"daemon.info"}'; sleep 3) |
 	socat -t 5 - "UNIX-CONNECT:$SOCK" | tail -n 1)
 [ "$(json_get '.id' "$rep" 2>/dev/null)" = 2 ] || BAD+=("after a mac.list of $MACS entries the connection was dropped: ${rep:0:200}")
+# And a client that half-closes after its requests still gets every answer.
+rep=$(printf '%s\n' '{"id":1,"method":"mac.list","params":{"network":"macs"}}' '{"id":2,"method":"daemon.info"}' |
+	socat -t 5 - "UNIX-CONNECT:$SOCK" | tail -n 1)
+[ "$(json_get '.id' "$rep" 2>/dev/null)" = 2 ] || BAD+=("a client that half-closed after mac.list and daemon.info lost the second answer: ${rep:0:200}")
 [ ${#BAD[@]} = 0 ] || fail "$(printf '%s\n' "${BAD[@]}")"
 
 expect_rc 0 vdectl -j daemon info
