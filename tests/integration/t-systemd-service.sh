@@ -192,9 +192,12 @@ build_cache() {
 		flock -u 9
 		return 0
 	fi
-	# Whatever is left of a build that was interrupted: we hold the lock, nobody is building.
+	# Whatever is left of a build that was interrupted: we hold the lock, nobody is building. An
+	# interrupted debootstrap may have left /proc or /sys mounted in it.
 	for d in "$CACHE_DIR"/.build.*; do
-		[ -d "$d" ] && rm -rf --one-file-system "$d"
+		[ -d "$d" ] || continue
+		awk -v d="$d/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r -n 1 umount -l
+		rm -rf --one-file-system "$d"
 	done
 	command -v debootstrap >/dev/null 2>&1 || skip "debootstrap not installed (scripts/deps installs it)"
 	m=$(mirror) || skip "no Debian mirror in /etc/apt/sources.list{,.d} for debootstrap"
@@ -308,6 +311,10 @@ main=$(prop vded.service MainPID)
 log "vded.service: MainPID $main; daemon info: $(jq -c '{pid, engine_pid}' <<<"$info")"
 assert_eq "$(jq -r .pid <<<"$info")" "$main" "daemon info's pid (the parent) vs vded.service's MainPID"
 engine=$(jq -r .engine_pid <<<"$info")
+# The default network of the installed vded.conf is up, and vded had nothing to complain about.
+assert_eq "$(jq -r .networks <<<"$info")" 1 "networks in daemon info (the default one of vded.conf)"
+errors=$(inside journalctl --no-pager -q -p err -u vded.service)
+[ -z "$errors" ] || fail "vded logged errors at its start under systemd: $errors"
 [ "$engine" != "$main" ] && [ "$engine" -gt 1 ] || fail "daemon info's engine_pid is '$engine' (main $main)"
 
 # --- the privilege split as systemd runs it.
