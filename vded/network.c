@@ -12,10 +12,6 @@
 #include "offload.h"
 #include "switch.h"
 
-/* Receive space per frame: one byte more than the largest frame, so an oversized datagram is seen
- * as such (MSG_TRUNC) rather than silently cut. */
-#define RX_FRAME_SPACE (OFFLOAD_HDR_LEN + OFFLOAD_MAX_FRAME + 6)
-
 static struct ev_loop *net_loop;
 static struct network *net_list;
 static unsigned net_count;
@@ -25,20 +21,8 @@ static ev_timer net_age_timer;
 static ev_check net_reap_check;
 static struct port *net_reap_list;	/* dead ports waiting to be freed, linked by reap_next */
 
-/*
- * One set of receive buffers for the whole daemon: the loop is single-threaded and every batch is
- * switched and flushed before the next receive, so frames never outlive the callback that read them.
- * The data path alone owns all of it: a kind's recv gets a copy of rx_batch for one call, every msghdr
- * is written again before each call, and frames are found through rx_frame[] checked against rx_batch,
- * never through a pointer a kind could have moved.
- */
-static uint8_t *rx_buf;
-static struct mmsghdr rx_msgs[PORT_BATCH];
-static struct iovec rx_iov[PORT_BATCH];
-static struct sockaddr_storage rx_addr[PORT_BATCH];
-static struct port_frame rx_frame[PORT_BATCH];
+/* The frames of the batch being switched (port.c owns the batch itself; see port_rx_lend). */
 static struct port_rxframe rx_kept[PORT_BATCH];
-static struct port_rxbatch rx_batch;
 static bool rx_busy;
 
 struct ev_loop *network_loop(void)
@@ -220,26 +204,6 @@ static void network_flush(struct network *net)
 	}
 }
 
-/* Make the batch ready to lend: whatever the last kind or the kernel left in it is overwritten. */
-static void network_rx_lend(bool want_addr)
-{
-	for (unsigned i = 0; i < PORT_BATCH; i++) {
-		struct msghdr *h = &rx_msgs[i].msg_hdr;
-
-		rx_iov[i].iov_base = rx_buf + (size_t)i * RX_FRAME_SPACE;
-		rx_iov[i].iov_len = RX_FRAME_SPACE;
-		h->msg_iov = &rx_iov[i];
-		h->msg_iovlen = 1;
-		h->msg_name = want_addr ? &rx_addr[i] : NULL;
-		h->msg_namelen = want_addr ? sizeof(rx_addr[i]) : 0;
-		h->msg_control = NULL;
-		h->msg_controllen = 0;
-		h->msg_flags = 0;
-		rx_msgs[i].msg_len = 0;
-		rx_frame[i] = (struct port_frame){ .flags = PORT_FRAME_SKIP };
-	}
-}
-
 int network_port_receive(struct port *in, int (*recv)(struct port *p, struct port_rxbatch *b))
 {
 	struct network *net = in->net;
@@ -252,9 +216,7 @@ int network_port_receive(struct port *in, int (*recv)(struct port *p, struct por
 	if (in->dead || rx_busy)
 		return 0;
 	rx_busy = true;
-	network_rx_lend(in->ops->rx_addr);
-	lent = rx_batch;
-	lent.addr = in->ops->rx_addr ? rx_addr : NULL;
+	port_rx_lend(&lent, in->ops->rx_addr);
 	n = recv(in, &lent);
 	if (n < 0) {
 		rx_busy = false;
@@ -263,7 +225,7 @@ int network_port_receive(struct port *in, int (*recv)(struct port *p, struct por
 		network_port_kill(in);
 		return n;
 	}
-	kept = port_rx_collect(&rx_batch, n, rx_kept);
+	kept = port_rx_take(n, rx_kept);
 	now = (uint32_t)ev_now(net_loop);
 	seg_arena_used = 0;
 	seg_list_used = 0;
@@ -497,11 +459,8 @@ int network_init(struct ev_loop *loop, const char *run_dir)
 {
 	net_loop = loop;
 	net_run_dir = strdup(run_dir);
-	rx_buf = malloc((size_t)PORT_BATCH * RX_FRAME_SPACE);
-	if (!net_run_dir || !rx_buf)
+	if (!net_run_dir || port_rx_init() < 0)
 		return -ENOMEM;
-	rx_batch = (struct port_rxbatch){ .msgs = rx_msgs, .frame = rx_frame, .addr = rx_addr, .buf = rx_buf,
-					  .cap = RX_FRAME_SPACE, .n = PORT_BATCH };
 	ev_check_init(&net_reap_check, network_reap_cb);
 	ev_timer_init(&net_age_timer, network_age_cb, 5., 5.);
 	ev_timer_start(loop, &net_age_timer);
@@ -518,9 +477,7 @@ void network_exit(void)
 		ev_ref(net_loop);
 		ev_timer_stop(net_loop, &net_age_timer);
 	}
-	free(rx_buf);
-	rx_buf = NULL;
-	rx_batch = (struct port_rxbatch){ 0 };
+	port_rx_exit();
 	free(net_run_dir);
 	net_run_dir = NULL;
 }

@@ -22,12 +22,12 @@ struct port;
 struct network;
 
 /*
- * The receive side of the data path lends a kind its buffers, never its bookkeeping (STYLE.md "Lend data,
- * not control"). A batch has n slots of cap bytes each, owned by the data path (network.c). For one call
- * of a kind's recv the kind may fill the slot buffers, directly or by handing msgs to recvmmsg (the kernel
- * writes msg_len, msg_namelen and msg_flags), and reports in frame[i] what slot i holds. It never writes a
- * pointer or a length in msgs and keeps no pointer into the batch after it returns: the data path rewrites
- * every msgs[i] before each call and finds the frames only through frame[], checked against cap.
+ * The receive batch: the data path's PORT_BATCH receive slots, the msghdrs and iovecs over them and the
+ * senders' addresses, all owned by this module (port.c) and set up once; only it and the kernel touch the
+ * msghdrs. For one call of a kind's recv the data path lends a struct port_rxbatch (STYLE.md "Lend data,
+ * not control"): the kind fills slot buffers (port_rx_slot, or port_rx_recvmmsg for datagram sockets) and
+ * reports in frame[i] what slot i holds; it keeps no pointer into the batch once it returns. The data path
+ * finds the frames only through those reports, checked against its own copy of the batch's geometry.
  */
 struct port_frame {
 	uint32_t off;			/* the frame starts at the slot's buffer + off (past an encapsulation) */
@@ -39,9 +39,11 @@ struct port_frame {
 #define PORT_FRAME_TRUNC 2u		/* the datagram was larger than the slot: an error, never switched */
 
 struct port_rxbatch {
-	struct mmsghdr *msgs;		/* msgs[i]: one iovec over slot i; msg_name = &addr[i] if the ops ask */
 	struct port_frame *frame;	/* frame[i]: what the kind found in slot i; preset to PORT_FRAME_SKIP */
-	struct sockaddr_storage *addr;	/* addr[i]: the sender of slot i (ops->rx_addr), else NULL */
+	/* addr[i], addrlen[i]: the sender of slot i as port_rx_recvmmsg got it, for kinds whose ops set
+	 * rx_addr; else NULL */
+	const struct sockaddr_storage *addr;
+	const socklen_t *addrlen;
 	uint8_t *buf;			/* slot i is buf + i * cap */
 	size_t cap;
 	unsigned n;
@@ -61,6 +63,24 @@ static inline void port_rx_set(struct port_rxbatch *b, unsigned i, uint32_t off,
 	b->frame[i].flags = flags;
 }
 
+/* Allocate the receive slots (once, at start): 0 or -ENOMEM. */
+int port_rx_init(void);
+void port_rx_exit(void);
+
+/*
+ * Lend the batch for one recv: *b describes it, every report preset to PORT_FRAME_SKIP, the senders
+ * included if want_addr. Only the data path calls this, and it lends one batch at a time.
+ */
+void port_rx_lend(struct port_rxbatch *b, bool want_addr);
+
+/*
+ * Receive up to b->n datagrams from fd into the lent batch with one recvmmsg over the batch's own
+ * msghdrs; report each as a whole frame (frame[i] = {0, len}, PORT_FRAME_TRUNC if it did not fit) and,
+ * if the batch was lent with senders, fill addr[i] and addrlen[i]. Returns how many, 0 if none is
+ * waiting, or -errno.
+ */
+int port_rx_recvmmsg(struct port_rxbatch *b, int fd);
+
 /* A frame of the batch to switch, as port_rx_collect found it. */
 struct port_rxframe {
 	uint8_t *data;			/* inside its slot: data + len never passes the slot's end */
@@ -76,6 +96,9 @@ struct port_rxframe {
  */
 unsigned port_rx_collect(const struct port_rxbatch *b, int used, struct port_rxframe *out);
 
+/* The same for the batch as lent last (its geometry from this module, not from the kind's copy). */
+unsigned port_rx_take(int used, struct port_rxframe *out);
+
 struct port_ops {
 	const char *kind;		/* "attach", "endpoint", ... shown in port.list */
 	/* Receive up to b->n frames into the lent batch (see struct port_rxbatch) and report each slot it
@@ -87,7 +110,7 @@ struct port_ops {
 	void (*describe)(const struct port *p, struct json_object *o);
 	/* Release what the kind owns besides the data fd (ctl socket, socket paths). May be NULL. */
 	void (*destroy)(struct port *p);
-	/* The kind wants each datagram's sender: the batch's msg_name points at its addr[] storage. */
+	/* The kind wants each datagram's sender: the batch is lent with addr[] (see port_rx_recvmmsg). */
 	bool rx_addr;
 };
 

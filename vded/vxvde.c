@@ -236,8 +236,8 @@ static bool vx_is_own(struct vx_port *vx, const union vx_addr *from, uint32_t no
 
 /*
  * Receive on fd into the lent batch; report each vxvde frame of our VNI with its header stripped (its
- * sender learned), skip the rest. The senders are in the batch's addr[] (this kind's ops ask for them);
- * what is kept beyond the call is copied into the port's own table.
+ * sender learned), skip the rest. The senders come with the batch (this kind's ops ask for them); what is
+ * kept beyond the call is copied into the port's own table.
  */
 static int vx_recv_from(struct port *p, int fd, struct port_rxbatch *b)
 {
@@ -248,20 +248,19 @@ static int vx_recv_from(struct port *p, int fd, struct port_rxbatch *b)
 
 	if (!b->addr)
 		return -EINVAL;		/* vx_port_ops asks for senders: without them nothing can be learned */
-	got = recvmmsg(fd, b->msgs, b->n, MSG_DONTWAIT, NULL);
-	if (got < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	got = port_rx_recvmmsg(b, fd);
 	for (int i = 0; i < got; i++) {
-		const struct msghdr *h = &b->msgs[i].msg_hdr;
-		unsigned len = b->msgs[i].msg_len;
+		unsigned len = b->frame[i].len;
 		const uint8_t *d = port_rx_slot(b, (unsigned)i);
-		enum vxvde_kind kind = vxvde_classify(vx->hdr, d, len);
+		enum vxvde_kind kind = b->frame[i].flags & PORT_FRAME_TRUNC ? VXVDE_IGNORE
+									 : vxvde_classify(vx->hdr, d, len);
 		union vx_addr from;
 
-		if (kind == VXVDE_IGNORE || h->msg_namelen < need || h->msg_namelen > sizeof(from))
-			continue;	/* another VNI, not vxvde, a runt, or no usable sender: skipped */
+		b->frame[i].flags = PORT_FRAME_SKIP;
+		if (kind == VXVDE_IGNORE || b->addrlen[i] < need || b->addrlen[i] > sizeof(from))
+			continue;	/* another VNI, not vxvde, a runt, or no usable sender */
 		memset(&from, 0, sizeof(from));
-		memcpy(&from, &b->addr[i], h->msg_namelen);
+		memcpy(&from, &b->addr[i], b->addrlen[i]);
 		if (from.sa.sa_family != vx_family(vx) || vx_is_own(vx, &from, now))
 			continue;	/* ourselves */
 		if (kind == VXVDE_BYE) {

@@ -1,8 +1,8 @@
 /*
  * Unit test of the data path in vded/network.c (with port.c, switch.c, offload.c): network_port_receive
  * driven by fake port kinds over socketpairs. Frames kept, dropped, skipped and decapsulated (offset and
- * shrunk), sender addresses lent to a kind that asks for them, a kind that breaks the lending contract
- * (re-points the batch's msghdrs at its own memory, then is freed: SECURITY.md D1), ports removed
+ * shrunk), sender addresses lent to a kind that asks for them, a kind that breaks the loan (bogus
+ * reports, its copy of the batch re-pointed at its own memory, then freed: SECURITY.md D1), ports removed
  * between batches. Run under ASan in `make asan`: a stale pointer into a freed kind is a failure there.
  * The endpoint module is replaced by stubs: no socket directory is made.
  */
@@ -111,17 +111,16 @@ static unsigned pending(int fd)
 /* vxvde-like: datagrams are HDR + frame; those with another header are not ours (skipped). */
 static int encap_recv(struct port *p, struct port_rxbatch *b)
 {
-	int got = recvmmsg(p->fd, b->msgs, b->n, MSG_DONTWAIT, NULL);
+	int got = port_rx_recvmmsg(b, p->fd);
 
-	if (got < 0)
-		return errno == EAGAIN ? 0 : -errno;
 	for (int i = 0; i < got; i++) {
 		const uint8_t *d = port_rx_slot(b, (unsigned)i);
-		unsigned len = b->msgs[i].msg_len;
+		unsigned len = b->frame[i].len;
 
 		if (len < HDR_LEN || memcmp(d, vx_hdr, HDR_LEN) != 0)
-			continue;	/* left as the data path preset it: PORT_FRAME_SKIP */
-		port_rx_set(b, (unsigned)i, HDR_LEN, len - HDR_LEN, 0);
+			port_rx_set(b, (unsigned)i, 0, 0, PORT_FRAME_SKIP);
+		else
+			port_rx_set(b, (unsigned)i, HDR_LEN, len - HDR_LEN, 0);
 	}
 	return got;
 }
@@ -143,21 +142,18 @@ static int addr_recv(struct port *p, struct port_rxbatch *b)
 	struct addr_kind *k = p->kind_data;
 	int got;
 
-	if (!b->addr)
+	if (!b->addr || !b->addrlen)
 		return -EINVAL;
-	got = recvmmsg(p->fd, b->msgs, b->n, MSG_DONTWAIT, NULL);
-	if (got < 0)
-		return errno == EAGAIN ? 0 : -errno;
+	got = port_rx_recvmmsg(b, p->fd);
 	for (int i = 0; i < got; i++) {
 		const struct sockaddr_un *sun = (const struct sockaddr_un *)&b->addr[i];
-		socklen_t alen = b->msgs[i].msg_hdr.msg_namelen;
+		socklen_t alen = b->addrlen[i];
 
 		memset(k->seen[k->nseen], 0, sizeof(k->seen[0]));
 		/* abstract names: a NUL, then the name (not NUL-terminated) */
 		if (alen > offsetof(struct sockaddr_un, sun_path) + 1 && sun->sun_family == AF_UNIX)
 			memcpy(k->seen[k->nseen], sun->sun_path + 1, alen - offsetof(struct sockaddr_un, sun_path) - 1);
 		k->nseen++;
-		port_rx_set(b, (unsigned)i, 0, b->msgs[i].msg_len, 0);
 	}
 	return got;
 }
@@ -177,41 +173,28 @@ static const struct port_ops addr_ops = {
 };
 
 /*
- * A kind that breaks every rule of the loan: it points all slots' msg_name and iovecs at its own heap
- * memory and swaps buffers between slots (what vxvde did before D1 was fixed), shrinks the lent batch and
- * reports frames that do not fit their slots. Once it is freed, the next batch must not write there.
+ * A kind that breaks every rule of the loan it can reach: it reports frames that do not fit their slots,
+ * claims more slots than it was lent, and re-points its copy of the batch at its own heap memory (as vxvde
+ * pointed the shared msghdrs at its own before D1 was fixed). Once it is freed, the next batch must not
+ * read or write there.
  */
 struct rogue_kind {
-	struct sockaddr_storage names[PORT_BATCH];
-	struct iovec iov[PORT_BATCH];
+	struct port_frame frame[PORT_BATCH];
 	uint8_t bufs[PORT_BATCH][64];
 };
 
 static int rogue_recv(struct port *p, struct port_rxbatch *b)
 {
 	struct rogue_kind *k = p->kind_data;
-	unsigned n = b->n;
-	int got = recvmmsg(p->fd, b->msgs, n, MSG_DONTWAIT, NULL);
+	int got = port_rx_recvmmsg(b, p->fd);
 
-	if (got < 0)
-		return errno == EAGAIN ? 0 : -errno;
-	for (unsigned i = 0; i < n; i++) {
-		struct msghdr *h = &b->msgs[i].msg_hdr;
-		h->msg_name = &k->names[i];
-		h->msg_namelen = sizeof(k->names[i]);
-		k->iov[i].iov_base = k->bufs[i];
-		k->iov[i].iov_len = sizeof(k->bufs[i]);
-		if (i & 1)
-			h->msg_iov = &k->iov[i];
-		else
-			h->msg_iov->iov_base = k->bufs[i];
-	}
 	for (int i = 0; i < got; i++)
 		port_rx_set(b, (unsigned)i, (uint32_t)(i & 1 ? b->cap : 1), (uint32_t)b->cap, 0);
+	b->frame = k->frame;
+	b->buf = k->bufs[0];
 	b->n = 1;
 	b->cap = 1 << 30;
-	b->buf = k->bufs[0];
-	return got + 1000;	/* more slots than it was lent */
+	return got < 0 ? got : got + 1000;	/* more slots than it was lent */
 }
 
 static void rogue_destroy(struct port *p)
@@ -233,15 +216,11 @@ static unsigned checker_bad;
 
 static int checker_recv(struct port *p, struct port_rxbatch *b)
 {
-	if (b->n != PORT_BATCH || !b->buf || b->cap < OFFLOAD_HDR_LEN + OFFLOAD_MAX_FRAME || b->addr)
+	if (b->n != PORT_BATCH || !b->buf || b->cap < OFFLOAD_HDR_LEN + OFFLOAD_MAX_FRAME || b->addr || b->addrlen)
 		checker_bad++;
-	for (unsigned i = 0; i < b->n; i++) {
-		const struct msghdr *h = &b->msgs[i].msg_hdr;
-		if (h->msg_iovlen != 1 || h->msg_iov->iov_base != port_rx_slot(b, i) || h->msg_iov->iov_len != b->cap ||
-		    h->msg_name || h->msg_namelen || h->msg_control || h->msg_controllen ||
-		    b->frame[i].flags != PORT_FRAME_SKIP)
+	for (unsigned i = 0; i < b->n; i++)
+		if (b->frame[i].flags != PORT_FRAME_SKIP)
 			checker_bad++;
-	}
 	return port_dgram_recv_batch(p, b);
 }
 
