@@ -2,8 +2,8 @@
  * endpoint — RUN_DIR/net/NAME, the vde_switch-compatible socket directory of a network.
  *
  * The directory is made by the privileged process (priv.h): owned by vded's user, group = the
- * network's group, setgid and sticky. Members create their own client sockets in it; nobody but vded
- * can remove or replace ctl, a per-port socket or another member's file. vded itself never chowns,
+ * network's group, setgid and sticky, writable by vded alone (clients bind their own sockets under
+ * /tmp, as vdeplug4 does when it cannot in the switch directory). vded itself never chowns,
  * chmods or unlinks by a path a user chose: its sockets are born with the right group (setgid) and
  * mode (umask at bind); ctl is replaced by rename; its files are unlinked relative to the directory
  * fd; a client's socket is connected by the privileged process with that client's credentials.

@@ -55,6 +55,7 @@ struct vded_settings {
 	char run_dir[PATH_MAX];
 	char state_dir[PATH_MAX];
 	char socket[PATH_MAX];
+	bool socket_activated;		/* the control socket came from systemd (socket is then not ours) */
 	uid_t uid;			/* the engine's user (started as root); (uid_t)-1: not root, no split */
 	gid_t gid;
 	struct policy_config policy;
@@ -126,11 +127,10 @@ static int settings_resolve(const struct vded_config *cfg, struct vded_settings 
 		pc.max_networks_per_user = (unsigned)cfg->max_networks_per_user;
 	if (cfg->max_ports_per_user >= 0)
 		pc.max_ports_per_user = (unsigned)cfg->max_ports_per_user;
-	if (cfg->max_networks >= 0)
-		network_set_max((unsigned)cfg->max_networks);
 	s->uid = (uid_t)-1;
 	s->gid = (gid_t)-1;
-	if (geteuid() == 0) {
+	/* as root before the split, and in the engine on reload (to compare with what it runs as) */
+	if (geteuid() == 0 || settings.uid != (uid_t)-1) {
 		if (priv_lookup_user(user ? user : VDED_DEFAULT_USER, &s->uid, &s->gid) < 0) {
 			fprintf(stderr, "vded: user '%s' does not exist%s\n", user ? user : VDED_DEFAULT_USER,
 				user ? "" : " (systemd-sysusers makes it from sysusers.d/vde.conf; or name one with -u)");
@@ -142,6 +142,9 @@ static int settings_resolve(const struct vded_config *cfg, struct vded_settings 
 		}
 	}
 	s->policy = pc;
+	/* last: nothing above may fail after a setting took effect */
+	if (cfg->max_networks >= 0)
+		network_set_max((unsigned)cfg->max_networks);
 	return 0;
 }
 
@@ -342,7 +345,7 @@ static void signal_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		return;
 	}
 	if (strcmp(s.run_dir, settings.run_dir) || strcmp(s.state_dir, settings.state_dir) ||
-	    strcmp(s.socket, settings.socket) || s.uid != settings.uid)
+	    (!settings.socket_activated && strcmp(s.socket, settings.socket)) || s.uid != settings.uid)
 		log_warn("reload: run_dir, state_dir, socket and user changes take effect at the next start");
 	settings.policy = s.policy;
 	policy_configure(&settings.policy);
@@ -427,7 +430,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	} else {
-		snprintf(settings.socket, sizeof(settings.socket), "(socket activation, fd %d)", listen_fd);
+		settings.socket_activated = true;
 	}
 	{
 		struct priv_setup ps = { .engine_uid = settings.uid, .engine_gid = settings.gid,
@@ -482,7 +485,8 @@ int main(int argc, char **argv)
 	ev_signal_start(loop, &sig_int);
 	ev_signal_start(loop, &sig_term);
 	ev_signal_start(loop, &sig_hup);
-	log_notice("vded %s ready: control socket %s, %u network(s)", VDE_VERSION, settings.socket, network_count());
+	log_notice("vded %s ready: control socket %s, %u network(s)", VDE_VERSION,
+		   settings.socket_activated ? "(socket activation, fd 3)" : settings.socket, network_count());
 	priv_ready();
 	ev_run(loop, 0);
 	status = 0;

@@ -359,21 +359,21 @@ static int priv_endpoint_clear(const char *name)
 	return 0;
 }
 
-/* The directory's mode for a network mode: vded's user has it all; a class with 'w' (may attach)
- * may create its own client sockets, with 'r' may look; setgid so every socket made in it gets the
- * network's group, sticky so nobody removes or replaces what another made (ctl included). */
+/* The directory's mode for a network mode: only vded's user writes in it. A class with 'r' or 'w'
+ * may enter and look ('w' also opens ctl, see the sockets' mode in endpoint.c); nobody else may
+ * create anything there, so no user can fill /run, squat the names vded binds, or plant files for
+ * the next network of that name. vde clients then bind their own data socket under /tmp or
+ * /var/tmp, as vdeplug4's and vde2's libraries do when the switch directory is not writable.
+ * Setgid: every socket vded makes in it gets the network's group; sticky: belt and braces. */
+static unsigned priv_endpoint_classbits(unsigned bits)
+{
+	return bits & 6 ? 5 : 0;
+}
+
 static mode_t priv_endpoint_dirmode(unsigned mode)
 {
-	mode_t m = S_ISGID | S_ISVTX | 0700;
-
-	for (int shift = 0; shift <= 3; shift += 3) {
-		unsigned bits = (mode >> shift) & 7;
-		if (bits & 2)
-			m |= 7u << shift;
-		else if (bits & 4)
-			m |= 5u << shift;
-	}
-	return m;
+	return S_ISGID | S_ISVTX | 0700 | priv_endpoint_classbits((mode >> 3) & 7) << 3 |
+	       priv_endpoint_classbits(mode & 7);
 }
 
 /* Open RUN_DIR/net/NAME as the endpoint directory vded made: a directory owned by the engine's user. */
@@ -423,7 +423,7 @@ static int priv_acl_put(int fd, const char *xattr, unsigned user_obj, uid_t user
 static int priv_endpoint_acl(int fd, const struct priv_endpoint *ep)
 {
 	unsigned o = (ep->mode >> 6) & 7, g = (ep->mode >> 3) & 7, t = ep->mode & 7;
-	unsigned od = o & 2 ? 7 : o & 4 ? 5 : 0, gd = g & 2 ? 7 : g & 4 ? 5 : 0, td = t & 2 ? 7 : t & 4 ? 5 : 0;
+	unsigned od = priv_endpoint_classbits(o), gd = priv_endpoint_classbits(g), td = priv_endpoint_classbits(t);
 	int ret;
 
 	if (ep->owner == 0 || ep->owner == (uint32_t)priv.engine_uid || !(o & 6)) {

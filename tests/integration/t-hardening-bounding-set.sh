@@ -24,7 +24,7 @@ setpriv --bounding-set "$bset" --no-new-privs "$VDED_BIN" -F -v -g 2000 --run-di
 VDED_PID=$!
 wait_for vdectl daemon info || fail "vded did not start under the unit's bounding set: $(tail -n 5 "$WORK/vded.log")"
 expect_rc 0 vdectl -j network create lab --group 2000
-assert_eq "$(stat -c '%U %g %a' "$RUN/net/lab")" "vded 2000 3770" "lab's endpoint dir (CAP_CHOWN/CAP_FOWNER at work: vded's, the network's group, setgid+sticky)"
+assert_eq "$(stat -c '%U %g %a' "$RUN/net/lab")" "vded 2000 3750" "lab's endpoint dir (CAP_CHOWN/CAP_FOWNER at work: vded's, the network's group, setgid+sticky)"
 netns_add ns1
 netns_add ns2
 plug_tap ns1 t1 lab 10.0.0.1/24

@@ -78,7 +78,7 @@ assert_eq "$(stat -c '%u %a' "$RUN")" "0 755" "the run dir (root's: endpoints ar
 # It serves: a stored network, an endpoint handed to a user's group, user clients.
 expect_rc 0 vdectl -j network create lab --group 2000
 [ -f "$STATE/networks/lab.json" ] || fail "the definition of lab was not stored"
-assert_eq "$(stat -c '%u %g %a' "$RUN/net/lab")" "$nobody_uid 2000 3770" "lab's endpoint dir"
+assert_eq "$(stat -c '%u %g %a' "$RUN/net/lab")" "$nobody_uid 2000 3750" "lab's endpoint dir"
 expect_rc 0 setpriv --reuid 1001 --regid 1001 --groups 2100,2000 "$VDECTL_BIN" -s "$SOCK" network attach lab -- \
 	sh -c 'test -S /proc/self/fd/3'
 # not in lab's group: lab is invisible to it, so not-found (exit 3) as for a missing network

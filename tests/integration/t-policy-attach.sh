@@ -41,7 +41,7 @@ assert_json '.owner_uid' 0 "$OUT"
 # The endpoint carries the rule into the file system: vded's directory, the network's group with rwx,
 # setgid (every socket in it gets that group) and sticky (nobody removes another's file); ctl rw for
 # the group, nothing for others.
-assert_eq "$(stat -c '%U %g %a' "$RUN/net/lab")" "vded $GL 3770" "endpoint dir owner, group, mode"
+assert_eq "$(stat -c '%U %g %a' "$RUN/net/lab")" "vded $GL 3750" "endpoint dir owner, group, mode"
 assert_eq "$(stat -c '%U %g %a' "$RUN/net/lab/ctl")" "vded $GL 660" "endpoint ctl owner, group, mode"
 assert_eq "$(stat -c '%g %a' "$SOCK")" "$GS 660" "control socket group and mode"
 

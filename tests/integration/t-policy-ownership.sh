@@ -39,7 +39,7 @@ vded_start -g "$GS" -f "$WORK/vded.conf"
 expect_rc 0 vdectl_as $A "$GS,$GL" -j network create anet --group $GL --description "A's net"
 assert_json '[.owner_uid, .group, .mode] | map(tostring) | join(" ")' "$A $GL 0660" "$OUT"
 # vded's directory with the network's group, setgid+sticky; the owner is reached by an ACL entry
-assert_eq "$(stat -c '%U %g %a' "$RUN/net/anet")" "vded $GL 3770" "anet endpoint dir"
+assert_eq "$(stat -c '%U %g %a' "$RUN/net/anet")" "vded $GL 3750" "anet endpoint dir"
 expect_rc 4 vdectl_as $A "$GS,$GL" -j network create bad --group $GX
 assert_json '.error.code' permission-denied "$OUT"
 expect_rc 3 vdectl -j network show bad

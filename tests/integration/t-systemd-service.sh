@@ -352,7 +352,7 @@ log "engine $engine: Uid $(status_field "$engine" Uid), CapEff $(status_field "$
 expect_rc 0 vdectl network create lab
 inside test -S /run/vde/net/lab/ctl || fail "no endpoint /run/vde/net/lab/ctl: $(inside ls -la /run/vde/net/lab 2>&1)"
 # vded's, the network's group, setgid (its sockets get that group) and sticky.
-assert_eq "$(inside stat -c '%U:%G %a' /run/vde/net/lab)" "vded:vde 3770" "the endpoint directory of lab"
+assert_eq "$(inside stat -c '%U:%G %a' /run/vde/net/lab)" "vded:vde 3750" "the endpoint directory of lab"
 saved=$(inside find /var/lib/vded -type f -user vded | head -n 1)
 [ -n "$saved" ] || fail "the engine saved no definition of lab in /var/lib/vded: $(inside ls -laR /var/lib/vded)"
 for i in 1 2; do
