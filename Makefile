@@ -49,11 +49,11 @@ SLIRP_LIBS  := -lslirp
 
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DVDE_VERSION='"$(VERSION)"' -DVDE_LIBDIR='"$(LIBDIR)"' $(WARNINGS) \
 	      $(CFLAGS) $(SAN_FLAGS) \
-	      -Iinclude -Icommon -MMD -MP
+	      -Iinclude -Icommon -Ivded -MMD -MP
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 
 COMMON_SRC := $(wildcard common/*.c)
-VDED_SRC   := $(wildcard vded/*.c)
+VDED_SRC   := $(wildcard vded/*.c vded/*/*.c)
 CLIENT_SRC := libvdeclient/vdeclient.c
 
 VDED       := $(B)/vded/vded
@@ -152,18 +152,18 @@ $(VDECTL): $(call obj,vdectl/vdectl.c $(CLIENT_SRC) $(COMMON_SRC))
 
 # Unit tests: tests/unit/test-NAME.c links with vded/NAME.c (one module each) and common/.
 # A test that needs more lists it in UNIT_EXTRA_test-NAME.
-UNIT_EXTRA_test-methods := $(filter-out vded/main.c vded/methods.c,$(VDED_SRC))
+UNIT_EXTRA_test-methods := $(filter-out vded/main.c vded/control/methods.c,$(VDED_SRC))
 UNIT_EXTRA_test-uvdel := libvdeclient/mod_parse.c libvdeclient/mod_util.c libvdeclient/mod_hash.c \
 	libvdeclient/vdeplug_open.c
 UNIT_EXTRA_test-vdestream := libvdeclient/vdeplug_stream.c
-UNIT_EXTRA_test-priv := vded/vnl.c vded/error.c
+UNIT_EXTRA_test-priv := vded/priv/vnl.c vded/error.c
 # The data path alone: network.c with its ports, switch and offloads; the test stubs the endpoint.
-UNIT_EXTRA_test-network := vded/port.c vded/switch.c vded/offload.c vded/error.c
+UNIT_EXTRA_test-network := vded/dataplane/port.c vded/dataplane/switch.c vded/dataplane/offload.c vded/error.c
 $(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $(call obj,$(COMMON_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call obj,$(wildcard vded/$*.c) $(UNIT_EXTRA_test-$*)) \
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call obj,$(wildcard vded/$*.c vded/*/$*.c) $(UNIT_EXTRA_test-$*)) \
 		$(call obj,$(COMMON_SRC)) $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS) $(UNIT_LIBS_test-$*)
-$(UNIT_BIN): $$(call obj,$$(wildcard vded/$$(patsubst test-%,%,$$(notdir $$@)).c) $$(UNIT_EXTRA_$$(notdir $$@)))
+$(UNIT_BIN): $$(call obj,$$(wildcard vded/$$(patsubst test-%,%,$$(notdir $$@)).c vded/*/$$(patsubst test-%,%,$$(notdir $$@)).c) $$(UNIT_EXTRA_$$(notdir $$@)))
 
 # Benchmark helpers and test tools: one standalone program per file, plus the client library.
 $(B)/tests/bench/%: $(B)/tests/bench/%.o $(call obj,$(CLIENT_SRC) $(COMMON_SRC))

@@ -20,16 +20,16 @@
 #include <ev.h>
 #include <json-c/json.h>
 
-#include "config.h"
-#include "control.h"
+#include "control/config.h"
+#include "control/control.h"
 #include "log.h"
-#include "methods.h"
-#include "netns.h"
-#include "network.h"
-#include "policy.h"
-#include "priv.h"
-#include "slirp.h"
-#include "store.h"
+#include "control/methods.h"
+#include "backends/netns.h"
+#include "dataplane/network.h"
+#include "control/policy.h"
+#include "priv/priv.h"
+#include "backends/slirp.h"
+#include "control/store.h"
 
 #define VDED_DEFAULT_CONFIG "/etc/vde/vded.conf"
 #define VDED_DEFAULT_GROUP "vde"

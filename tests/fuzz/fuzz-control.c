@@ -13,11 +13,11 @@
 #include <ev.h>
 #include <json-c/json.h>
 
-#include "methods.h"
-#include "network.h"
-#include "policy.h"
-#include "priv.h"
-#include "store.h"
+#include "control/methods.h"
+#include "dataplane/network.h"
+#include "control/policy.h"
+#include "priv/priv.h"
+#include "control/store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "switch.h"
+#include "dataplane/switch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

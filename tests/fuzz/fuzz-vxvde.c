@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "switch.h"
-#include "vxvde.h"
+#include "dataplane/switch.h"
+#include "backends/vxvde.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

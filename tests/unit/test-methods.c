@@ -11,11 +11,11 @@
 #include <ev.h>
 #include <json-c/json.h>
 
-#include "../../vded/methods.h"
-#include "../../vded/network.h"
-#include "../../vded/policy.h"
-#include "../../vded/priv.h"
-#include "../../vded/store.h"
+#include "control/methods.h"
+#include "dataplane/network.h"
+#include "control/policy.h"
+#include "priv/priv.h"
+#include "control/store.h"
 #include "unit.h"
 
 static struct peer root_peer = { .uid = 0, .gid = 0, .pid = 1 };

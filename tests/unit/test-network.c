@@ -15,9 +15,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../../vded/network.h"
-#include "../../vded/offload.h"
-#include "../../vded/switch.h"
+#include "dataplane/network.h"
+#include "dataplane/offload.h"
+#include "dataplane/switch.h"
 #include "log.h"
 #include "unit.h"
 

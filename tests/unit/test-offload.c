@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../vded/offload.h"
+#include "dataplane/offload.h"
 #include "unit.h"
 
 static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)

@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../../vded/priv.h"
+#include "priv/priv.h"
 #include "unit.h"
 
 static int validate(const struct priv_request *r)

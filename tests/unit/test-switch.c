@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../vded/switch.h"
+#include "dataplane/switch.h"
 
 static unsigned checks, failures;
 

@@ -22,13 +22,13 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "endpoint.h"
+#include "backends/endpoint.h"
 #include "listener.h"
 #include "log.h"
-#include "methods.h"
-#include "network.h"
-#include "policy.h"
-#include "priv.h"
+#include "control/methods.h"
+#include "dataplane/network.h"
+#include "control/policy.h"
+#include "priv/priv.h"
 #include "text.h"
 
 #define ENDPOINT_HANDSHAKE_TIMEOUT 5.0	/* seconds a client has to send its request */

@@ -1,7 +1,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "offload.h"
+#include "dataplane/offload.h"
 
 /* ones' complement sum of len bytes, big-endian 16-bit words */
 static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <json-c/json.h>
 
-#include "network.h"
+#include "dataplane/network.h"
 
 /* Create STATE_DIR/networks (mode 0700) if needed and open it. Returns 0 or -errno. */
 int store_init(const char *state_dir);

@@ -10,7 +10,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 
-#include "vnl.h"
+#include "priv/vnl.h"
 
 /* libnl's own error numbers, to errno */
 static int vnl_errno(int nlerr)

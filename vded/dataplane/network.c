@@ -6,11 +6,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "endpoint.h"
+#include "backends/endpoint.h"
 #include "log.h"
-#include "network.h"
-#include "offload.h"
-#include "switch.h"
+#include "dataplane/network.h"
+#include "dataplane/offload.h"
+#include "dataplane/switch.h"
 
 static struct ev_loop *net_loop;
 static struct network *net_list;

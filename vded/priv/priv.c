@@ -31,10 +31,10 @@
 
 #include "fdpass.h"
 #include "log.h"
-#include "netns.h"
-#include "priv.h"
+#include "backends/netns.h"
+#include "priv/priv.h"
 #include "proto.h"
-#include "vnl.h"
+#include "priv/vnl.h"
 
 #define PRIV_MAX_FDS 2
 #define PRIV_RM_MAX_DEPTH 8

@@ -12,7 +12,7 @@
 #include <json-c/json.h>
 
 #include "error.h"
-#include "network.h"
+#include "dataplane/network.h"
 
 #define PEER_MAX_GROUPS 64
 

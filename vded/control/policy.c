@@ -7,8 +7,8 @@
 #include <sys/socket.h>
 
 #include "log.h"
-#include "methods.h"
-#include "policy.h"
+#include "control/methods.h"
+#include "control/policy.h"
 
 static struct policy_config policy_cfg = POLICY_DEFAULTS;
 

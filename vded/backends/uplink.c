@@ -9,8 +9,8 @@
 
 #include "libvdeplug.h"
 #include "log.h"
-#include "network.h"
-#include "uplink.h"
+#include "dataplane/network.h"
+#include "backends/uplink.h"
 
 #define UPLINK_BACKOFF_MIN 1.0
 #define UPLINK_BACKOFF_MAX 60.0

@@ -3,7 +3,7 @@
 #ifndef VDED_ATTACH_H
 #define VDED_ATTACH_H
 
-#include "methods.h"
+#include "control/methods.h"
 
 /* Make the pair, add the port (want_port 0: any) owned by ctx's connection, put the client's end in
  * ctx->fd_out. Returns 0 with *out set, or -errno with e filled. */

@@ -18,7 +18,7 @@
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 
-#include "attach.h"
+#include "backends/attach.h"
 #include "log.h"
 
 static const struct port_ops attach_port_ops = {

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "config.h"
-#include "methods.h"
+#include "control/config.h"
+#include "control/methods.h"
 
 struct config_key {
 	const char *key;

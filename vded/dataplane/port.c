@@ -6,8 +6,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "offload.h"
-#include "port.h"
+#include "dataplane/offload.h"
+#include "dataplane/port.h"
 
 /* Receive space per slot: one byte more than the largest frame with its virtio-net header, so an
  * oversized datagram is seen as such (MSG_TRUNC) rather than silently cut. */

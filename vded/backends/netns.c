@@ -10,12 +10,12 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "netns.h"
-#include "network.h"
-#include "priv.h"
+#include "backends/netns.h"
+#include "dataplane/network.h"
+#include "priv/priv.h"
 #include "proto.h"
-#include "store.h"
-#include "tap.h"
+#include "control/store.h"
+#include "backends/tap.h"
 
 struct vns {
 	char name[64];

@@ -11,8 +11,8 @@
 #include <json-c/json.h>
 
 #include "log.h"
-#include "methods.h"
-#include "store.h"
+#include "control/methods.h"
+#include "control/store.h"
 
 #define STORE_MAX_FILE 65536
 

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "switch.h"
+#include "dataplane/switch.h"
 
 #define SWITCH_NIL UINT32_MAX
 

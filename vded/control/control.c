@@ -10,12 +10,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "control.h"
+#include "control/control.h"
 #include "fdpass.h"
 #include "listener.h"
 #include "log.h"
-#include "methods.h"
-#include "policy.h"
+#include "control/methods.h"
+#include "control/policy.h"
 
 /*
  * Connections are counted per uid (V14): a uid that is neither root nor in the admin group holds at most

@@ -8,12 +8,12 @@
 #include <unistd.h>
 #include <slirp/libslirp.h>
 
-#include "config.h"
+#include "control/config.h"
 #include "log.h"
-#include "methods.h"
-#include "network.h"
-#include "policy.h"
-#include "slirp.h"
+#include "control/methods.h"
+#include "dataplane/network.h"
+#include "control/policy.h"
+#include "backends/slirp.h"
 
 /*
  * Frames libslirp emits go through a socketpair into the port's descriptor, so they enter the data

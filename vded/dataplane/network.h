@@ -11,7 +11,7 @@
 #include <ev.h>
 #include <json-c/json.h>
 
-#include "port.h"
+#include "dataplane/port.h"
 #include "error.h"
 
 #define NETWORK_NAME_MAX 64

@@ -4,11 +4,11 @@
 #include <string.h>
 
 #include "log.h"
-#include "network.h"
-#include "priv.h"
+#include "dataplane/network.h"
+#include "priv/priv.h"
 #include "proto.h"
-#include "tap.h"
-#include "vnl.h"
+#include "backends/tap.h"
+#include "priv/vnl.h"
 
 struct tap_port {
 	char ifname[IFNAMSIZ];

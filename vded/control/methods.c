@@ -5,19 +5,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "attach.h"
+#include "backends/attach.h"
 #include "log.h"
-#include "methods.h"
-#include "policy.h"
-#include "store.h"
+#include "control/methods.h"
+#include "control/policy.h"
+#include "control/store.h"
 #include "text.h"
-#include "switch.h"
-#include "priv.h"
-#include "tap.h"
-#include "vxvde.h"
-#include "slirp.h"
-#include "netns.h"
-#include "uplink.h"
+#include "dataplane/switch.h"
+#include "priv/priv.h"
+#include "backends/tap.h"
+#include "backends/vxvde.h"
+#include "backends/slirp.h"
+#include "backends/netns.h"
+#include "backends/uplink.h"
 #include <arpa/inet.h>
 
 enum param_bit {

@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "network.h"
-#include "priv.h"
-#include "switch.h"
-#include "vxvde.h"
+#include "dataplane/network.h"
+#include "priv/priv.h"
+#include "dataplane/switch.h"
+#include "backends/vxvde.h"
 
 union vx_addr {
 	struct sockaddr sa;
