@@ -24,6 +24,7 @@
 #include "control/control.h"
 #include "log.h"
 #include "control/methods.h"
+#include "backends/endpoint.h"
 #include "backends/netns.h"
 #include "dataplane/network.h"
 #include "control/policy.h"
@@ -460,7 +461,9 @@ int main(int argc, char **argv)
 	methods_set_info(settings.run_dir, settings.state_dir);
 	policy_configure(&settings.policy);
 	slirp_configure(&cfg);
-	ret = network_init(loop, settings.run_dir);
+	ret = network_init(loop);
+	if (ret == 0)
+		ret = endpoint_init(loop, settings.run_dir);
 	if (ret < 0) {
 		log_err("networks: %s", strerror(-ret));
 		goto out_net;
@@ -494,6 +497,7 @@ int main(int argc, char **argv)
 out_net:
 	netns_exit();
 	network_exit();
+	endpoint_exit();
 out:
 	config_free(&cfg);
 	return status;

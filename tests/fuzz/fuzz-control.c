@@ -13,6 +13,7 @@
 #include <ev.h>
 #include <json-c/json.h>
 
+#include "backends/endpoint.h"
 #include "control/methods.h"
 #include "dataplane/network.h"
 #include "control/policy.h"
@@ -58,7 +59,8 @@ static void fuzz_control_init(void)
 	atexit(fuzz_control_cleanup);
 	snprintf(state, sizeof(state), "%s/state", dir);
 	/* the privileged acts (endpoint directories, taps) run in-process: no split in a fuzzer */
-	if (store_init(state) < 0 || network_init(ev_default_loop(0), dir) < 0 || priv_init_inprocess(dir) < 0)
+	if (store_init(state) < 0 || network_init(ev_default_loop(0)) < 0 ||
+	    endpoint_init(ev_default_loop(0), dir) < 0 || priv_init_inprocess(dir) < 0)
 		abort();
 	methods_set_info(dir, state);
 	pc.socket_group = 4242;

@@ -11,6 +11,7 @@
 #include <ev.h>
 #include <json-c/json.h>
 
+#include "backends/endpoint.h"
 #include "control/methods.h"
 #include "dataplane/network.h"
 #include "control/policy.h"
@@ -82,7 +83,7 @@ int main(void)
 		return 99;
 	snprintf(state, sizeof(state), "%s/state", dir);
 	CHECK(store_init(state) == 0);
-	CHECK(network_init(loop, dir) == 0);
+	CHECK(network_init(loop) == 0 && endpoint_init(loop, dir) == 0);
 	/* no split in a unit test: the privileged acts run in-process */
 	CHECK(priv_init_inprocess(dir) == 0);
 	methods_set_info(dir, state);

@@ -384,8 +384,11 @@ static void ep_start(struct endpoint *ep)
 	listener_start(ep_loop, &ep->listener, ep->lfd, what, ep_accept, ep);
 }
 
-int endpoint_create(struct network *net, const char *run_dir, struct vde_error *e)
+static char ep_run_dir[PATH_MAX];
+
+static int endpoint_create(struct network *net, struct vde_error *e)
 {
+	const char *run_dir = ep_run_dir;
 	struct endpoint *ep = calloc(1, sizeof(*ep));
 	int ret;
 
@@ -420,7 +423,7 @@ int endpoint_create(struct network *net, const char *run_dir, struct vde_error *
 	return 0;
 }
 
-void endpoint_apply_policy(struct network *net)
+static void endpoint_apply_policy(struct network *net)
 {
 	struct endpoint *ep = net->endpoint;
 	struct vde_error e = { 0 };
@@ -447,7 +450,7 @@ void endpoint_apply_policy(struct network *net)
 	ep_start(ep);
 }
 
-void endpoint_destroy(struct network *net)
+static void endpoint_destroy(struct network *net)
 {
 	struct endpoint *ep = net->endpoint;
 	struct vde_error e = { 0 };
@@ -467,13 +470,23 @@ void endpoint_destroy(struct network *net)
 	net->endpoint = NULL;
 }
 
+static const struct network_hooks ep_network_hooks = {
+	.created = endpoint_create,
+	.changed = endpoint_apply_policy,
+	.destroying = endpoint_destroy,
+};
+
 int endpoint_init(struct ev_loop *loop, const char *run_dir)
 {
 	/* RUN_DIR/net is the privileged process's (priv_split made it, root-owned) */
+	if ((size_t)snprintf(ep_run_dir, sizeof(ep_run_dir), "%s", run_dir) >= sizeof(ep_run_dir))
+		return -ENAMETOOLONG;
 	ep_loop = loop;
+	network_set_hooks(&ep_network_hooks);
 	return 0;
 }
 
 void endpoint_exit(void)
 {
+	network_set_hooks(NULL);
 }

@@ -11,9 +11,9 @@
 #include <json-c/json.h>
 
 #include "error.h"
+#include "priv/priv.h"	/* NETNS_DIR */
 
 #define NETNS_MAX_NETS 8
-#define NETNS_DIR "/run/netns"
 
 int netns_init(const char *state_dir);
 /* Close vded's handles; the namespaces stay (processes may live in them) for the next start. */

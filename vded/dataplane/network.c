@@ -6,7 +6,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backends/endpoint.h"
 #include "log.h"
 #include "dataplane/network.h"
 #include "dataplane/offload.h"
@@ -16,7 +15,7 @@ static struct ev_loop *net_loop;
 static struct network *net_list;
 static unsigned net_count;
 static unsigned net_max = 1024;
-static char *net_run_dir;
+static const struct network_hooks *net_hooks;
 static ev_timer net_age_timer;
 static ev_check net_reap_check;
 static struct port *net_reap_list;	/* dead ports waiting to be freed, linked by reap_next */
@@ -405,7 +404,7 @@ int network_create(const struct network_def *def, struct network **out, struct v
 	}
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed))
 		switch_set_seed(net->sw, seed);
-	ret = endpoint_create(net, net_run_dir, e);
+	ret = net_hooks && net_hooks->created ? net_hooks->created(net, e) : 0;
 	if (ret < 0)
 		goto fail;
 	net->next = net_list;
@@ -424,7 +423,13 @@ fail:
 
 void network_apply_policy(struct network *net)
 {
-	endpoint_apply_policy(net);
+	if (net_hooks && net_hooks->changed)
+		net_hooks->changed(net);
+}
+
+void network_set_hooks(const struct network_hooks *hooks)
+{
+	net_hooks = hooks;
 }
 
 void network_destroy(struct network *net)
@@ -440,7 +445,8 @@ void network_destroy(struct network *net)
 		network_port_kill(p);
 	/* Called from control or exit paths, never from inside a port callback: free now. */
 	network_reap();
-	endpoint_destroy(net);
+	if (net_hooks && net_hooks->destroying)
+		net_hooks->destroying(net);
 	switch_free(net->sw);
 	free(net->ports);
 	json_object_put(net->extras);
@@ -455,29 +461,25 @@ static void network_age_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		switch_age(n->sw, now);
 }
 
-int network_init(struct ev_loop *loop, const char *run_dir)
+int network_init(struct ev_loop *loop)
 {
 	net_loop = loop;
-	net_run_dir = strdup(run_dir);
-	if (!net_run_dir || port_rx_init() < 0)
+	if (port_rx_init() < 0)
 		return -ENOMEM;
 	ev_check_init(&net_reap_check, network_reap_cb);
 	ev_timer_init(&net_age_timer, network_age_cb, 5., 5.);
 	ev_timer_start(loop, &net_age_timer);
 	ev_unref(loop);		/* the aging timer alone does not keep the loop alive */
-	return endpoint_init(loop, run_dir);
+	return 0;
 }
 
 void network_exit(void)
 {
 	while (net_list)
 		network_destroy(net_list);
-	endpoint_exit();
 	if (net_loop) {
 		ev_ref(net_loop);
 		ev_timer_stop(net_loop, &net_age_timer);
 	}
 	port_rx_exit();
-	free(net_run_dir);
-	net_run_dir = NULL;
 }

@@ -1,5 +1,5 @@
 /*
- * network — a named network: its definition, its switch, its ports and its endpoint; the registry of
+ * network — a named network: its definition, its switch and its ports; the registry of
  * all networks; and the data path (drain a port in a batch, switch each frame, flush per destination).
  */
 #ifndef VDED_NETWORK_H
@@ -48,13 +48,25 @@ struct network {
 	/* Backends added after creation, persisted with the definition and replayed at start through
 	 * their methods: {"taps": [tap.add params...], ...}. Owned. */
 	struct json_object *extras;
-	struct endpoint *endpoint;
+	struct endpoint *endpoint;	/* the endpoint module's, opaque here */
 	struct network *next;
 };
 
-/* Module init/exit: the loop, and the run dir under which endpoints live (RUN_DIR/net/NAME). */
-int network_init(struct ev_loop *loop, const char *run_dir);
+/* Module init/exit. */
+int network_init(struct ev_loop *loop);
 void network_exit(void);
+
+/*
+ * What a network's life means to a module above the data plane (the endpoint registers itself, so
+ * the data plane knows no backend): created may refuse the network (it is then not made, e filled);
+ * changed follows a new owner, group or mode; destroying runs once the ports are gone. One set.
+ */
+struct network_hooks {
+	int (*created)(struct network *net, struct vde_error *e);
+	void (*changed)(struct network *net);
+	void (*destroying)(struct network *net);
+};
+void network_set_hooks(const struct network_hooks *hooks);
 
 /* At most this many networks (default 1024); network_create answers limit beyond. */
 void network_set_max(unsigned max);
@@ -63,9 +75,9 @@ struct network *network_find(const char *name);
 struct network *network_first(void);	/* iterate with ->next */
 unsigned network_count(void);
 
-/* Create a network from def (endpoint included). -EEXIST, -ENOSPC, ... with e filled. */
+/* Create a network from def (and its endpoint, through the hooks). -EEXIST, -ENOSPC, ... with e filled. */
 int network_create(const struct network_def *def, struct network **out, struct vde_error *e);
-/* Apply a changed owner/group/mode to the endpoint's files. */
+/* Tell the hooks that the owner, group or mode changed (the endpoint's files follow). */
 void network_apply_policy(struct network *net);
 /* Close every port, remove the endpoint, free. */
 void network_destroy(struct network *net);

@@ -31,7 +31,6 @@
 
 #include "fdpass.h"
 #include "log.h"
-#include "backends/netns.h"
 #include "priv/priv.h"
 #include "proto.h"
 #include "priv/vnl.h"

@@ -30,6 +30,8 @@
 #define PRIV_CIDR_MAX 64
 #define PRIV_PATH_MAX 108		/* sun_path */
 #define PRIV_SOCKBUF_MAX (4 << 20)
+/* Where named network namespaces live (ip-netns(8)): the parent makes and removes them there. */
+#define NETNS_DIR "/run/netns"
 
 enum priv_op {
 	PRIV_OP_TAP_OPEN = 1,		/* -> tap fd */
