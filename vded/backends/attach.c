@@ -19,6 +19,7 @@
 #include <linux/unix_diag.h>
 
 #include "backends/attach.h"
+#include "control/policy.h"
 #include "log.h"
 
 static const struct port_ops attach_port_ops = {
@@ -40,19 +41,19 @@ static const struct port_ops attach_fd_char_ops = {
 };
 
 /* Identity and description, and the tie to the control connection, for a new attach port. */
-static void attach_finish(struct port *p, const char *description, struct request_ctx *ctx)
+static void attach_finish(struct port *p, const char *description, const struct attach_owner *owner)
 {
-	if (ctx->peer) {
-		p->uid = ctx->peer->uid;
-		p->gid = ctx->peer->gid;
-		p->pid = ctx->peer->pid;
+	if (owner->peer) {
+		p->uid = owner->peer->uid;
+		p->gid = owner->peer->gid;
+		p->pid = owner->peer->pid;
 	}
 	if (description && *description)
 		snprintf(p->description, sizeof(p->description), "%s", description);
 	else
 		snprintf(p->description, sizeof(p->description), "%s pid=%d", p->ops->kind, (int)p->pid);
-	if (ctx->adopt)
-		ctx->adopt(ctx->conn, p);
+	if (owner->adopt)
+		owner->adopt(owner->conn, p);
 	log_info("network %s: port %u attached (%s): pid %d uid %u \"%s\"", p->net->def.name, p->id, p->ops->kind,
 		 (int)p->pid, (unsigned)p->uid, p->description);
 }
@@ -272,12 +273,12 @@ static void attach_other_kind(int fd, const struct stat *st, char *what, size_t 
 	}
 }
 
-int attach_fd(struct network *net, unsigned want_port, const char *description, struct request_ctx *ctx,
-	      struct port **out, struct vde_error *e)
+int attach_fd(struct network *net, unsigned want_port, const char *description,
+	      const struct attach_owner *owner, int *fd_in, struct port **out, struct vde_error *e)
 {
 	const struct port_ops *ops;
 	struct stat st;
-	int fd = ctx->fd_in, ret, flags;
+	int fd = *fd_in, ret, flags;
 	bool vnet = false;
 	char what[96];
 
@@ -289,7 +290,7 @@ int attach_fd(struct network *net, unsigned want_port, const char *description, 
 	if (flags & O_PATH)
 		return attach_refuse(e, "an O_PATH descriptor (it cannot carry frames)");
 	if (S_ISSOCK(st.st_mode)) {
-		ret = attach_check_socket(fd, &st, net, ctx->peer, e);
+		ret = attach_check_socket(fd, &st, net, owner->peer, e);
 		if (ret < 0)
 			return ret;
 		/* the client shares this socket: leave its flags alone, every call passes MSG_DONTWAIT */
@@ -307,17 +308,17 @@ int attach_fd(struct network *net, unsigned want_port, const char *description, 
 		attach_other_kind(fd, &st, what, sizeof(what));
 		return attach_refuse(e, what);
 	}
-	ctx->fd_in = -1;	/* network_port_add owns it from here, even on failure */
+	*fd_in = -1;	/* network_port_add owns it from here, even on failure */
 	ret = network_port_add(net, fd, ops, want_port, out, e);
 	if (ret < 0)
 		return ret;
 	(*out)->vnet = vnet;
-	attach_finish(*out, description, ctx);
+	attach_finish(*out, description, owner);
 	return 0;
 }
 
 int attach_socketpair(struct network *net, unsigned want_port, const char *description,
-		      struct request_ctx *ctx, struct port **out, struct vde_error *e)
+		      const struct attach_owner *owner, int *fd_out, struct port **out, struct vde_error *e)
 {
 	int sv[2], ret, size = 4 << 20;
 	struct port *p;
@@ -338,8 +339,8 @@ int attach_socketpair(struct network *net, unsigned want_port, const char *descr
 		close(sv[1]);
 		return ret;
 	}
-	ctx->fd_out = sv[1];
-	attach_finish(p, description, ctx);
+	*fd_out = sv[1];
+	attach_finish(p, description, owner);
 	*out = p;
 	return 0;
 }

@@ -10,7 +10,6 @@
 
 #include "control/config.h"
 #include "log.h"
-#include "control/methods.h"
 #include "dataplane/network.h"
 #include "control/policy.h"
 #include "backends/slirp.h"

@@ -558,6 +558,7 @@ static int run_network_attach(struct method_args *a, struct request_ctx *ctx, st
 			      struct vde_error *e)
 {
 	struct network *net = methods_find_network(a->network, e);
+	struct attach_owner owner = { .peer = ctx->peer, .conn = ctx->conn, .adopt = ctx->adopt };
 	struct port *p;
 	int ret;
 
@@ -567,9 +568,9 @@ static int run_network_attach(struct method_args *a, struct request_ctx *ctx, st
 		if (ctx->fd_in < 0)
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
 					     "'fd' is true but no descriptor came with the request");
-		ret = attach_fd(net, a->port, a->description, ctx, &p, e);
+		ret = attach_fd(net, a->port, a->description, &owner, &ctx->fd_in, &p, e);
 	} else {
-		ret = attach_socketpair(net, a->port, a->description, ctx, &p, e);
+		ret = attach_socketpair(net, a->port, a->description, &owner, &ctx->fd_out, &p, e);
 	}
 	if (ret < 0)
 		return ret;

@@ -13,17 +13,7 @@
 
 #include "error.h"
 #include "dataplane/network.h"
-
-#define PEER_MAX_GROUPS 64
-
-/* Who is asking: taken from the kernel at accept (SO_PEERCRED, SO_PEERGROUPS). */
-struct peer {
-	uid_t uid;
-	gid_t gid;
-	pid_t pid;
-	int ngroups;
-	gid_t groups[PEER_MAX_GROUPS];
-};
+#include "control/policy.h"
 
 struct request_ctx {
 	const struct peer *peer;

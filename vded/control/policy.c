@@ -7,8 +7,8 @@
 #include <sys/socket.h>
 
 #include "log.h"
-#include "control/methods.h"
 #include "control/policy.h"
+#include "dataplane/network.h"
 
 static struct policy_config policy_cfg = POLICY_DEFAULTS;
 

@@ -19,7 +19,18 @@
 
 #include "error.h"
 
-struct peer;
+#define PEER_MAX_GROUPS 64
+
+/* Who is asking: taken from the kernel at accept (SO_PEERCRED, SO_PEERGROUPS) by the control socket and
+ * the endpoint, and judged here; a plain value, copied freely. */
+struct peer {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	int ngroups;
+	gid_t groups[PEER_MAX_GROUPS];
+};
+
 struct network;
 struct port;
 
