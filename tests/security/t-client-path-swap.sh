@@ -3,9 +3,10 @@
 # it for a symlink between vded's check and its connect (SECURITY.md V7). Socket group 2470,
 # network group 2480; the ATTACKER (uid 2472; 2470, 2480) is a plain member of "lab".
 # Root keeps a datagram listener at /run/rootonly/s (directory 0700 root: no one else may connect).
-# tests/tools/pathswap plugs, naming EP/.att/x/s, while a thread exchanges EP/.att/x (the attacker's
-# directory holding its own socket s) with a symlink to /run/rootonly; an ordinary port of the
-# attacker sends broadcasts so that every port it won carries frames (bounded: tries and seconds).
+# tests/tools/pathswap plugs, naming /run/att/base/x/s, while a thread exchanges /run/att/base/x
+# (the attacker's directory holding its own socket s) with a symlink to /run/rootonly; an ordinary
+# port of the attacker sends broadcasts so that every port it won carries frames (bounded: tries
+# and seconds).
 # The root listener must receive nothing. The victim: two root vde_plug taps in two namespaces ping
 # before and after, a fresh client joins after, and the victim's vdectl requests work.
 . "$(dirname "$0")/../integration/lib.sh"
@@ -47,6 +48,15 @@ printf 'root self-test' | socat -u - "UNIX-SENDTO:$ROOTONLY/s"
 wait_for grep -q 'root self-test' "$ROOTONLY/got" || fail "root's listener does not record what it receives"
 : >"$ROOTONLY/got"
 
+# vded on one CPU, the attacker on another: the race is then between two CPUs, not left to where the
+# scheduler happens to put the swapping thread (on the same CPU as vded it would never interleave).
+CPUS=$(nproc)
+if [ "$CPUS" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
+	taskset -cp 1 $$ >/dev/null
+	ATT_CPU=(taskset -c 0)
+else
+	ATT_CPU=()
+fi
 vded_start -g "$GS"
 expect_rc 0 vdectl_as $VICTIM "$GS,$GN" network create lab --group $GN
 netns_add va
@@ -56,13 +66,18 @@ plug_tap vb vtap lab 10.77.0.2/24
 plug_b=$BG_PID
 victim_ping "before the attack"
 
+# The attacker's own directory (like its home or /tmp; on /run here, so that renames stay on one fs).
+mkdir -m 0755 /run/att
+chown $ATTACKER:$ATTACKER /run/att
 rc=0
-as $ATTACKER "$GS,$GN" "$PATHSWAP" -t 6 -n 3000 "$EP" "$EP/.att" "$ROOTONLY" >"$WORK/pathswap.log" 2>&1 || rc=$?
+"${ATT_CPU[@]}" setpriv --reuid $ATTACKER --regid $ATTACKER --groups "$GS,$GN" "$PATHSWAP" -t 6 -n 20000 "$EP" /run/att/base "$ROOTONLY" >"$WORK/pathswap.log" 2>&1 || rc=$?
 cat "$WORK/pathswap.log"
 [ "$rc" -ne 3 ] || fail "pathswap could not plug an ordinary port (the test is broken, not the attack)"
 [ "$rc" -eq 0 ] || fail "pathswap exited $rc"
-rm -rf "$EP/.att"
+rm -rf /run/att
 
+# root's listener may still be writing what it got: give it a moment (bounded) before looking
+wait_for -t 2 test -s "$ROOTONLY/got" || true
 got=$(stat -c %s "$ROOTONLY/got")
 if [ "$got" -gt 0 ]; then
 	n=$(grep -ao 'V7 path swap' "$ROOTONLY/got" | wc -l)

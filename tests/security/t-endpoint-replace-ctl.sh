@@ -76,12 +76,16 @@ plug_b=$BG_PID
 bg_start setpriv --reuid $VICTIM --regid $VICTIM --groups "$GS,$GN" vde_plug "vde://$EP" null://
 victim_plug=$BG_PID
 wait_for port_count_is lab 3 || fail "the victim's clients did not plug: $(vdectl port list lab)"
-as $VICTIM "$GS,$GN" sh -c "echo victim > '$EP/.victim-file'; mkdir '$EP/.victim-dir'"
+# A file and a directory of the victim's own, where members may create files at all (explicit modes:
+# a default ACL on the directory may override the victim's umask).
+as $VICTIM "$GS,$GN" sh -c "echo victim > '$EP/.victim-file' && chmod 0644 '$EP/.victim-file' &&
+	mkdir '$EP/.victim-dir' && chmod 0755 '$EP/.victim-dir'" 2>/dev/null ||
+	log "members may not create files in $EP: the victim has no file there to attack"
 victim_ping "before the attacks"
 
 declare -A KEEP=()
 for f in "$EP"/* "$EP"/.victim-*; do
-	[ "$f" = "$EP/ctl" ] || KEEP[$f]=$(ino "$f")
+	[ -e "$f" ] && [ "$f" != "$EP/ctl" ] && KEEP[$f]=$(ino "$f")
 done
 log "others' files: ${!KEEP[*]}"
 
@@ -90,13 +94,20 @@ att mv "$EP/ctl" "$EP/.stolen-ctl" 2>/dev/null || true
 ctl_check "renamed away by uid $ATTACKER" "nothing (endpoint gone)"
 rm -f "$EP/.stolen-ctl"
 
+# The fake switch listens in the endpoint dir if the attacker may create files there, else in a
+# directory of its own on the same file system (so that a rename could move it).
+mkdir -m 0755 /run/att
+chown $ATTACKER:$ATTACKER /run/att
+FAKE=$EP/.fake
+att sh -c ": >'$FAKE'" 2>/dev/null || FAKE=/run/att/fake
+rm -f "$FAKE"
 bg_start setpriv --reuid $ATTACKER --regid $ATTACKER --groups "$GS,$GN" \
-	socat "UNIX-LISTEN:$EP/.fake,fork" /dev/null
+	socat "UNIX-LISTEN:$FAKE,fork" /dev/null
 fake=$BG_PID
-wait_for test -S "$EP/.fake" || fail "the attacker's fake switch did not start"
-att mv -f "$EP/.fake" "$EP/ctl" 2>/dev/null || true
+wait_for test -S "$FAKE" || fail "the attacker's fake switch did not start at $FAKE"
+att mv -f "$FAKE" "$EP/ctl" 2>/dev/null || true
 ctl_check "replaced by uid $ATTACKER's own listener" "the attacker's fake switch (man in the middle)"
-att sh -c "rm -f '$EP/ctl' && ln -s '$EP/.fake' '$EP/ctl'" 2>/dev/null || true
+att sh -c "rm -f '$EP/ctl' && ln -s '$FAKE' '$EP/ctl'" 2>/dev/null || true
 ctl_check "replaced by uid $ATTACKER's symlink" "the attacker's fake switch (man in the middle)"
 bg_kill "$fake"
 

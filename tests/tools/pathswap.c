@@ -137,8 +137,9 @@ int main(int argc, char **argv)
 	snprintf(ypath, sizeof(ypath), "%s/y", base);
 	snprintf(spath, sizeof(spath), "%s/s", xpath);
 	snprintf(hpath, sizeof(hpath), "%s/h", base);
-	if ((mkdir(base, 0755) < 0 && errno != EEXIST) || (mkdir(xpath, 0755) < 0 && errno != EEXIST) ||
-	    symlink(rootdir, ypath) < 0) {
+	/* chmod too: an inherited default ACL may leave a new directory without x for its owner */
+	if ((mkdir(base, 0755) < 0 && errno != EEXIST) || chmod(base, 0755) < 0 ||
+	    (mkdir(xpath, 0755) < 0 && errno != EEXIST) || chmod(xpath, 0755) < 0 || symlink(rootdir, ypath) < 0) {
 		fprintf(stderr, "pathswap: cannot set up %s: %s\n", base, strerror(errno));
 		return 3;
 	}

@@ -6,10 +6,11 @@
  *
  *   symrace [-t SECS] [-n TRIES] DIR TARGET
  *
- * DIR is the endpoint directory (DIR/ctl the server's socket; our own client socket is bound in DIR,
- * as vdeplug4 does). Stops after TRIES plugs or SECS seconds (defaults 3000, 5): a bound on the attack,
- * not a performance threshold. Exit 0: TARGET kept its owner and mode; 2: they changed (the attack
- * worked; printed); 3: not even the first plug worked (the test setup is wrong); 1: usage.
+ * DIR is the endpoint directory (DIR/ctl the server's socket). Our own client socket is bound in DIR,
+ * or in /tmp where DIR is not ours to write, as vdeplug4 does. Stops after TRIES plugs or SECS seconds
+ * (defaults 3000, 5): a bound on the attack, not a performance threshold. Exit 0: TARGET kept its
+ * owner and mode; 2: they changed (the attack worked; printed); 3: not even the first plug worked
+ * (the test setup is wrong); 1: usage.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -114,12 +115,18 @@ int main(int argc, char **argv)
 		perror(target);
 		return 3;
 	}
+	/* our client socket in DIR if we may write there, else in /tmp: where vdeplug4 clients bind */
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	snprintf(me.sun_path, sizeof(me.sun_path), "%s/.symrace-%d", dir, (int)getpid());
-	unlink(me.sun_path);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
-		fprintf(stderr, "symrace: cannot bind %s: %s\n", me.sun_path, strerror(errno));
+	if (fd < 0)
 		return 3;
+	snprintf(me.sun_path, sizeof(me.sun_path), "%s/.symrace-%d", dir, (int)getpid());
+	if (bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
+		snprintf(me.sun_path, sizeof(me.sun_path), "/tmp/.symrace-%d", (int)getpid());
+		unlink(me.sun_path);
+		if (bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
+			fprintf(stderr, "symrace: cannot bind %s: %s\n", me.sun_path, strerror(errno));
+			return 3;
+		}
 	}
 	if (plug(me.sun_path, theirs, sizeof(theirs)) < 0) {
 		fprintf(stderr, "symrace: the first plug into %s/ctl failed\n", dir);
