@@ -7,7 +7,7 @@
 #include <json-c/json.h>
 
 #include "control/config.h"
-#include "control/methods.h"
+#include "control/params.h"
 
 struct config_key {
 	const char *key;
@@ -97,6 +97,63 @@ static int config_blank(const char *t, size_t len)
 	return 1;
 }
 
+struct config_name {
+	char name[NETWORK_NAME_MAX];
+	size_t index;
+};
+
+static int config_name_cmp(const void *a, const void *b)
+{
+	const struct config_name *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/*
+ * "networks": each entry checked with network.create's own parser, and no name twice. The first
+ * problem in array order is reported, as a reader of the file would find it: an entry that does not
+ * parse, or the second entry of a name. Each entry is parsed once and the names are sorted, so a
+ * reload of a large file stays O(n log n).
+ */
+static int config_networks(struct json_object *val, char *err, size_t errlen)
+{
+	size_t n = json_object_array_length(val), bad = n, dup = n;
+	struct vde_error e = { 0 };
+	struct config_name *names;
+	int ret = 0;
+
+	if (n == 0)
+		return 0;
+	names = calloc(n, sizeof(*names));
+	if (!names)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct method_args args;
+
+		if (params_parse_network_create(json_object_array_get_idx(val, i), &args, &e) < 0) {
+			bad = i;
+			break;
+		}
+		memcpy(names[i].name, args.name, sizeof(names[i].name));
+		names[i].index = i;
+	}
+	qsort(names, bad, sizeof(*names), config_name_cmp);
+	for (size_t i = 1; i < bad; i++)
+		/* any later entry of a name is a duplicate; the first of those in array order is reported */
+		if (strcmp(names[i].name, names[i - 1].name) == 0 && names[i].index < dup)
+			dup = names[i].index;
+	if (dup < bad) {
+		for (size_t i = 0; i < bad; i++)
+			if (names[i].index == dup)
+				ret = config_error(err, errlen, "networks[%zu]: '%s' is defined twice", dup, names[i].name);
+	} else if (bad < n) {
+		ret = config_error(err, errlen, "networks[%zu]: %s", bad, e.message);
+	}
+	free(names);
+	return ret;
+}
+
 int config_parse(const char *text, size_t len, struct vded_config *cfg, char *err, size_t errlen)
 {
 	struct json_tokener *tok;
@@ -142,23 +199,9 @@ int config_parse(const char *text, size_t len, struct vded_config *cfg, char *er
 				ret = config_error(err, errlen, "'networks' must be an array");
 				goto out;
 			}
-			for (size_t i = 0; i < json_object_array_length(val); i++) {
-				struct method_args args, other;
-				struct vde_error e = { 0 };
-
-				if (methods_parse("network.create", json_object_array_get_idx(val, i), &args, &e) < 0) {
-					ret = config_error(err, errlen, "networks[%zu]: %s", i, e.message);
-					goto out;
-				}
-				for (size_t j = 0; j < i; j++) {
-					methods_parse("network.create", json_object_array_get_idx(val, j), &other, &e);
-					if (strcmp(args.name, other.name) == 0) {
-						ret = config_error(err, errlen, "networks[%zu]: '%s' is defined twice", i,
-								   args.name);
-						goto out;
-					}
-				}
-			}
+			ret = config_networks(val, err, errlen);
+			if (ret < 0)
+				goto out;
 			cfg->networks = json_object_get(val);
 			continue;
 		}

@@ -8,6 +8,7 @@
 #include "backends/attach.h"
 #include "log.h"
 #include "control/methods.h"
+#include "control/params.h"
 #include "control/policy.h"
 #include "control/store.h"
 #include "text.h"
@@ -19,88 +20,6 @@
 #include "backends/netns.h"
 #include "backends/uplink.h"
 #include <arpa/inet.h>
-
-enum param_bit {
-	PARAM_NAME = 1u << 0,
-	PARAM_NETWORK = 1u << 1,
-	PARAM_DESCRIPTION = 1u << 2,
-	PARAM_PORT = 1u << 3,
-	PARAM_EXIST_OK = 1u << 4,
-	PARAM_MISSING_OK = 1u << 5,
-	PARAM_MAX_PORTS = 1u << 6,
-	PARAM_MAC_TABLE_SIZE = 1u << 7,
-	PARAM_MAC_AGING = 1u << 8,
-	PARAM_GROUP = 1u << 9,
-	PARAM_MODE = 1u << 10,
-	PARAM_FD = 1u << 11,
-	PARAM_IFNAME = 1u << 12,
-	PARAM_OWNER = 1u << 13,
-	PARAM_ADDRESSES = 1u << 14,
-	PARAM_MTU = 1u << 15,
-	PARAM_UP = 1u << 16,
-	PARAM_VXVDE = 1u << 17,
-	PARAM_VNI = 1u << 18,
-	PARAM_TTL = 1u << 19,
-	PARAM_INTERFACE = 1u << 20,
-	PARAM_SLIRP = 1u << 21,
-	PARAM_SUBNET = 1u << 22,
-	PARAM_IPV6 = 1u << 23,
-	PARAM_DNS = 1u << 24,
-	PARAM_PROTO = 1u << 25,
-	PARAM_HOST = 1u << 26,
-	PARAM_GUEST = 1u << 27,
-	PARAM_NETWORKS = 1u << 28,
-	PARAM_URL = 1u << 29,
-	PARAM_OFFSET = 1u << 30,
-	PARAM_LIMIT = 1u << 31,
-};
-
-enum param_type { PT_NAME, PT_TEXT, PT_BOOL, PT_UINT, PT_MODE, PT_IFNAME, PT_ADDRLIST, PT_NAMELIST };
-
-struct param_spec {
-	const char *key;
-	unsigned bit;
-	enum param_type type;
-	unsigned min, max;
-	size_t off, size;
-};
-
-#define ARG(field) offsetof(struct method_args, field), sizeof(((struct method_args *)0)->field)
-
-static const struct param_spec param_specs[] = {
-	{ "name", PARAM_NAME, PT_NAME, 0, 0, ARG(name) },
-	{ "network", PARAM_NETWORK, PT_NAME, 0, 0, ARG(network) },
-	{ "description", PARAM_DESCRIPTION, PT_TEXT, 0, 0, ARG(description) },
-	{ "port", PARAM_PORT, PT_UINT, 1, NETWORK_MAX_PORTS_LIMIT, ARG(port) },
-	{ "exist_ok", PARAM_EXIST_OK, PT_BOOL, 0, 0, ARG(exist_ok) },
-	{ "missing_ok", PARAM_MISSING_OK, PT_BOOL, 0, 0, ARG(missing_ok) },
-	{ "fd", PARAM_FD, PT_BOOL, 0, 0, ARG(fd) },
-	{ "ifname", PARAM_IFNAME, PT_IFNAME, 0, 0, ARG(ifname) },
-	{ "owner", PARAM_OWNER, PT_TEXT, 0, 0, ARG(owner) },
-	{ "addresses", PARAM_ADDRESSES, PT_ADDRLIST, 0, 0, ARG(addresses) },
-	{ "mtu", PARAM_MTU, PT_UINT, 68, 9216, ARG(mtu) },
-	{ "up", PARAM_UP, PT_BOOL, 0, 0, ARG(up) },
-	{ "vxvde", PARAM_VXVDE, PT_TEXT, 0, 0, ARG(vxvde) },
-	{ "vni", PARAM_VNI, PT_UINT, 0, 0xffffff, ARG(vni) },
-	{ "ttl", PARAM_TTL, PT_UINT, 1, 255, ARG(ttl) },
-	{ "interface", PARAM_INTERFACE, PT_IFNAME, 0, 0, ARG(interface) },
-	{ "slirp", PARAM_SLIRP, PT_BOOL, 0, 0, ARG(slirp) },
-	{ "subnet", PARAM_SUBNET, PT_TEXT, 0, 0, ARG(subnet) },
-	{ "ipv6", PARAM_IPV6, PT_BOOL, 0, 0, ARG(ipv6) },
-	{ "dns", PARAM_DNS, PT_TEXT, 0, 0, ARG(dns) },
-	{ "proto", PARAM_PROTO, PT_TEXT, 0, 0, ARG(proto) },
-	{ "host", PARAM_HOST, PT_TEXT, 0, 0, ARG(host) },
-	{ "guest", PARAM_GUEST, PT_TEXT, 0, 0, ARG(guest) },
-	{ "networks", PARAM_NETWORKS, PT_NAMELIST, 0, 0, ARG(networks) },
-	{ "url", PARAM_URL, PT_TEXT, 0, 0, ARG(url) },
-	{ "offset", PARAM_OFFSET, PT_UINT, 0, UINT32_MAX, ARG(offset) },
-	{ "limit", PARAM_LIMIT, PT_UINT, 1, METHODS_LIMIT_MAX, ARG(limit) },
-	{ "max_ports", PARAM_MAX_PORTS, PT_UINT, 1, NETWORK_MAX_PORTS_LIMIT, ARG(max_ports) },
-	{ "mac_table_size", PARAM_MAC_TABLE_SIZE, PT_UINT, 16, 65536, ARG(mac_table_size) },
-	{ "mac_aging", PARAM_MAC_AGING, PT_UINT, 1, 86400, ARG(mac_aging) },
-	{ "group", PARAM_GROUP, PT_TEXT, 0, 0, ARG(group) },
-	{ "mode", PARAM_MODE, PT_MODE, 0, 0777, ARG(mode) },
-};
 
 struct method {
 	const char *name;
@@ -270,7 +189,7 @@ static void port_list_page(const struct network *net, const struct method_args *
 {
 	struct methods_page pg;
 
-	page_init(&pg, a, METHODS_PORTS_LIMIT);
+	page_init(&pg, a, PARAMS_PORTS_LIMIT);
 	/* by id, so tables are stable */
 	for (unsigned id = 1; id <= net->def.max_ports; id++)
 		if (net->ports[id] && !net->ports[id]->dead && page_wants(&pg))
@@ -381,7 +300,7 @@ static int methods_slirp_spec(const struct method_args *a, struct network_def *d
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'subnet', 'ipv6' and 'dns' need 'slirp'");
 		return 0;
 	}
-	if (slirp_parse_subnet(a->present & PARAM_SUBNET ? a->subnet : "10.0.2.0/24", sl) < 0)
+	if (slirp_parse_subnet(a->present & PARAM_SUBNET ? a->subnet : PARAMS_DEFAULT_SUBNET, sl) < 0)
 		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
 				     "subnet '%s' is not an IPv4 network such as 10.0.2.0/24 (prefix 8..28)", a->subnet);
 	if (a->present & PARAM_DNS) {
@@ -393,7 +312,7 @@ static int methods_slirp_spec(const struct method_args *a, struct network_def *d
 	sl->ipv6 = a->ipv6;
 	def->slirp = true;
 	def->ipv6 = a->ipv6;
-	snprintf(def->subnet, sizeof(def->subnet), "%s", a->present & PARAM_SUBNET ? a->subnet : "10.0.2.0/24");
+	snprintf(def->subnet, sizeof(def->subnet), "%s", a->present & PARAM_SUBNET ? a->subnet : PARAMS_DEFAULT_SUBNET);
 	snprintf(def->dns, sizeof(def->dns), "%s", a->dns);
 	return 0;
 }
@@ -529,7 +448,7 @@ static int run_network_list(struct method_args *a, struct request_ctx *ctx, stru
 		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
 	for (struct network *net = network_first(); net && i > 0; net = net->next)
 		tmp[--i] = net;
-	page_init(&pg, a, METHODS_NETWORKS_LIMIT);
+	page_init(&pg, a, PARAMS_NETWORKS_LIMIT);
 	for (i = 0; i < n; i++)
 		if ((!ctx->peer || policy_can_read(ctx->peer, tmp[i])) && page_wants(&pg))
 			page_take(&pg, network_to_json(tmp[i]));
@@ -937,7 +856,7 @@ static int run_mac_list(struct method_args *a, struct request_ctx *ctx, struct j
 
 	if (!net)
 		return -ENOENT;
-	page_init(&c.pg, a, METHODS_MACS_LIMIT);
+	page_init(&c.pg, a, PARAMS_MACS_LIMIT);
 	c.now = (uint32_t)ev_now(network_loop());
 	switch_mac_foreach(net->sw, c.now, mac_list_add, &c);
 	*res = json_object_new_object();
@@ -959,11 +878,8 @@ static const struct method methods[] = {
 	{ "network.attach", POLICY_ATTACH, PARAM_NETWORK, PARAM_NETWORK | PARAM_DESCRIPTION | PARAM_PORT | PARAM_FD, PARAM_NETWORK,
 	  run_network_attach },
 	{ "network.connect", POLICY_ADMIN, PARAM_NETWORK, PARAM_NETWORK | PARAM_URL, PARAM_NETWORK | PARAM_URL, run_network_connect },
-	{ "network.create", POLICY_CREATE, PARAM_NAME,
-	  PARAM_NAME | PARAM_DESCRIPTION | PARAM_EXIST_OK | PARAM_MAX_PORTS | PARAM_MAC_TABLE_SIZE | PARAM_MAC_AGING |
-		  PARAM_GROUP | PARAM_MODE | PARAM_VXVDE | PARAM_VNI | PARAM_TTL | PARAM_INTERFACE | PARAM_SLIRP |
-		  PARAM_SUBNET | PARAM_IPV6 | PARAM_DNS,
-	  PARAM_NAME, run_network_create },
+	{ "network.create", POLICY_CREATE, PARAM_NAME, PARAMS_NETWORK_CREATE_ALLOWED, PARAMS_NETWORK_CREATE_REQUIRED,
+	  run_network_create },
 	{ "network.delete", POLICY_MODIFY, PARAM_NAME, PARAM_NAME | PARAM_MISSING_OK, PARAM_NAME, run_network_delete },
 	{ "network.disconnect", POLICY_ADMIN, PARAM_NETWORK, PARAM_NETWORK | PARAM_PORT | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_PORT,
 	  run_network_disconnect },
@@ -993,158 +909,13 @@ static const struct method *method_lookup(const char *name)
 	return bsearch(name, methods, sizeof(methods) / sizeof(methods[0]), sizeof(methods[0]), method_cmp);
 }
 
-/* ---- parsing (pure) ---- */
-
-static const struct param_spec *param_lookup(const char *key)
-{
-	for (size_t i = 0; i < sizeof(param_specs) / sizeof(param_specs[0]); i++)
-		if (strcmp(param_specs[i].key, key) == 0)
-			return &param_specs[i];
-	return NULL;
-}
-
-static int param_store(const struct param_spec *s, struct json_object *v, struct method_args *a,
-		       struct vde_error *e)
-{
-	char *field = (char *)a + s->off;
-	int64_t n;
-	const char *str;
-	size_t len;
-	char why[96];
-
-	switch (s->type) {
-	case PT_BOOL:
-		if (!json_object_is_type(v, json_type_boolean))
-			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be a boolean", s->key);
-		*(bool *)field = json_object_get_boolean(v);
-		return 0;
-	case PT_UINT:
-		if (!json_object_is_type(v, json_type_int))
-			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be an integer", s->key);
-		errno = 0;
-		n = json_object_get_int64(v);
-		if (errno || n < s->min || n > s->max)
-			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be in %u..%u", s->key,
-					     s->min, s->max);
-		*(unsigned *)field = (unsigned)n;
-		return 0;
-	case PT_MODE:
-		/* a mode is octal: a string "0660" (clear), or a number taken as its value (432 = 0660) */
-		if (json_object_is_type(v, json_type_string)) {
-			const char *m = json_object_get_string(v);
-			char *end;
-			errno = 0;
-			n = strtol(m, &end, 8);
-			if (!*m || *end || errno)
-				n = -1;
-		} else if (json_object_is_type(v, json_type_int)) {
-			n = json_object_get_int64(v);
-		} else {
-			n = -1;
-		}
-		if (n < 0 || n > s->max)
-			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
-					     "'%s' must be an octal mode such as \"0660\" (at most 0777)", s->key);
-		*(unsigned *)field = (unsigned)n;
-		return 0;
-	case PT_ADDRLIST:
-		if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) > 8)
-			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
-					     "'%s' must be an array of at most 8 addresses", s->key);
-		a->naddrs = 0;
-		for (size_t i = 0; i < json_object_array_length(v); i++) {
-			struct json_object *x = json_object_array_get_idx(v, i);
-			if (!json_object_is_type(x, json_type_string) ||
-			    (size_t)json_object_get_string_len(x) >= sizeof(a->addresses[0]) ||
-			    strlen(json_object_get_string(x)) != (size_t)json_object_get_string_len(x))
-				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
-						     "'%s' must hold CIDR strings such as \"10.0.0.1/24\"", s->key);
-			strcpy(a->addresses[a->naddrs++], json_object_get_string(x));
-		}
-		return 0;
-	case PT_NAMELIST:
-		if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0 ||
-		    json_object_array_length(v) > 8)
-			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
-					     "'%s' must be an array of 1 to 8 network names", s->key);
-		a->nnets = 0;
-		for (size_t i = 0; i < json_object_array_length(v); i++) {
-			struct json_object *x = json_object_array_get_idx(v, i);
-			if (!json_object_is_type(x, json_type_string) || !proto_valid_name(json_object_get_string(x)) ||
-			    strlen(json_object_get_string(x)) != (size_t)json_object_get_string_len(x))
-				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
-						     "'%s' must hold network names", s->key);
-			strcpy(a->networks[a->nnets++], json_object_get_string(x));
-		}
-		return 0;
-	case PT_IFNAME:
-		if (!json_object_is_type(v, json_type_string) || !tap_valid_ifname(json_object_get_string(v)))
-			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
-					     "'%s' must be an interface name (1-15 characters, no '/', ':' or spaces)",
-					     s->key);
-		strcpy(field, json_object_get_string(v));
-		return 0;
-	case PT_NAME:
-	case PT_TEXT:
-		if (!json_object_is_type(v, json_type_string))
-			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be a string", s->key);
-		str = json_object_get_string(v);
-		len = (size_t)json_object_get_string_len(v);
-		if (strlen(str) != len)
-			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' contains a NUL byte", s->key);
-		if (s->type == PT_NAME && !proto_valid_name(str))
-			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
-					     "'%s' is not a valid network name (1-63 of A-Z a-z 0-9 _ . -, not starting with . or -)",
-					     s->key);
-		if (len >= s->size)
-			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' is longer than %zu bytes", s->key,
-					     s->size - 1);
-		/* others read these (descriptions in tables, names in logs): nothing that hides or fakes text */
-		if (text_check(str, len, why, sizeof(why)) < 0)
-			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' contains %s", s->key, why);
-		memcpy(field, str, len + 1);
-		return 0;
-	}
-	return -EINVAL;
-}
-
-static int methods_parse_with(const struct method *m, struct json_object *params, struct method_args *a,
-			      struct vde_error *e)
-{
-	memset(a, 0, sizeof(*a));
-	a->raw = params;
-	if (params && !json_object_is_type(params, json_type_object))
-		return vde_error_set(e, PROTO_ERR_INVALID_REQUEST, EINVAL, "'params' must be an object");
-	if (params) {
-		json_object_object_foreach(params, key, val) {
-			const struct param_spec *s = param_lookup(key);
-			int ret;
-
-			if (!s || !(m->allowed & s->bit))
-				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
-						     "unknown parameter '%s' for %s", key, m->name);
-			ret = param_store(s, val, a, e);
-			if (ret < 0)
-				return ret;
-			a->present |= s->bit;
-		}
-	}
-	if ((a->present & m->required) != m->required) {
-		for (size_t i = 0; i < sizeof(param_specs) / sizeof(param_specs[0]); i++)
-			if ((m->required & param_specs[i].bit) && !(a->present & param_specs[i].bit))
-				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
-						     "missing parameter '%s' for %s", param_specs[i].key, m->name);
-	}
-	return 0;
-}
-
 int methods_parse(const char *method, struct json_object *params, struct method_args *args, struct vde_error *e)
 {
 	const struct method *m = method_lookup(method);
 
 	if (!m)
 		return vde_error_set(e, PROTO_ERR_UNSUPPORTED, EOPNOTSUPP, "unknown method '%s'", method);
-	return methods_parse_with(m, params, args, e);
+	return params_parse(m->name, m->allowed, m->required, params, args, e);
 }
 
 struct json_object *methods_error_reply(struct json_object *id, const struct vde_error *e)
@@ -1286,7 +1057,7 @@ struct json_object *methods_handle_line(const char *line, size_t len, struct req
 		vde_error_set(&e, PROTO_ERR_UNSUPPORTED, EOPNOTSUPP, "unknown method '%s'", method);
 		goto fail;
 	}
-	if (methods_parse_with(m, params, &args, &e) < 0)
+	if (params_parse(m->name, m->allowed, m->required, params, &args, &e) < 0)
 		goto fail;
 	if (m->net_param & PARAM_NETWORK)
 		net = network_find(args.network);
@@ -1327,7 +1098,7 @@ static void methods_replay_extra(const char *method, const char *network, struct
 		return;
 	}
 	json_object_object_add(params, "network", json_object_new_string(network));
-	if (methods_parse_with(m, params, &a, &e) < 0 || m->run(&a, &ctx, &res, &e) < 0)
+	if (params_parse(m->name, m->allowed, m->required, params, &a, &e) < 0 || m->run(&a, &ctx, &res, &e) < 0)
 		log_err("network %s: %s: %s (kept in the definition, not active)", network, method, e.message);
 	json_object_put(res);
 	json_object_put(params);

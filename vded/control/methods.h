@@ -14,6 +14,7 @@
 #include "error.h"
 #include "dataplane/network.h"
 #include "control/policy.h"
+#include "control/params.h"
 
 struct request_ctx {
 	const struct peer *peer;
@@ -24,44 +25,6 @@ struct request_ctx {
 	int fd_in;			/* a descriptor that came with the request, or -1; a handler that
 					 * keeps it sets -1, the control module closes what is left */
 	bool replaying;			/* config/state replay: no policy, no store writes */
-};
-
-/* Paging: entries per page unless "limit" says otherwise, and the most "limit" may ask for. A page
- * also ends before its entries pass half of PROTO_MAX_REPLY, so any limit is safe. */
-#define METHODS_PORTS_LIMIT 1024
-#define METHODS_MACS_LIMIT 4096
-#define METHODS_NETWORKS_LIMIT 1024
-#define METHODS_LIMIT_MAX 65536
-
-/* Every parameter any method takes; `present` says which were given (bit per PARAM_*). */
-struct method_args {
-	unsigned present;
-	char name[NETWORK_NAME_MAX];
-	char network[NETWORK_NAME_MAX];
-	char description[NETWORK_DESCR_MAX];
-	unsigned port;
-	bool exist_ok, missing_ok, fd;
-	unsigned max_ports, mac_table_size, mac_aging;
-	unsigned owner_uid;
-	char group[64];
-	unsigned mode;
-	char ifname[16];
-	char owner[64];
-	unsigned naddrs;
-	char addresses[8][64];
-	unsigned mtu;
-	bool up;
-	char vxvde[64];
-	unsigned vni, ttl;
-	char interface[16];
-	bool slirp, ipv6;
-	char subnet[32], dns[16];
-	char proto[8], host[64], guest[64];
-	char url[512];
-	unsigned nnets;
-	char networks[8][64];
-	unsigned offset, limit;		/* paging (doc/protocol.md "Paging") */
-	struct json_object *raw;	/* the params object as sent (borrowed, valid during the call) */
 };
 
 /* Handle one request line of len bytes (need not be NUL-terminated). Always returns a reply object

@@ -1,0 +1,206 @@
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/params.h"
+#include "proto.h"
+#include "text.h"
+
+#define ARG(field) offsetof(struct method_args, field), sizeof(((struct method_args *)0)->field)
+
+/* The order is the order in which a missing required key is reported. A default is what the handler
+ * applies when the key is absent (tests/unit/test-params.c holds these to the daemon's constants). */
+const struct param_spec params_schema[] = {
+	{ "name", PARAM_NAME, PT_NAME, 0, 0, NULL, ARG(name) },
+	{ "network", PARAM_NETWORK, PT_NAME, 0, 0, NULL, ARG(network) },
+	{ "description", PARAM_DESCRIPTION, PT_TEXT, 0, 0, NULL, ARG(description) },
+	{ "port", PARAM_PORT, PT_UINT, 1, NETWORK_MAX_PORTS_LIMIT, "0", ARG(port) },
+	{ "exist_ok", PARAM_EXIST_OK, PT_BOOL, 0, 0, "false", ARG(exist_ok) },
+	{ "missing_ok", PARAM_MISSING_OK, PT_BOOL, 0, 0, "false", ARG(missing_ok) },
+	{ "fd", PARAM_FD, PT_BOOL, 0, 0, "false", ARG(fd) },
+	{ "ifname", PARAM_IFNAME, PT_IFNAME, 0, 0, NULL, ARG(ifname) },
+	{ "owner", PARAM_OWNER, PT_TEXT, 0, 0, NULL, ARG(owner) },
+	{ "addresses", PARAM_ADDRESSES, PT_ADDRLIST, 0, 0, NULL, ARG(addresses) },
+	{ "mtu", PARAM_MTU, PT_UINT, 68, 9216, NULL, ARG(mtu) },
+	{ "up", PARAM_UP, PT_BOOL, 0, 0, "false", ARG(up) },
+	{ "vxvde", PARAM_VXVDE, PT_TEXT, 0, 0, NULL, ARG(vxvde) },
+	{ "vni", PARAM_VNI, PT_UINT, 0, 0xffffff, "1", ARG(vni) },
+	{ "ttl", PARAM_TTL, PT_UINT, 1, 255, "1", ARG(ttl) },
+	{ "interface", PARAM_INTERFACE, PT_IFNAME, 0, 0, NULL, ARG(interface) },
+	{ "slirp", PARAM_SLIRP, PT_BOOL, 0, 0, "false", ARG(slirp) },
+	{ "subnet", PARAM_SUBNET, PT_TEXT, 0, 0, PARAMS_DEFAULT_SUBNET, ARG(subnet) },
+	{ "ipv6", PARAM_IPV6, PT_BOOL, 0, 0, "false", ARG(ipv6) },
+	{ "dns", PARAM_DNS, PT_TEXT, 0, 0, NULL, ARG(dns) },
+	{ "proto", PARAM_PROTO, PT_TEXT, 0, 0, NULL, ARG(proto) },
+	{ "host", PARAM_HOST, PT_TEXT, 0, 0, NULL, ARG(host) },
+	{ "guest", PARAM_GUEST, PT_TEXT, 0, 0, NULL, ARG(guest) },
+	{ "networks", PARAM_NETWORKS, PT_NAMELIST, 0, 0, NULL, ARG(networks) },
+	{ "url", PARAM_URL, PT_TEXT, 0, 0, NULL, ARG(url) },
+	{ "offset", PARAM_OFFSET, PT_UINT, 0, UINT32_MAX, "0", ARG(offset) },
+	{ "limit", PARAM_LIMIT, PT_UINT, 1, PARAMS_LIMIT_MAX, NULL, ARG(limit) },
+	{ "max_ports", PARAM_MAX_PORTS, PT_UINT, 1, NETWORK_MAX_PORTS_LIMIT, "256", ARG(max_ports) },
+	{ "mac_table_size", PARAM_MAC_TABLE_SIZE, PT_UINT, 16, 65536, "4096", ARG(mac_table_size) },
+	{ "mac_aging", PARAM_MAC_AGING, PT_UINT, 1, 86400, "300", ARG(mac_aging) },
+	{ "group", PARAM_GROUP, PT_TEXT, 0, 0, NULL, ARG(group) },
+	{ "mode", PARAM_MODE, PT_MODE, 0, 0777, "0660", ARG(mode) },
+};
+
+const size_t params_schema_count = sizeof(params_schema) / sizeof(params_schema[0]);
+
+const struct param_spec *params_lookup(const char *key)
+{
+	for (size_t i = 0; i < params_schema_count; i++)
+		if (strcmp(params_schema[i].key, key) == 0)
+			return &params_schema[i];
+	return NULL;
+}
+
+const struct param_spec *params_spec(unsigned bit)
+{
+	for (size_t i = 0; i < params_schema_count; i++)
+		if (params_schema[i].bit == bit)
+			return &params_schema[i];
+	return NULL;
+}
+
+static int params_store(const struct param_spec *s, struct json_object *v, struct method_args *a,
+		       struct vde_error *e)
+{
+	char *field = (char *)a + s->off;
+	int64_t n;
+	const char *str;
+	size_t len;
+	char why[96];
+
+	switch (s->type) {
+	case PT_BOOL:
+		if (!json_object_is_type(v, json_type_boolean))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be a boolean", s->key);
+		*(bool *)field = json_object_get_boolean(v);
+		return 0;
+	case PT_UINT:
+		if (!json_object_is_type(v, json_type_int))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be an integer", s->key);
+		errno = 0;
+		n = json_object_get_int64(v);
+		if (errno || n < s->min || n > s->max)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be in %u..%u", s->key,
+					     s->min, s->max);
+		*(unsigned *)field = (unsigned)n;
+		return 0;
+	case PT_MODE:
+		/* a mode is octal: a string "0660" (clear), or a number taken as its value (432 = 0660) */
+		if (json_object_is_type(v, json_type_string)) {
+			const char *m = json_object_get_string(v);
+			char *end;
+			errno = 0;
+			n = strtol(m, &end, 8);
+			if (!*m || *end || errno)
+				n = -1;
+		} else if (json_object_is_type(v, json_type_int)) {
+			n = json_object_get_int64(v);
+		} else {
+			n = -1;
+		}
+		if (n < 0 || n > s->max)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "'%s' must be an octal mode such as \"0660\" (at most 0777)", s->key);
+		*(unsigned *)field = (unsigned)n;
+		return 0;
+	case PT_ADDRLIST:
+		if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) > PARAMS_MAX_ADDRESSES)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "'%s' must be an array of at most %d addresses", s->key, PARAMS_MAX_ADDRESSES);
+		a->naddrs = 0;
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			struct json_object *x = json_object_array_get_idx(v, i);
+			if (!json_object_is_type(x, json_type_string) ||
+			    (size_t)json_object_get_string_len(x) >= sizeof(a->addresses[0]) ||
+			    strlen(json_object_get_string(x)) != (size_t)json_object_get_string_len(x))
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+						     "'%s' must hold CIDR strings such as \"10.0.0.1/24\"", s->key);
+			strcpy(a->addresses[a->naddrs++], json_object_get_string(x));
+		}
+		return 0;
+	case PT_NAMELIST:
+		if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0 ||
+		    json_object_array_length(v) > PARAMS_MAX_NETWORKS)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "'%s' must be an array of 1 to %d network names", s->key, PARAMS_MAX_NETWORKS);
+		a->nnets = 0;
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			struct json_object *x = json_object_array_get_idx(v, i);
+			if (!json_object_is_type(x, json_type_string) || !proto_valid_name(json_object_get_string(x)) ||
+			    strlen(json_object_get_string(x)) != (size_t)json_object_get_string_len(x))
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+						     "'%s' must hold network names", s->key);
+			strcpy(a->networks[a->nnets++], json_object_get_string(x));
+		}
+		return 0;
+	case PT_IFNAME:
+		if (!json_object_is_type(v, json_type_string) || !proto_valid_ifname(json_object_get_string(v)))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "'%s' must be an interface name (1-15 characters, no '/', ':' or spaces)",
+					     s->key);
+		strcpy(field, json_object_get_string(v));
+		return 0;
+	case PT_NAME:
+	case PT_TEXT:
+		if (!json_object_is_type(v, json_type_string))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be a string", s->key);
+		str = json_object_get_string(v);
+		len = (size_t)json_object_get_string_len(v);
+		if (strlen(str) != len)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' contains a NUL byte", s->key);
+		if (s->type == PT_NAME && !proto_valid_name(str))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "'%s' is not a valid network name (1-63 of A-Z a-z 0-9 _ . -, not starting with . or -)",
+					     s->key);
+		if (len >= s->size)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' is longer than %zu bytes", s->key,
+					     s->size - 1);
+		/* others read these (descriptions in tables, names in logs): nothing that hides or fakes text */
+		if (text_check(str, len, why, sizeof(why)) < 0)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' contains %s", s->key, why);
+		memcpy(field, str, len + 1);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int params_parse(const char *method, unsigned allowed, unsigned required, struct json_object *params,
+		 struct method_args *a, struct vde_error *e)
+{
+	memset(a, 0, sizeof(*a));
+	a->raw = params;
+	if (params && !json_object_is_type(params, json_type_object))
+		return vde_error_set(e, PROTO_ERR_INVALID_REQUEST, EINVAL, "'params' must be an object");
+	if (params) {
+		json_object_object_foreach(params, key, val) {
+			const struct param_spec *s = params_lookup(key);
+			int ret;
+
+			if (!s || !(allowed & s->bit))
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+						     "unknown parameter '%s' for %s", key, method);
+			ret = params_store(s, val, a, e);
+			if (ret < 0)
+				return ret;
+			a->present |= s->bit;
+		}
+	}
+	if ((a->present & required) != required) {
+		for (size_t i = 0; i < params_schema_count; i++)
+			if ((required & params_schema[i].bit) && !(a->present & params_schema[i].bit))
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+						     "missing parameter '%s' for %s", params_schema[i].key, method);
+	}
+	return 0;
+}
+
+int params_parse_network_create(struct json_object *params, struct method_args *a, struct vde_error *e)
+{
+	return params_parse("network.create", PARAMS_NETWORK_CREATE_ALLOWED, PARAMS_NETWORK_CREATE_REQUIRED, params,
+			    a, e);
+}

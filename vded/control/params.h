@@ -1,0 +1,145 @@
+/*
+ * params — the control API's parameters: one schema (name, type, range, default) for every key any
+ * method takes, and the pure parser that checks a request's params against it. No I/O, no lookups,
+ * no daemon state: it is fuzzed alone, the config file's network entries go through it, and a client
+ * (vdectl) can take names, ranges and defaults from the same table.
+ */
+#ifndef VDED_PARAMS_H
+#define VDED_PARAMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "error.h"
+#include "dataplane/network.h"
+
+/* One bit per key of the schema: which keys a method allows and requires, and which were given. */
+enum param_bit {
+	PARAM_NAME = 1u << 0,
+	PARAM_NETWORK = 1u << 1,
+	PARAM_DESCRIPTION = 1u << 2,
+	PARAM_PORT = 1u << 3,
+	PARAM_EXIST_OK = 1u << 4,
+	PARAM_MISSING_OK = 1u << 5,
+	PARAM_MAX_PORTS = 1u << 6,
+	PARAM_MAC_TABLE_SIZE = 1u << 7,
+	PARAM_MAC_AGING = 1u << 8,
+	PARAM_GROUP = 1u << 9,
+	PARAM_MODE = 1u << 10,
+	PARAM_FD = 1u << 11,
+	PARAM_IFNAME = 1u << 12,
+	PARAM_OWNER = 1u << 13,
+	PARAM_ADDRESSES = 1u << 14,
+	PARAM_MTU = 1u << 15,
+	PARAM_UP = 1u << 16,
+	PARAM_VXVDE = 1u << 17,
+	PARAM_VNI = 1u << 18,
+	PARAM_TTL = 1u << 19,
+	PARAM_INTERFACE = 1u << 20,
+	PARAM_SLIRP = 1u << 21,
+	PARAM_SUBNET = 1u << 22,
+	PARAM_IPV6 = 1u << 23,
+	PARAM_DNS = 1u << 24,
+	PARAM_PROTO = 1u << 25,
+	PARAM_HOST = 1u << 26,
+	PARAM_GUEST = 1u << 27,
+	PARAM_NETWORKS = 1u << 28,
+	PARAM_URL = 1u << 29,
+	PARAM_OFFSET = 1u << 30,
+	PARAM_LIMIT = 1u << 31,
+};
+
+enum param_type {
+	PT_NAME,	/* a network name (proto_valid_name) */
+	PT_TEXT,	/* a string others read: no NUL, nothing text_check() refuses */
+	PT_BOOL,
+	PT_UINT,	/* an integer in min..max */
+	PT_MODE,	/* an octal mode: "0660", or its value as a number; at most max */
+	PT_IFNAME,	/* an interface name (proto_valid_ifname) */
+	PT_ADDRLIST,	/* at most PARAMS_MAX_ADDRESSES CIDR strings */
+	PT_NAMELIST,	/* 1 to PARAMS_MAX_NETWORKS network names */
+};
+
+/* Paging: entries per page unless "limit" says otherwise, and the most "limit" may ask for. A page
+ * also ends before its entries pass half of PROTO_MAX_REPLY, so any limit is safe. */
+#define PARAMS_PORTS_LIMIT 1024
+#define PARAMS_MACS_LIMIT 4096
+#define PARAMS_NETWORKS_LIMIT 1024
+#define PARAMS_LIMIT_MAX 65536
+
+#define PARAMS_MAX_ADDRESSES 8
+#define PARAMS_MAX_NETWORKS 8
+#define PARAMS_DEFAULT_SUBNET "10.0.2.0/24"
+
+/* Every parameter any method takes; `present` says which were given (bit per PARAM_*). What was not
+ * given is zero (the handler applies the default the schema names). */
+struct method_args {
+	unsigned present;
+	char name[NETWORK_NAME_MAX];
+	char network[NETWORK_NAME_MAX];
+	char description[NETWORK_DESCR_MAX];
+	unsigned port;
+	bool exist_ok, missing_ok, fd;
+	unsigned max_ports, mac_table_size, mac_aging;
+	unsigned owner_uid;		/* not a parameter: set by the store's replay */
+	char group[64];
+	unsigned mode;
+	char ifname[16];
+	char owner[64];
+	unsigned naddrs;
+	char addresses[PARAMS_MAX_ADDRESSES][64];
+	unsigned mtu;
+	bool up;
+	char vxvde[64];
+	unsigned vni, ttl;
+	char interface[16];
+	bool slirp, ipv6;
+	char subnet[32], dns[16];
+	char proto[8], host[64], guest[64];
+	char url[512];
+	unsigned nnets;
+	char networks[PARAMS_MAX_NETWORKS][64];
+	unsigned offset, limit;		/* paging (doc/protocol.md "Paging") */
+	struct json_object *raw;	/* the params object as sent (borrowed, valid during the call) */
+};
+
+/* One key of the schema. min/max bound PT_UINT and PT_MODE; dflt is the value an absent key means,
+ * as text (NULL: none, or it depends on the method or the caller). off/size locate its field in
+ * struct method_args. */
+struct param_spec {
+	const char *key;
+	unsigned bit;
+	enum param_type type;
+	unsigned min, max;
+	const char *dflt;
+	size_t off, size;
+};
+
+/* The schema, in a stable order (borrowed, static). */
+extern const struct param_spec params_schema[];
+extern const size_t params_schema_count;
+
+/* The spec of key, or NULL. */
+const struct param_spec *params_lookup(const char *key);
+/* The spec of one bit (a single PARAM_*), or NULL. */
+const struct param_spec *params_spec(unsigned bit);
+
+/* Check params (an object, or NULL for none) against the schema for method (its name is only for the
+ * messages): every key must be in allowed, every key of required present, each value of its type and
+ * range. Fills a (zeroed first; a->raw = params, borrowed). Returns 0, or -EINVAL with e filled
+ * (invalid-request if params is not an object, else invalid-params naming the key). Pure. */
+int params_parse(const char *method, unsigned allowed, unsigned required, struct json_object *params,
+		 struct method_args *a, struct vde_error *e);
+
+/* network.create's keys: its table entry, the config file and the store's replay share them. */
+#define PARAMS_NETWORK_CREATE_ALLOWED                                                                         \
+	(PARAM_NAME | PARAM_DESCRIPTION | PARAM_EXIST_OK | PARAM_MAX_PORTS | PARAM_MAC_TABLE_SIZE |            \
+	 PARAM_MAC_AGING | PARAM_GROUP | PARAM_MODE | PARAM_VXVDE | PARAM_VNI | PARAM_TTL | PARAM_INTERFACE | \
+	 PARAM_SLIRP | PARAM_SUBNET | PARAM_IPV6 | PARAM_DNS)
+#define PARAMS_NETWORK_CREATE_REQUIRED PARAM_NAME
+
+/* params_parse() with network.create's keys. */
+int params_parse_network_create(struct json_object *params, struct method_args *a, struct vde_error *e);
+
+#endif
