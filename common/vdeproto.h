@@ -1,5 +1,5 @@
 /*
- * vdeproto — the vde_switch port request (PROTOCOLS.md §3), parsed without side effects so that
+ * vdeproto — the vde_switch port request (doc/vde-wire.md §3), parsed without side effects so that
  * it can be unit-tested and fuzzed on its own.
  */
 #ifndef VDED_VDEPROTO_H

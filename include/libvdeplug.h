@@ -1,5 +1,5 @@
 /*
- * libvdeplug — the VDE plug API, binary-compatible with vdeplug4's libvdeplug.so.2 (PROTOCOLS.md §1).
+ * libvdeplug — the VDE plug API, binary-compatible with vdeplug4's libvdeplug.so.2 (doc/vde-wire.md §1).
  * Programs built against vdeplug4 (QEMU, VirtualBox, vde_plug, vdens) run on this library unchanged.
  */
 #ifndef _VDELIB_H

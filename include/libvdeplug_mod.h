@@ -1,5 +1,5 @@
 /*
- * libvdeplug_mod — the module ABI shared with vdeplug4 (PROTOCOLS.md §2). A module is
+ * libvdeplug_mod — the module ABI shared with vdeplug4 (doc/vde-wire.md §2). A module is
  * libvdeplug_<scheme>.so exporting `struct vdeplug_module vdeplug_ops`; modules built for vdeplug4
  * load in this library and ours load in vdeplug4's. Helpers live in libvdeplug_mod.so.2.
  */

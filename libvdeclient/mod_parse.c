@@ -1,5 +1,5 @@
 /*
- * UVDEL option parsing for modules (libvdeplug_mod.so.2, PROTOCOLS.md §2).
+ * UVDEL option parsing for modules (libvdeplug_mod.so.2, doc/vde-wire.md §2).
  *
  * Three syntaxes share one tokenizer:
  *   address style  addr/key=val/flag        vde_parseparms()

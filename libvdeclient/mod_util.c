@@ -1,5 +1,5 @@
 /*
- * Small helpers of libvdeplug_mod.so.2: sizes with suffixes and group names (PROTOCOLS.md §2).
+ * Small helpers of libvdeplug_mod.so.2: sizes with suffixes and group names (doc/vde-wire.md §2).
  */
 #include <errno.h>
 #include <grp.h>

@@ -1,5 +1,5 @@
 /*
- * libvdeplug.so.2: the locator resolver, module loader and call dispatch (PROTOCOLS.md §1-2).
+ * libvdeplug.so.2: the locator resolver, module loader and call dispatch (doc/vde-wire.md §1-2).
  *
  * vde_open_real() turns a locator into "scheme" + "args", finds libvdeplug_<scheme>.so, and calls the
  * module's open. Every connection a module returns begins with { handle, module }, which we fill so that

@@ -1,5 +1,5 @@
 /*
- * vdestream: Ethernet frames over a byte stream (PROTOCOLS.md §5), used by vde_plug on stdin/stdout,
+ * vdestream: Ethernet frames over a byte stream (doc/vde-wire.md §5), used by vde_plug on stdin/stdout,
  * `vde_plug URL = cmd`, cmd:// and ssh cables. Each frame is a 2-byte big-endian length and the frame.
  *
  * The receiver is a small state machine fed with whatever read() returned, so headers and frames may be

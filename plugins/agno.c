@@ -1,6 +1,6 @@
 /*
  * agno:// — "agnostic" layer-2 encryption with AES-128, nested over any other locator
- * (PROTOCOLS.md §6). Wire-compatible with vdeplug4's libvdeplug_agno.
+ * (doc/vde-wire.md §6). Wire-compatible with vdeplug4's libvdeplug_agno.
  *
  *   agno://[KEYFILE][[ethtype=TYPE]]{inner locator}
  *

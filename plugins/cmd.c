@@ -1,5 +1,5 @@
 /*
- * cmd://COMMAND — stream a VDE connection through a command (PROTOCOLS.md §5): COMMAND runs under
+ * cmd://COMMAND — stream a VDE connection through a command (doc/vde-wire.md §5): COMMAND runs under
  * /bin/sh -c with one end of a stream socketpair as its stdin and stdout; frames travel each prefixed
  * by a 16-bit big-endian length (the vdestream framing of vde_plug's stdio), length 0 skipped.
  * cmd://'ssh host vde_plug vde:///run/vde/net/lab' makes a cable to a remote network.

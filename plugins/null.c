@@ -1,5 +1,5 @@
 /*
- * null:// — a network terminator (PROTOCOLS.md §6): every frame sent vanishes, nothing ever arrives.
+ * null:// — a network terminator (doc/vde-wire.md §6): every frame sent vanishes, nothing ever arrives.
  * The data fd is an eventfd that is never signalled, so pollers see a valid descriptor that stays quiet.
  */
 #include <errno.h>

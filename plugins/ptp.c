@@ -1,6 +1,6 @@
 /*
  * ptp://PATH — a point-to-point cable over an AF_UNIX datagram socket, the flavour of Debian's
- * vdeplug4 4.0.1 (PROTOCOLS.md §6). The same locator is used at both ends:
+ * vdeplug4 4.0.1 (doc/vde-wire.md §6). The same locator is used at both ends:
  *   - the first opener binds PATH and learns its peer's address lazily (it is always PATH+);
  *   - the second finds a live PATH, connects to it and binds PATH+.
  * A stale socket left by a dead process (connect says ECONNREFUSED) is replaced; a third opener

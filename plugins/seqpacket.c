@@ -1,5 +1,5 @@
 /*
- * seqpacket://FD — an inherited SOCK_SEQPACKET descriptor, one frame per record (PROTOCOLS.md §6).
+ * seqpacket://FD — an inherited SOCK_SEQPACKET descriptor, one frame per record (doc/vde-wire.md §6).
  * user-mode-linux hands vde_plug such an fd; the module takes ownership of it and closes it on close.
  */
 #include <errno.h>

@@ -1,5 +1,5 @@
 /*
- * slirp:// — a user-mode NAT router (libslirp) behind a VDE connection (PROTOCOLS.md §6).
+ * slirp:// — a user-mode NAT router (libslirp) behind a VDE connection (doc/vde-wire.md §6).
  *
  *   slirp://[/OPTION...]
  *

@@ -1,5 +1,5 @@
 /*
- * tap://IFNAME — a Linux tap interface (PROTOCOLS.md §6): /dev/net/tun with IFF_TAP|IFF_NO_PI, so each
+ * tap://IFNAME — a Linux tap interface (doc/vde-wire.md §6): /dev/net/tun with IFF_TAP|IFF_NO_PI, so each
  * read or write is exactly one Ethernet frame. An empty name lets the kernel choose one (tapN).
  * The interface is left down: configuring it is the caller's business, as with vdeplug4.
  */

@@ -1,5 +1,5 @@
 /*
- * udp://[SRCADDR:]SRCPORT->DSTHOST:DSTPORT — a point-to-point cable over UDP (PROTOCOLS.md §6):
+ * udp://[SRCADDR:]SRCPORT->DSTHOST:DSTPORT — a point-to-point cable over UDP (doc/vde-wire.md §6):
  * each datagram's payload is one raw Ethernet frame. IPv6 literals may be bracketed ([::1]:2000).
  *
  * The socket stays unconnected: a connected UDP socket would report the ICMP "port unreachable"

@@ -1,6 +1,6 @@
 /*
  * vde://DIR[portgroup/port=N/group=G/mode=OCT] — a client of the vde_switch port protocol
- * (PROTOCOLS.md §3). Serves Debian's vde_switch, vded's per-network endpoints and our switch:// alike.
+ * (doc/vde-wire.md §3). Serves Debian's vde_switch, vded's per-network endpoints and our switch:// alike.
  *
  * The control stream to DIR/ctl (or DIR/<portgroup>) stays open for the life of the port and is the
  * ctl fd: EOF on it means unplugged. Frames travel one per datagram on a connected SOCK_DGRAM socket.

@@ -1,6 +1,6 @@
 /*
  * vlan:// — 802.1Q (or 802.1ad) tagging at the edge, nested over any other locator
- * (PROTOCOLS.md §6). Wire-compatible with vdeplug4's libvdeplug_vlan.
+ * (doc/vde-wire.md §6). Wire-compatible with vdeplug4's libvdeplug_vlan.
  *
  *   vlan://UNTAGGED[/untag=V/tag=a:b-c/trunk/qinq]{inner locator}
  *   vlan://UNTAGGED[untag=V/tag=a:b-c/trunk/qinq]{inner locator}

@@ -1,5 +1,5 @@
 /*
- * vxlan://[GROUP][/opts] — RFC 7348 VXLAN (PROTOCOLS.md §6): a standard VTEP on UDP 4789 that
+ * vxlan://[GROUP][/opts] — RFC 7348 VXLAN (doc/vde-wire.md §6): a standard VTEP on UDP 4789 that
  * interoperates with the Linux kernel's vxlan devices and vdeplug4's vxlan://. Flooding goes to
  * the multicast group (or to the one unicast VTEP named instead of a group); learned MACs go to
  * the peer's address on the well-known port. One instance per host and network, as a VTEP.

@@ -1,5 +1,5 @@
 /*
- * dpipe — a bidirectional pipe: `dpipe [OPTIONS] cmd1 [args] = cmd2 [args] [= cmd3 ...]` (PROTOCOLS.md §7).
+ * dpipe — a bidirectional pipe: `dpipe [OPTIONS] cmd1 [args] = cmd2 [args] [= cmd3 ...]` (doc/vde-wire.md §7).
  *
  * cmd1's stdout feeds cmd2's stdin and cmd2's stdout feeds cmd1's stdin. With more commands, each
  * intermediate one talks to the previous on stdin/stdout and to the next on an alternate pair of fds,

@@ -1,5 +1,5 @@
 /*
- * vde_plug — the VDE cable (PROTOCOLS.md §7), command-line compatible with vdeplug4's:
+ * vde_plug — the VDE cable (doc/vde-wire.md §7), command-line compatible with vdeplug4's:
  *   vde_plug [OPTIONS] [VNL]                 one plug, frames streamed on stdin/stdout (vdestream)
  *   vde_plug [OPTIONS] VNL1 VNL2             a cable between two plugs
  *   vde_plug [OPTIONS] [VNL] = CMD [ARGS]    the stream goes to CMD's stdin/stdout

@@ -1,6 +1,6 @@
 /*
  * vdens — a shell (or a command) in new user, network and UTS namespaces whose interfaces
- * vde0, vde1... are plugged into VDE networks. Command line as vdeplug4's vdens (PROTOCOLS.md §7):
+ * vde0, vde1... are plugged into VDE networks. Command line as vdeplug4's vdens (doc/vde-wire.md §7):
  *
  *   vdens [opts] [VNL [cmd args]]
  *   vdens -m|--multi [opts] VNL... [-- cmd args]

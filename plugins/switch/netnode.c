@@ -131,7 +131,7 @@ static void nn_port_close(struct netnode *nn, unsigned int i)
 	}
 }
 
-/* The port request of a pending connection (PROTOCOLS.md §3). Any error closes the connection:
+/* The port request of a pending connection (doc/vde-wire.md §3). Any error closes the connection:
  * the client sees EOF instead of waiting for an answer forever. */
 static void nn_handle_request(struct netnode *nn, unsigned int slot)
 {

@@ -1,5 +1,5 @@
 /*
- * netnode — the in-process servers behind hub://, switch://, multi:// and bonding:// (PROTOCOLS.md
+ * netnode — the in-process servers behind hub://, switch://, multi:// and bonding:// (doc/vde-wire.md
  * §3, §6). The opener gets a port of a node that serves the vde_switch protocol on DIR/ctl, so
  * vde:// clients (vdeplug4's vde_plug, QEMU) join it.
  *

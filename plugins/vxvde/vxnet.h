@@ -1,5 +1,5 @@
 /*
- * vxnet — the multicast UDP core shared by vxvde:// (PROTOCOLS.md §4) and vxlan:// (RFC 7348, §6):
+ * vxnet — the multicast UDP core shared by vxvde:// (doc/vde-wire.md §4) and vxlan:// (RFC 7348, §6):
  * option parsing, sockets, MAC → peer learning, encapsulation. The two differ only in the
  * parameters of struct vxnet_kind.
  */

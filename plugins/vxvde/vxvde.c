@@ -1,5 +1,5 @@
 /*
- * vxvde://[GROUP][/opts] — a distributed switch on a multicast group (PROTOCOLS.md §4), wire
+ * vxvde://[GROUP][/opts] — a distributed switch on a multicast group (doc/vde-wire.md §4), wire
  * compatible with vdeplug4's: UDP 14789, 8-byte header 08 00 00 00 | VNI | 00, learning of
  * MAC → peer unicast address, a header-only datagram to the group on close.
  */

@@ -1,4 +1,4 @@
-/* Fuzz target: the vde_switch port request a vde:// client sends to an endpoint (PROTOCOLS.md §3). */
+/* Fuzz target: the vde_switch port request a vde:// client sends to an endpoint (doc/vde-wire.md §3). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

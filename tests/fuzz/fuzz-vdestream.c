@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: vdestream_recv (PROTOCOLS.md §5). The input is a byte stream; its first byte picks
+ * libFuzzer target: vdestream_recv (doc/vde-wire.md §5). The input is a byte stream; its first byte picks
  * how the stream is cut into reads. Differential check: the frames delivered when the stream arrives in
  * pieces equal those delivered when it arrives in one read, and every frame is 1..VDE_ETHBUFSIZE bytes.
  */

@@ -108,7 +108,7 @@ int main(int argc, char **argv)
 	CHECK(read(p[0], buf, sizeof(buf)) == 2 + sizeof(frame));
 	CHECK(buf[0] == 0 && buf[1] == sizeof(frame));
 	if (argc > 2) {
-		/* the reference loses a frame whose header is split (PROTOCOLS.md §5): feed it whole */
+		/* the reference loses a frame whose header is split (doc/vde-wire.md §5): feed it whole */
 		vdestream_recv(vs, buf, 2 + sizeof(frame));
 	} else {
 		vdestream_recv(vs, buf, 1);

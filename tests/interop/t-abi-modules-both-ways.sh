@@ -1,5 +1,5 @@
 #!/bin/bash
-# Modules cross the library boundary both ways (PROTOCOLS.md §2):
+# Modules cross the library boundary both ways (doc/vde-wire.md §2):
 #  - Debian's vlan, agno, slirp and pcap modules load in OUR libvdeplug and pass traffic (vlan and agno
 #    nest our ptp:// inside, so the nested vde_open goes through our loader too);
 #  - our null, ptp, vlan and agno modules load in DEBIAN's libvdeplug and pass traffic.

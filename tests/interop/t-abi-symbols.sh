@@ -1,5 +1,5 @@
 #!/bin/bash
-# Our libvdeplug.so.2 and libvdeplug_mod.so.2 export exactly vdeplug4's symbols (PROTOCOLS.md §1-2),
+# Our libvdeplug.so.2 and libvdeplug_mod.so.2 export exactly vdeplug4's symbols (doc/vde-wire.md §1-2),
 # with the right SONAMEs, no symbol versions, __vde_version_tag an 8-byte data object, and the extra
 # names libvdeplug.so.3 / libvdeplug.so pointing at the same library. Debian's libraries, when
 # installed, must export the same lists (this checks the lists themselves).

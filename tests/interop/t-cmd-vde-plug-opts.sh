@@ -1,5 +1,5 @@
 #!/bin/bash
-# vde_plug's command line (PROTOCOLS.md §7) beyond the cable forms: usage errors, -p/--pidfile, and the
+# vde_plug's command line (doc/vde-wire.md §7) beyond the cable forms: usage errors, -p/--pidfile, and the
 # login-shell mode used for ssh cables (interactive login refused, only "vde_plug ..." may run, never
 # "= cmd" or cmd://). No packets leave the process: null:// only.
 set -eu

@@ -1,5 +1,5 @@
 #!/bin/bash
-# ptp:// against Debian's vdeplug4 4.0.1 ptp module (AF_UNIX datagram flavour, PROTOCOLS.md §6).
+# ptp:// against Debian's vdeplug4 4.0.1 ptp module (AF_UNIX datagram flavour, doc/vde-wire.md §6).
 #   ours-first:   our end binds PATH, Debian's end binds PATH+ and connects      (ping both ways)
 #   debian-first: Debian's end binds PATH, ours binds PATH+                      (ping both ways)
 #   stale:        a SIGKILLed end leaves PATH behind; our module replaces it and a Debian peer joins

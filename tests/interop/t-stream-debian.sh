@@ -1,5 +1,5 @@
 #!/bin/bash
-# Stream framing on the wire (PROTOCOLS.md §5): our vde_plug in stream mode joined by Debian's dpipe to
+# Stream framing on the wire (doc/vde-wire.md §5): our vde_plug in stream mode joined by Debian's dpipe to
 # Debian's vde_plug; frames of 60..9234 bytes cross both ways between two ptp:// endpoints held by
 # tests/tools/vdeio on Debian's library. Then the same with tools/chop in the middle, which cuts the
 # stream towards our vde_plug inside every header and frame and adds empty records; and our vde_plug

@@ -1,5 +1,5 @@
 #!/bin/bash
-# cmd://COMMAND streams a connection through a command's stdin/stdout (vdestream framing, PROTOCOLS.md §5).
+# cmd://COMMAND streams a connection through a command's stdin/stdout (vdestream framing, doc/vde-wire.md §5).
 #   A: our cmd module (Debian's vde_plug on our library) runs pure-Debian `vde_plug vde://ENDPOINT`
 #      in stream mode: the two framings must agree both ways
 #   B: Debian's cmd module (pure Debian vde_plug) runs our vde_plug in stream mode on vded://lab

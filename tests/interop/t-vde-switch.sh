@@ -1,5 +1,5 @@
 #!/bin/bash
-# vde:// against Debian's vde_switch (the reference server of PROTOCOLS.md §3). Three ways of running
+# vde:// against Debian's vde_switch (the reference server of doc/vde-wire.md §3). Three ways of running
 # our side, each cabled to a tap in its own namespace, pinging a pure-Debian vde_plug on the same switch:
 #   ours     - our vde_plug, our libvdeplug, our vde:// and tap:// modules
 #   deblib   - Debian's vde_plug on our libvdeplug (LD_LIBRARY_PATH), so our modules

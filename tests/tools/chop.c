@@ -1,5 +1,5 @@
 /*
- * chop — a dpipe middle stage that re-cuts a vdestream (PROTOCOLS.md §5) so that the reader after it
+ * chop — a dpipe middle stage that re-cuts a vdestream (doc/vde-wire.md §5) so that the reader after it
  * sees reads ending inside headers and inside frames:
  *
  *   dpipe LEFT = chop [-z] [-l] [-r] = RIGHT

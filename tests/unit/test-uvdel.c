@@ -1,6 +1,6 @@
 /*
  * Unit test of the UVDEL machinery: the option parsers, strtoullm, vde_grnam2gid and the MAC hash of
- * libvdeplug_mod, and the locator resolver of libvdeplug (PROTOCOLS.md §2). Expected values for the
+ * libvdeplug_mod, and the locator resolver of libvdeplug (doc/vde-wire.md §2). Expected values for the
  * parsers were measured on Debian's vdeplug4 4.0.1 (libvdeplug_mod.so.2), except where marked.
  */
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* Unit test of the vde_switch port request parser (PROTOCOLS.md §3). */
+/* Unit test of the vde_switch port request parser (doc/vde-wire.md §3). */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>

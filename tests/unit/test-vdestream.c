@@ -1,5 +1,5 @@
 /*
- * Unit test of vdestream framing (PROTOCOLS.md §5): 2-byte big-endian length + frame, length 0 skipped,
+ * Unit test of vdestream framing (doc/vde-wire.md §5): 2-byte big-endian length + frame, length 0 skipped,
  * headers and frames split at every byte boundary, several frames per read, oversized lengths skipped.
  */
 #include <errno.h>

@@ -1,5 +1,5 @@
 /*
- * vxvde — a network's multicast uplink, wire-compatible with vdeplug4's vxvde:// (PROTOCOLS.md §4):
+ * vxvde — a network's multicast uplink, wire-compatible with vdeplug4's vxvde:// (doc/vde-wire.md §4):
  * UDP (default port 14789), an 8-byte header carrying the VNI, the group for broadcast and unknown
  * destinations, unicast to the learned address of a known MAC. All vded instances and vdeplug4
  * processes on one segment with the same group and VNI share one Ethernet.
