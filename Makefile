@@ -150,7 +150,7 @@ $(VDECTL): $(call obj,vdectl/vdectl.c $(CLIENT_SRC) $(COMMON_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSON_LIBS)
 
-# Unit tests: tests/unit/test-NAME.c links with vded/NAME.c (one module each) and common/.
+# Unit tests: tests/unit/test-NAME.c links with its module (vded/NAME.c or vded/DIR/NAME.c) and common/.
 # A test that needs more lists it in UNIT_EXTRA_test-NAME.
 UNIT_EXTRA_test-methods := $(filter-out vded/main.c vded/control/methods.c,$(VDED_SRC))
 UNIT_EXTRA_test-uvdel := libvdeclient/mod_parse.c libvdeclient/mod_util.c libvdeclient/mod_hash.c \
@@ -159,11 +159,17 @@ UNIT_EXTRA_test-vdestream := libvdeclient/vdeplug_stream.c
 UNIT_EXTRA_test-priv := vded/priv/vnl.c vded/error.c
 # The data path alone: network.c with its ports, switch and offloads; the test stubs the endpoint.
 UNIT_EXTRA_test-network := vded/dataplane/port.c vded/dataplane/switch.c vded/dataplane/offload.c vded/error.c
-$(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $(call obj,$(COMMON_SRC))
+# It links only the libraries in UNIT_LIBS_test-NAME (common/ needs none).
+UNIT_LIBS_test-listener := $(EV_LIBS)
+UNIT_LIBS_test-network := $(EV_LIBS) $(JSON_LIBS)
+UNIT_LIBS_test-priv := $(CAP_LIBS) $(NL_LIBS)
+UNIT_LIBS_test-uvdel := -ldl
+# The method table still reaches every backend (issue 9), so its test links all of vded's libraries.
+UNIT_LIBS_test-methods := $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS)
+unit_objs = $(call obj,$(sort $(wildcard vded/$(1).c vded/*/$(1).c) $(UNIT_EXTRA_test-$(1))))
+$(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $$(call unit_objs,$$*) $(call obj,$(COMMON_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call obj,$(wildcard vded/$*.c vded/*/$*.c) $(UNIT_EXTRA_test-$*)) \
-		$(call obj,$(COMMON_SRC)) $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS) $(UNIT_LIBS_test-$*)
-$(UNIT_BIN): $$(call obj,$$(wildcard vded/$$(patsubst test-%,%,$$(notdir $$@)).c vded/*/$$(patsubst test-%,%,$$(notdir $$@)).c) $$(UNIT_EXTRA_$$(notdir $$@)))
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call unit_objs,$*) $(call obj,$(COMMON_SRC)) $(UNIT_LIBS_test-$*)
 
 # Benchmark helpers and test tools: one standalone program per file, plus the client library.
 $(B)/tests/bench/%: $(B)/tests/bench/%.o $(call obj,$(CLIENT_SRC) $(COMMON_SRC))
@@ -175,24 +181,41 @@ $(B)/tests/tools/%: tests/tools/%.c $(CLIENT_SRC) $(COMMON_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out $(SAN_FLAGS) -MMD -MP,$(ALL_CFLAGS)) $(JSON_CFLAGS) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) -ldl
 
-# Fuzz targets: a replay main() for `make check`, libFuzzer builds for `make fuzz`. A target links with
-# vded's modules (all but main) and common/, plus FUZZ_EXTRA_fuzz-NAME (e.g. the library's parsers).
-FUZZ_EXTRA := $(filter-out vded/main.c,$(VDED_SRC)) $(COMMON_SRC)
-$(B)/tests/fuzz/%-replay: tests/fuzz/%.c tests/fuzz/replay.c $$(call obj,$(FUZZ_EXTRA) $$(FUZZ_EXTRA_$$*))
+# Fuzz targets: a replay main() for `make check`, libFuzzer builds for `make fuzz`. tests/fuzz/NAME.c links
+# with what it fuzzes, FUZZ_EXTRA_NAME (and what that needs), and common/; and only the libraries in
+# FUZZ_LIBS_NAME. fuzz-uvdel and fuzz-vdestream include the library's parsers themselves.
+FUZZ_EXTRA_fuzz-switch := vded/dataplane/switch.c
+FUZZ_EXTRA_fuzz-offload := vded/dataplane/offload.c
+FUZZ_EXTRA_fuzz-rxbatch := vded/dataplane/port.c
+# vxvde.c reaches the data path and the privileged parent's client (priv_sockbuf).
+FUZZ_EXTRA_fuzz-vxvde := vded/backends/vxvde.c vded/dataplane/network.c vded/dataplane/port.c \
+	vded/dataplane/switch.c vded/dataplane/offload.c vded/priv/priv.c vded/priv/vnl.c vded/error.c
+FUZZ_LIBS_fuzz-vxvde := $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS)
+# The method table still reaches every backend (issue 9): the control and config fuzzers link the engine
+# without its process (main.c) and its socket (control.c).
+FUZZ_ENGINE := $(filter-out vded/main.c vded/control/control.c,$(VDED_SRC))
+FUZZ_EXTRA_fuzz-control := $(filter-out vded/control/config.c,$(FUZZ_ENGINE))
+FUZZ_LIBS_fuzz-control := $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS)
+FUZZ_EXTRA_fuzz-config := $(FUZZ_ENGINE)
+FUZZ_LIBS_fuzz-config := $(FUZZ_LIBS_fuzz-control)
+$(B)/tests/fuzz/%-replay: tests/fuzz/%.c tests/fuzz/replay.c $$(call obj,$$(FUZZ_EXTRA_$$*) $(COMMON_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(JSON_CFLAGS) $(ALL_LDFLAGS) -Ivded -o $@ tests/fuzz/$*.c tests/fuzz/replay.c \
-		$(call obj,$(FUZZ_EXTRA) $(FUZZ_EXTRA_$*)) $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS) -ldl
+	$(CC) $(ALL_CFLAGS) $(JSON_CFLAGS) $(ALL_LDFLAGS) -o $@ tests/fuzz/$*.c tests/fuzz/replay.c \
+		$(call obj,$(FUZZ_EXTRA_$*) $(COMMON_SRC)) $(FUZZ_LIBS_$*)
 
+# One clang build and run per target, from the same FUZZ_EXTRA_/FUZZ_LIBS_ lists as the replays.
 FUZZ_SECONDS ?= 30
+FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC))
 fuzz:
-	@set -e; for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
-	  mkdir -p build-fuzz tests/fuzz/corpus/$$n; \
+	@set -e; mkdir -p build-fuzz; $(foreach n,$(FUZZ_NAMES), \
+	  echo "fuzz: $(n)"; mkdir -p tests/fuzz/corpus/$(n); \
 	  clang -std=gnu11 -D_GNU_SOURCE -DVDE_VERSION='"$(VERSION)"' -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -Iinclude -Icommon -Ivded $(JSON_CFLAGS) $(NL_CFLAGS) -o build-fuzz/$$n $$f $(FUZZ_EXTRA) \
-	    $$(make -s --no-print-directory fuzz-extra-$$n) $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS) -ldl; \
-	  ./build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=70000 tests/fuzz/corpus/$$n; done
-fuzz-extra-%:
-	@echo $(FUZZ_EXTRA_$*)
+	    -Iinclude -Icommon -Ivded $(JSON_CFLAGS) $(NL_CFLAGS) -o build-fuzz/$(n) tests/fuzz/$(n).c \
+	    $(FUZZ_EXTRA_$(n)) $(COMMON_SRC) $(FUZZ_LIBS_$(n)); \
+	  ./build-fuzz/$(n) -max_total_time=$(FUZZ_SECONDS) -max_len=70000 tests/fuzz/corpus/$(n);)
+# make fuzz-files-NAME: the sources and libraries fuzz target NAME is built with.
+fuzz-files-%:
+	@echo $(FUZZ_EXTRA_$*) $(COMMON_SRC) $(FUZZ_LIBS_$*)
 
 check: all
 	B=$(B) tests/run
