@@ -50,12 +50,9 @@ wait_for grep -q 'root self-test' "$ROOTONLY/got" || fail "root's listener does 
 
 # vded on one CPU, the attacker on another: the race is then between two CPUs, not left to where the
 # scheduler happens to put the swapping thread (on the same CPU as vded it would never interleave).
-CPUS=$(nproc)
-if [ "$CPUS" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
-	taskset -cp 1 $$ >/dev/null
+ATT_CPU=()
+if [ "$(nproc)" -ge 2 ] && taskset -c 0 true 2>/dev/null && taskset -cp 1 $$ >/dev/null 2>&1; then
 	ATT_CPU=(taskset -c 0)
-else
-	ATT_CPU=()
 fi
 vded_start -g "$GS"
 expect_rc 0 vdectl_as $VICTIM "$GS,$GN" network create lab --group $GN

@@ -100,11 +100,9 @@ victim_ping() {
 
 # vded on one CPU, the attacker on another: V2's race is then between two CPUs, not left to where the
 # scheduler happens to put the renaming thread (on vded's CPU it would hardly ever interleave).
-if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
-	taskset -cp 1 $$ >/dev/null
+ATT_CPU=()
+if [ "$(nproc)" -ge 2 ] && taskset -c 0 true 2>/dev/null && taskset -cp 1 $$ >/dev/null 2>&1; then
 	ATT_CPU=(taskset -c 0)
-else
-	ATT_CPU=()
 fi
 vded_start -g "$GS"
 expect_rc 0 vdectl_as $OWNER "$GS,$GN" network create lab --group $GN
