@@ -4,6 +4,7 @@
 #   make asan       the same tests on an ASan+UBSan build in build-asan/
 #   make bench      benchmarks (tests/bench/run); prints ratios against references
 #   make fuzz       run the libFuzzer targets for FUZZ_SECONDS each (clang)
+#   make includes   the include graph of vded's modules, one "A -> B" line per edge (scripts/include-graph)
 #   make run        start vded in the foreground with etc/vded.conf
 #   make install DESTDIR=... PREFIX=...
 #   make deps       install the Debian packages the build and the tests need
@@ -134,7 +135,7 @@ $(B)/bin/%: $(B)/vdectl/cmd_%.o $(LIBVDEPLUG) $(LIBVDEPLUG_MOD)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< -L$(B)/lib -lvdeplug -lvdeplug_mod -Wl,-rpath,'$$ORIGIN/../lib' $(CMD_LIBS_$*)
 
-.PHONY: all check asan bench fuzz run install uninstall clean deps
+.PHONY: all check asan bench fuzz includes run install uninstall clean deps
 all: $(VDED) $(VDECTL) $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(PLUGINS) $(COMMANDS) $(UNIT_BIN) $(BENCH_BIN) \
 	$(FUZZ_REPLAY) $(TESTTOOL_BIN)
 
@@ -231,6 +232,10 @@ run: $(VDED) $(VDECTL)
 
 deps:
 	scripts/deps
+
+# tests/static/t-include-circles.sh fails when this graph has a circle.
+includes:
+	@scripts/include-graph vded
 
 # Units and snippets go where systemd looks for packaged ones (PREFIX=/usr: /usr/lib/systemd/system).
 # An existing $(SYSCONFDIR)/vde/vded.conf is left alone: it may hold the administrator's edits.
