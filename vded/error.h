@@ -1,5 +1,8 @@
 /* The one error a method, a backend or the config loader reports: a protocol class, an errno and a
- * human message. Mapped to the wire in one place (control.c). */
+ * human message. The class's wire name and its errno come from the one table in common/proto.c
+ * (proto_err_code, proto_err_errno, proto_err_from_errno), which the clients (vdectl, the vded://
+ * module) read back with proto_err_from_code; an error becomes the reply's {code, errno, message}
+ * in one function, methods_error_reply() (control/methods.h), used for every error vded answers. */
 #ifndef VDED_ERROR_H
 #define VDED_ERROR_H
 
