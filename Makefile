@@ -147,7 +147,7 @@ $(VDED): $(call obj,$(VDED_SRC) $(COMMON_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS)
 
-$(VDECTL): $(call obj,vdectl/vdectl.c $(CLIENT_SRC) $(COMMON_SRC))
+$(VDECTL): $(call obj,$(filter-out vdectl/cmd_%.c,$(wildcard vdectl/*.c)) $(CLIENT_SRC) $(COMMON_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSON_LIBS)
 

@@ -1,0 +1,228 @@
+/*
+ * vdectl call: the one connection to vded, one request at a time (libvdeclient), lists gathered
+ * page by page, and vded's errors mapped to vdectl's exit codes.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "proto.h"
+#include "vdeclient.h"
+#include "vdectl.h"
+
+static struct vdeclient *conn;	/* connected on first use, closed at exit */
+
+int call_fd(void)
+{
+	return conn ? vdeclient_fd(conn) : -1;
+}
+
+void call_close(void)
+{
+	vdeclient_close(conn);
+	conn = NULL;
+}
+
+static int exit_code_for(const char *code)
+{
+	switch (proto_err_from_code(code)) {
+	case PROTO_ERR_NOT_FOUND:
+		return VDECTL_NOT_FOUND;
+	case PROTO_ERR_PERMISSION:
+		return VDECTL_DENIED;
+	case PROTO_ERR_EXISTS:
+		return VDECTL_EXISTS;
+	default:
+		return VDECTL_ERROR;
+	}
+}
+
+static int call_connect(void)
+{
+	const char *path = opt_socket ? opt_socket : vdeclient_default_socket();
+	const char *hint = "";
+	char msg[PATH_MAX + 128];
+	int ret = vdeclient_connect(path, &conn), denied;
+
+	if (ret == 0)
+		return VDECTL_OK;
+	denied = ret == -EACCES || ret == -EPERM;
+	if (ret == -ENOENT || ret == -ECONNREFUSED)
+		hint = " (is vded running?)";
+	else if (denied)
+		hint = " (are you in the socket's group?)";
+	snprintf(msg, sizeof(msg), "cannot connect to %s: %s%s", path, strerror(-ret), hint);
+	errmsg("%s", msg);
+	print_json_error(NULL, denied ? "permission-denied" : "unavailable", -ret, msg);
+	return denied ? VDECTL_DENIED : VDECTL_ERROR;
+}
+
+/*
+ * vded refuses a connection over its caps (V14) with one error line and hangs up at once; a request
+ * sent after that fails with EPIPE, but the line is still queued on our side. Returns that error
+ * object (the caller puts it), or NULL if nothing is there. Only called before any reply was read, so
+ * libvdeclient holds no part of the line.
+ */
+static struct json_object *call_pending_error(void)
+{
+	struct json_object *reply, *error;
+	char line[1024];
+	ssize_t n = recv(vdeclient_fd(conn), line, sizeof(line) - 1, MSG_DONTWAIT);
+	char *nl;
+
+	if (n <= 0)
+		return NULL;
+	line[n] = '\0';
+	nl = strchr(line, '\n');
+	if (!nl)
+		return NULL;
+	*nl = '\0';
+	reply = json_tokener_parse(line);
+	if (!reply || !json_object_object_get_ex(reply, "error", &error) ||
+	    !json_object_is_type(error, json_type_object)) {
+		json_object_put(reply);
+		return NULL;
+	}
+	json_object_get(error);
+	json_object_put(reply);
+	return error;
+}
+
+/* Print vded's error object (taken) and return the exit code for its code. */
+static int call_error(struct json_object *error)
+{
+	const char *code = "internal", *message = NULL;
+	struct json_object *v;
+	char *clean;
+	int ret;
+
+	if (json_object_object_get_ex(error, "code", &v) && json_object_is_type(v, json_type_string))
+		code = json_object_get_string(v);
+	if (json_object_object_get_ex(error, "message", &v) && json_object_is_type(v, json_type_string))
+		message = json_object_get_string(v);
+	clean = sanitize(message && *message ? message : code);
+	errmsg("%s", clean);
+	free(clean);
+	print_json_error(error, NULL, 0, NULL);
+	ret = exit_code_for(code);
+	json_object_put(error);
+	return ret;
+}
+
+int call(const char *method, struct json_object *params, struct json_object **result, int *fd)
+{
+	static int replies;	/* read on this connection: after one, no refusal line can be pending */
+	struct json_object *error = NULL;
+	int ret;
+
+	if (!conn) {
+		ret = call_connect();
+		if (ret) {
+			json_object_put(params);
+			return ret;
+		}
+	}
+	ret = vdeclient_call(conn, method, params, result, &error, fd);
+	if (ret == 0) {
+		replies++;
+		return VDECTL_OK;
+	}
+	if (ret == -EPROTO && error) {
+		replies++;
+		return call_error(error);
+	}
+	if (ret == -EPIPE && !replies && (error = call_pending_error()) != NULL)
+		return call_error(error);
+	if (ret == -ECONNRESET)
+		errmsg("%s: vded closed the connection", method);
+	else
+		errmsg("%s: %s", method, strerror(-ret));
+	return VDECTL_ERROR;
+}
+
+/*
+ * Call a method whose list comes in pages (V15) and gather every page into the first one's result,
+ * so that tables and -j show the whole list: the array under key grows, "next_offset" ends null.
+ * params is taken (NULL: none). A daemon that does not page answers without "next_offset": one call.
+ */
+static int call_all_pages(const char *method, struct json_object *params, const char *key,
+			  struct json_object **result)
+{
+	struct json_object *all = NULL, *copy = NULL, *page, *arr, *more, *next, *v;
+	int64_t last = -1;
+	int ret;
+
+	if (params && json_object_deep_copy(params, &copy, NULL) < 0)
+		copy = NULL;
+	ret = call(method, copy, &all, NULL);
+	while (ret == VDECTL_OK && json_object_object_get_ex(all, "next_offset", &next) &&
+	       json_object_is_type(next, json_type_int) && json_object_object_get_ex(all, key, &arr) &&
+	       json_object_is_type(arr, json_type_array)) {
+		int64_t off = json_object_get_int64(next);
+
+		/* each page must move on, or a confused daemon would keep us here */
+		if (off <= last) {
+			errmsg("%s: vded sent next_offset %lld twice", method, (long long)off);
+			ret = VDECTL_ERROR;
+			break;
+		}
+		last = off;
+		copy = NULL;
+		if (params && json_object_deep_copy(params, &copy, NULL) < 0)
+			copy = NULL;
+		if (!copy)
+			copy = json_object_new_object();
+		json_object_object_add(copy, "offset", json_object_new_int64(off));
+		ret = call(method, copy, &page, NULL);
+		if (ret != VDECTL_OK)
+			break;
+		if (!json_object_object_get_ex(page, key, &more) || !json_object_is_type(more, json_type_array))
+			more = NULL;
+		for (size_t i = 0; more && i < json_object_array_length(more); i++)
+			json_object_array_add(arr, json_object_get(json_object_array_get_idx(more, i)));
+		if (json_object_object_get_ex(page, "total", &v))
+			json_object_object_add(all, "total", json_object_get(v));
+		json_object_object_get_ex(page, "next_offset", &v);
+		json_object_object_add(all, "next_offset", json_object_get(v));
+		json_object_put(page);
+	}
+	json_object_put(params);
+	if (ret != VDECTL_OK) {
+		json_object_put(all);
+		return ret;
+	}
+	*result = all;
+	return VDECTL_OK;
+}
+
+int call_print(const char *method, struct request *req, enum print_kind kind)
+{
+	struct json_object *result, *params = req->params;
+	int ret;
+
+	req->params = NULL;
+	ret = call(method, params, &result, NULL);
+	if (ret)
+		return ret;
+	print_result(kind, result);
+	json_object_put(result);
+	return VDECTL_OK;
+}
+
+int call_print_all(const char *method, struct request *req, const char *key, enum print_kind kind)
+{
+	struct json_object *result, *params = req->params;
+	int ret;
+
+	req->params = NULL;
+	ret = call_all_pages(method, params, key, &result);
+	if (ret)
+		return ret;
+	print_result(kind, result);
+	json_object_put(result);
+	return VDECTL_OK;
+}

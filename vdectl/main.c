@@ -1,0 +1,463 @@
+/*
+ * vdectl main: the command table and the global options.
+ *
+ * Grammar: vdectl [-s SOCK] [-j] NOUN VERB [ARGS]. Each NOUN VERB pair is one row of commands[]; its
+ * positionals and options are specs that options.c parses by and the help below prints from, so the
+ * synopsis, the help text, the usage errors, the params sent and the dispatch cannot drift apart.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+#include "vdectl.h"
+
+#ifndef VDE_VERSION
+#define VDE_VERSION "unknown"
+#endif
+
+const char *opt_socket;
+int opt_json;
+
+/* ---------------------------------------------------------------- the options of each command */
+
+#define OPT_MISSING_OK(what) \
+	{ .name = "missing-ok", .param = "missing_ok", .type = OPT_FLAG, .help = "succeed if " what }
+
+static const struct optspec network_create_opts[] = {
+	{ .name = "description", .arg = "TEXT", .param = "description", .type = OPT_STRING,
+	  .help = "free text shown by list and show" },
+	{ .name = "exist-ok", .param = "exist_ok", .type = OPT_FLAG, .help = "succeed if NAME already exists" },
+	{ .name = "group", .arg = "GROUP", .param = "group", .type = OPT_STRING,
+	  .help = "the network's group, a name or number (default: your primary\n"
+		  "group; for root, vded's socket group); you must be a member" },
+	{ .name = "mode", .arg = "MODE", .param = "mode", .type = OPT_MODE,
+	  .help = "octal, e.g. 0660 (default) or 0640 (group may look, not attach)" },
+	{ .name = "max-ports", .arg = "N", .param = "max_ports", .type = OPT_UINT, .max = 2147483647,
+	  .help = "most ports at once (default 256)" },
+	{ .name = "mac-table-size", .arg = "N", .param = "mac_table_size", .type = OPT_UINT, .max = 2147483647,
+	  .help = "MAC addresses the switch learns (default 4096)" },
+	{ .name = "mac-aging", .arg = "SECONDS", .param = "mac_aging", .type = OPT_UINT, .max = 2147483647,
+	  .help = "forget a MAC address unseen for this long (default 300)" },
+	{ .name = "vxvde", .arg = "GROUP[:PORT]", .param = "vxvde", .type = OPT_STRING,
+	  .help = "join a vxvde multicast group: 239.1.2.3, 239.1.2.3:14789 or\n"
+		  "[ff05::1]:14789 (default port 14789)" },
+	{ .name = "vni", .arg = "N", .param = "vni", .type = OPT_UINT, .max = 0xffffff, .needs = "vxvde",
+	  .help = "vxvde network identifier, 0..16777215 (default 1)" },
+	{ .name = "ttl", .arg = "N", .param = "ttl", .type = OPT_UINT, .max = 255, .needs = "vxvde",
+	  .help = "multicast TTL, 1..255 (default 1: this link only)" },
+	{ .name = "interface", .arg = "IF", .param = "interface", .type = OPT_STRING, .needs = "vxvde",
+	  .help = "the interface to send and join the group on" },
+	{ .name = "slirp", .param = "slirp", .type = OPT_FLAG,
+	  .help = "NAT to the host's networks (libslirp): host .2, DHCP from .15, DNS .3" },
+	{ .name = "subnet", .arg = "CIDR", .param = "subnet", .type = OPT_STRING, .needs = "slirp",
+	  .help = "the slirp subnet (default 10.0.2.0/24)" },
+	{ .name = "ipv6", .param = "ipv6", .type = OPT_FLAG, .needs = "slirp", .help = "slirp IPv6 too (fd00::/64)" },
+	{ .name = "dns", .arg = "ADDR", .param = "dns", .type = OPT_STRING, .needs = "slirp",
+	  .help = "the slirp DNS address, inside the subnet" },
+	{ NULL },
+};
+
+static const struct optspec network_set_opts[] = {
+	{ .name = "group", .arg = "GROUP", .param = "group", .type = OPT_STRING,
+	  .help = "new group, a name or number; you must be a member" },
+	{ .name = "mode", .arg = "MODE", .param = "mode", .type = OPT_MODE, .help = "new octal mode, e.g. 0660" },
+	{ .name = "description", .arg = "TEXT", .param = "description", .type = OPT_STRING,
+	  .help = "new description" },
+	{ NULL },
+};
+
+static const struct optspec network_attach_opts[] = {
+	{ .name = "fd", .arg = "N", .type = OPT_UINT, .max = 2147483647,
+	  .help = "descriptor number CMD finds the port on (default 3)" },
+	{ .name = "description", .arg = "TEXT", .param = "description", .type = OPT_STRING,
+	  .help = "port description (default \"vdectl: CMD user=USER pid=PID\")" },
+	{ .name = "port", .arg = "N", .param = "port", .type = OPT_UINT, .max = 2147483647,
+	  .help = "ask for port number N" },
+	{ NULL },
+};
+
+static const struct optspec tap_add_opts[] = {
+	{ .name = "owner", .arg = "USER", .param = "owner", .type = OPT_STRING,
+	  .help = "the tap device's owner, a user name or number" },
+	{ .name = "address", .arg = "CIDR", .param = "addresses", .type = OPT_LIST,
+	  .help = "an IPv4 or IPv6 address with its prefix, e.g. 10.0.0.1/24;\nmay be repeated (at most 8)" },
+	{ .name = "mtu", .arg = "N", .param = "mtu", .type = OPT_UINT, .max = 2147483647,
+	  .help = "the interface MTU, 68..9216" },
+	{ .name = "up", .param = "up", .type = OPT_FLAG, .help = "bring the interface up" },
+	{ NULL },
+};
+
+static const struct optspec ns_create_opts[] = {
+	{ .name = "net", .arg = "NET[,NET...]", .param = "networks", .type = OPT_NAMES,
+	  .required = "a namespace needs at least one network",
+	  .help = "the networks, in interface order; may be repeated" },
+	{ NULL },
+};
+
+static const struct optspec network_delete_opts[] = { OPT_MISSING_OK("NAME does not exist"), { NULL } };
+static const struct optspec network_disconnect_opts[] = { OPT_MISSING_OK("there is no such uplink"), { NULL } };
+static const struct optspec tap_remove_opts[] = { OPT_MISSING_OK("the network has no such tap"), { NULL } };
+static const struct optspec forward_remove_opts[] = { OPT_MISSING_OK("there is no such forward"), { NULL } };
+static const struct optspec ns_delete_opts[] = { OPT_MISSING_OK("there is no such namespace"), { NULL } };
+static const struct optspec port_detach_opts[] = { OPT_MISSING_OK("the port does not exist"), { NULL } };
+
+/* ---------------------------------------------------------------- the commands */
+
+#define NETWORK_NAME { "NAME", "name" }
+#define NETWORK { "NETWORK", "network" }
+
+static const struct command commands[] = {
+	{ "network", "create", network_create, { NETWORK_NAME }, network_create_opts, 0, 0,
+	  "Create a network (a virtual switch) named NAME.",
+	  "You own the network. Who else may see it and attach to it is set by its group and mode,\n"
+	  "like a file's: 'r' lets a class (owner, group, others) see it, 'w' lets it attach.\n"
+	  "With --vxvde the network also joins a vxvde multicast group (wire-compatible with\n"
+	  "vdeplug4's vxvde://); with --slirp it gets a NAT to the host with DHCP and DNS.\n" },
+	{ "network", "set", network_set, { NETWORK_NAME }, network_set_opts, 0, 1,
+	  "Change the group, mode or description of a network (its owner or an admin).",
+	  "Ports already attached stay attached; the new rule holds for the next attach.\n" },
+	{ "network", "delete", network_delete, { NETWORK_NAME }, network_delete_opts, 0, 0,
+	  "Delete a network, closing every port on it.", NULL },
+	{ "network", "list", network_list, { { NULL } }, NULL, 0, 0, "List the networks.", NULL },
+	{ "network", "show", network_show, { NETWORK_NAME }, NULL, 0, 0,
+	  "Show a network's settings and ports.", NULL },
+	{ "network", "attach", network_attach, { { "NAME", "network" } }, network_attach_opts, 1, 0,
+	  "Run CMD holding a new port of network NAME as descriptor N.",
+	  "The port lives as long as CMD. Each datagram on the descriptor is one Ethernet frame;\n"
+	  "QEMU takes it as -netdev socket,id=n0,fd=3. vdectl passes SIGINT, SIGTERM and SIGHUP on\n"
+	  "to CMD and exits with CMD's exit status (128+N if CMD was killed by signal N).\n" },
+	{ "network", "connect", network_connect, { NETWORK, { "UVDEL", "url" } }, NULL, 0, 0,
+	  "Connect a network to any libvdeplug locator (an uplink), e.g. udp://5000->10.0.0.2:5000.",
+	  "The uplink is a port of kind 'uplink'. It is kept with the network's definition, and\n"
+	  "reopened with backoff (1 s doubling to 60 s) whenever it fails; 'port list' shows its\n"
+	  "state and last error. Admins only.\n" },
+	{ "network", "disconnect", network_disconnect, { NETWORK, { "PORT", "port", POS_PORT } },
+	  network_disconnect_opts, 0, 0, "Remove the uplink on port number PORT of a network.", NULL },
+	{ "tap", "add", tap_add, { NETWORK, { "IFNAME", "ifname" } }, tap_add_opts, 0, 0,
+	  "Make a tap interface IFNAME on the host, plugged into a network.",
+	  "The tap is kept with the network's definition and made again when vded starts.\n"
+	  "Admins only.\n" },
+	{ "tap", "remove", tap_remove, { NETWORK, { "IFNAME", "ifname" } }, tap_remove_opts, 0, 0,
+	  "Remove a tap interface made by 'tap add'.", NULL },
+	{ "forward", "add", forward_add,
+	  { NETWORK, { "PROTO", "proto", POS_PROTO, "tcp|udp" }, { "HOST", "host", POS_STRING, "[HOSTADDR:]HOSTPORT" },
+	    { "GUEST", "guest", POS_STRING, "GUESTADDR:GUESTPORT" } }, NULL, 0, 0,
+	  "Forward a host port to an address inside a slirp network.",
+	  "Connections to HOSTADDR:HOSTPORT on the host (HOSTADDR default: every address) reach\n"
+	  "GUESTADDR:GUESTPORT inside the network. The network needs --slirp. A host port in use is\n"
+	  "an error (exit status 5).\n" },
+	{ "forward", "remove", forward_remove,
+	  { NETWORK, { "PROTO", "proto", POS_PROTO, "tcp|udp" }, { "HOST", "host", POS_STRING, "[HOSTADDR:]HOSTPORT" } },
+	  forward_remove_opts, 0, 0, "Remove a port forward.", NULL },
+	{ "forward", "list", forward_list, { NETWORK }, NULL, 0, 0,
+	  "List the port forwards of a slirp network.", NULL },
+	{ "ns", "create", ns_create, { NETWORK_NAME }, ns_create_opts, 0, 0,
+	  "Make a network namespace /run/netns/NAME with interfaces vde0, vde1... on networks.",
+	  "The interfaces are up, with stable MAC addresses, in the order of the networks given.\n"
+	  "The namespace is made again when vded starts. Admins only.\n" },
+	{ "ns", "delete", ns_delete, { NETWORK_NAME }, ns_delete_opts, 0, 0,
+	  "Delete a namespace made by 'ns create'.", NULL },
+	{ "ns", "list", ns_list, { { NULL } }, NULL, 0, 0, "List vded's namespaces and their interfaces.", NULL },
+	{ "ns", "exec", ns_exec, { { "NAME", NULL } }, NULL, 1, 0,
+	  "Run CMD inside namespace NAME (as 'ip netns exec'; needs root).",
+	  "vdectl enters /run/netns/NAME itself, without asking vded, then runs CMD in place of\n"
+	  "itself with a /sys showing the namespace's interfaces. It exits with CMD's status, 127 if\n"
+	  "CMD was not found, 126 if it could not be run.\n" },
+	{ "port", "list", port_list, { NETWORK }, NULL, 0, 0,
+	  "List the ports of a network with their traffic counters.", NULL },
+	{ "port", "detach", port_detach, { NETWORK, { "PORT", "port", POS_PORT } }, port_detach_opts, 0, 0,
+	  "Close port number PORT of a network.", NULL },
+	{ "mac", "list", mac_list, { NETWORK }, NULL, 0, 0,
+	  "List the MAC addresses a network has learned, with their port and age.", NULL },
+	{ "daemon", "info", daemon_info, { { NULL } }, NULL, 0, 0,
+	  "Show vded's version, API level and features.", NULL },
+};
+static const size_t ncommands = sizeof(commands) / sizeof(commands[0]);
+
+/* ---------------------------------------------------------------- help and usage, from the table */
+
+/* Lines of help are kept within this many columns where the text allows. */
+#define HELP_COLUMNS 80
+
+static const char common_options[] =
+	"  -s, --socket SOCK          control socket (default: $VDED_SOCKET, else\n"
+	"                             " VDED_DEFAULT_SOCKET ")\n"
+	"  -j, --json                 print the result object as one line of JSON\n"
+	"  -h, --help                 show this help\n";
+
+/* Append printf output to buf of size, keeping it NUL-terminated when it does not fit. */
+static void __attribute__((format(printf, 3, 4))) append(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+
+	if (len + 1 >= size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, size - len, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * "NAME [--opt ARG]... [--] CMD [ARGS...]" of cmd into buf. brief: the optional options as one
+ * "[OPTIONS]", for the lists where a command's every option would not fit on its line.
+ */
+static void synopsis(const struct command *cmd, int brief, char *buf, size_t size)
+{
+	const struct optspec *o;
+	int optional = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < MAX_POS && cmd->pos[i].name; i++)
+		append(buf, size, " %s", cmd->pos[i].synopsis ? cmd->pos[i].synopsis : cmd->pos[i].name);
+	for (o = cmd->opts; o && o->name; o++) {
+		if (o->required)
+			append(buf, size, " --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		else if (brief)
+			optional = 1;
+		else
+			append(buf, size, " [--%s%s%s]%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "",
+			       o->type == OPT_LIST ? "..." : "");
+	}
+	if (optional)
+		append(buf, size, " [OPTIONS]");
+	if (cmd->takes_command)
+		append(buf, size, " [--] CMD [ARGS...]");
+}
+
+/*
+ * Print prefix and text, breaking text at its blanks outside brackets (so "[--mode MODE]" stays whole)
+ * before HELP_COLUMNS; continuation lines start with indent blanks.
+ */
+static void print_wrapped(FILE *f, const char *prefix, const char *text, int indent)
+{
+	int col = fprintf(f, "%s", prefix);
+	const char *p = text;
+
+	while (*p) {
+		const char *word = p;
+		int depth = 0;
+		size_t len;
+
+		/* a word runs to the next blank at bracket depth 0, its leading blank included */
+		if (*p == ' ')
+			p++;
+		while (*p && (*p != ' ' || depth > 0)) {
+			depth += *p == '[' ? 1 : *p == ']' ? -1 : 0;
+			p++;
+		}
+		len = (size_t)(p - word);
+		if (col > indent && col + (int)len > HELP_COLUMNS && *word == ' ') {
+			col = fprintf(f, "\n%*s", indent, "") - 1;
+			word++;
+			len--;
+		}
+		col += fprintf(f, "%.*s", (int)len, word);
+	}
+	fputc('\n', f);
+}
+
+/* "usage: vdectl [-s SOCK] [-j] NOUN VERB ..." with every option, wrapped. */
+static void print_usage_command(FILE *f, const struct command *cmd)
+{
+	char prefix[128], syn[1024];
+
+	snprintf(prefix, sizeof(prefix), "usage: vdectl [-s SOCK] [-j] %s %s", cmd->noun, cmd->verb);
+	synopsis(cmd, 0, syn, sizeof(syn));
+	print_wrapped(f, prefix, syn, 8);
+}
+
+/* One line per command of cmd's noun: every option if the line fits, else "[OPTIONS]". */
+static void print_usage_noun(FILE *f, const char *noun)
+{
+	const char *prefix = "usage: ";
+	char line[1280], syn[1024];
+
+	for (size_t i = 0; i < ncommands; i++) {
+		const struct command *cmd = &commands[i];
+
+		if (strcmp(cmd->noun, noun) != 0)
+			continue;
+		synopsis(cmd, 0, syn, sizeof(syn));
+		snprintf(line, sizeof(line), "%svdectl [-s SOCK] [-j] %s %s%s", prefix, cmd->noun, cmd->verb, syn);
+		if (strlen(line) > HELP_COLUMNS) {
+			synopsis(cmd, 1, syn, sizeof(syn));
+			snprintf(line, sizeof(line), "%svdectl [-s SOCK] [-j] %s %s%s", prefix, cmd->noun,
+				 cmd->verb, syn);
+		}
+		fprintf(f, "%s\n", line);
+		prefix = "       ";
+	}
+}
+
+static void print_usage_top(FILE *f)
+{
+	fputs("usage: vdectl [-s SOCK] [-j] NOUN VERB [ARGS...]\n"
+	      "       vdectl -h | --version\n", f);
+}
+
+static void __attribute__((noreturn)) help_top(void)
+{
+	char syn[1024];
+
+	print_usage_top(stdout);
+	fputs("\nControl vded, the VDE network daemon.\n\nCommands:\n", stdout);
+	for (size_t i = 0; i < ncommands; i++) {
+		const struct command *cmd = &commands[i];
+
+		synopsis(cmd, 0, syn, sizeof(syn));
+		if (2 + strlen(cmd->noun) + 1 + strlen(cmd->verb) + strlen(syn) > HELP_COLUMNS)
+			synopsis(cmd, 1, syn, sizeof(syn));
+		printf("  %s %s%s\n        %s\n", cmd->noun, cmd->verb, syn, cmd->summary);
+	}
+	printf("\nOptions:\n%s      --version              print the version\n", common_options);
+	fputs("\nRun 'vdectl NOUN -h' for the commands of a noun, 'vdectl NOUN VERB -h' for the options\n"
+	      "of a command.\n"
+	      "Exit status: 0 ok, 1 error, 2 usage, 3 not found, 4 permission denied, 5 exists.\n", stdout);
+	exit(VDECTL_OK);
+}
+
+static void __attribute__((noreturn)) help_noun(const char *noun)
+{
+	int width = 6;	/* the verbs line up, under the longest */
+
+	print_usage_noun(stdout, noun);
+	putchar('\n');
+	for (size_t i = 0; i < ncommands; i++)
+		if (strcmp(commands[i].noun, noun) == 0 && (int)strlen(commands[i].verb) > width)
+			width = (int)strlen(commands[i].verb);
+	for (size_t i = 0; i < ncommands; i++)
+		if (strcmp(commands[i].noun, noun) == 0)
+			printf("  %-*s  %s\n", width, commands[i].verb, commands[i].summary);
+	printf("\nRun 'vdectl %s VERB -h' for the options of a command.\n", noun);
+	exit(VDECTL_OK);
+}
+
+/* One "      --name ARG    help" entry, its continuation lines aligned under the help. */
+static void print_option_help(const struct optspec *o)
+{
+	char flag[64];
+	const char *h = o->help;
+
+	snprintf(flag, sizeof(flag), "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+	printf("      %-22s %.*s\n", flag, (int)strcspn(h, "\n"), h);
+	while ((h = strchr(h, '\n')) != NULL) {
+		h++;
+		printf("%29s%.*s\n", "", (int)strcspn(h, "\n"), h);
+	}
+}
+
+void help_command(const struct command *cmd)
+{
+	print_usage_command(stdout, cmd);
+	printf("\n%s\n", cmd->summary);
+	if (cmd->details)
+		printf("\n%s", cmd->details);
+	fputs("\nOptions:\n", stdout);
+	for (const struct optspec *o = cmd->opts; o && o->name; o++)
+		print_option_help(o);
+	fputs(common_options, stdout);
+	exit(VDECTL_OK);
+}
+
+void usage_fail(const char *noun, const struct command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vdectl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (cmd)
+		print_usage_command(stderr, cmd);
+	else if (noun)
+		print_usage_noun(stderr, noun);
+	else
+		print_usage_top(stderr);
+	exit(VDECTL_USAGE);
+}
+
+/* ---------------------------------------------------------------- main */
+
+static int noun_known(const char *noun)
+{
+	for (size_t i = 0; i < ncommands; i++)
+		if (strcmp(commands[i].noun, noun) == 0)
+			return 1;
+	return 0;
+}
+
+/* Long-only options get values above any char so they never collide with short options. */
+enum { OPT_VERSION = 256 };
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *noun, *verb;
+	int c, ret;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:hjs:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			help_top();
+			break;
+		case 'j':
+			opt_json = 1;
+			break;
+		case 's':
+			opt_socket = optarg;
+			break;
+		case OPT_VERSION:
+			printf("vdectl %s\n", VDE_VERSION);
+			return VDECTL_OK;
+		case ':':
+			usage_fail(NULL, NULL, "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			if (optopt > 0 && optopt < 256 && strncmp(argv[optind - 1], "--", 2) != 0)
+				usage_fail(NULL, NULL, "unknown option '-%c'", optopt);
+			usage_fail(NULL, NULL, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		usage_fail(NULL, NULL, "missing command (try 'vdectl -h')");
+	noun = argv[optind];
+	if (!noun_known(noun))
+		usage_fail(NULL, NULL, "unknown command '%s' (try 'vdectl -h')", noun);
+	if (optind + 1 >= argc)
+		usage_fail(noun, NULL, "missing VERB after '%s'", noun);
+	verb = argv[optind + 1];
+	if (strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0)
+		help_noun(noun);
+	if (verb[0] == '-')
+		usage_fail(noun, NULL, "unknown option '%s'", verb);
+	for (size_t i = 0; i < ncommands; i++) {
+		const struct command *cmd = &commands[i];
+		struct request req;
+
+		if (strcmp(cmd->noun, noun) != 0 || strcmp(cmd->verb, verb) != 0)
+			continue;
+		/* the command sees argv[0] = VERB, like a program of its own */
+		request_parse(&req, cmd, argc - optind - 1, argv + optind + 1);
+		ret = cmd->run(cmd, &req);
+		request_free(&req);
+		call_close();
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			errmsg("write error: %s", strerror(errno));
+			return VDECTL_ERROR;
+		}
+		return ret;
+	}
+	usage_fail(noun, NULL, "unknown verb '%s' for '%s'", verb, noun);
+}

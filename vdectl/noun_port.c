@@ -1,0 +1,12 @@
+/* vdectl port: list a network's ports with their counters, detach one. */
+#include "vdectl.h"
+
+int port_list(const struct command *cmd, struct request *req)
+{
+	return call_print_all("port.list", req, "ports", PRINT_PORT_LIST);
+}
+
+int port_detach(const struct command *cmd, struct request *req)
+{
+	return call_print("port.detach", req, PRINT_NOTHING);
+}

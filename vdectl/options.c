@@ -1,0 +1,397 @@
+/*
+ * vdectl options: the one parser from a command line to API params, driven by the command's
+ * positional and option specs (main.c). Every check that can be made without vded is made here, so a
+ * typo is a usage error (exit 2) and not a daemon error. vded checks everything again: its ranges are
+ * the authority (vded/control/methods.c); the ranges here only catch what cannot be a value at all.
+ *
+ * Options and positionals come in any order (getopt in "+" mode, restarted after each positional);
+ * "--" ends the options. For a command that runs a command, the first argument after the
+ * positionals starts CMD, and nothing from there on is parsed.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vdectl.h"
+
+/* getopt values of a command's own options: OPT_BASE + their index in cmd->opts. */
+#define OPT_BASE 256
+
+struct parser {
+	struct request *req;
+	const struct command *cmd;
+	int argc;
+	char **argv;
+	struct option longopts[3 + MAX_OPTS + 1];
+	int npos;
+	int cmd_index;	/* argv index of CMD (takes_command), else argc */
+};
+
+/* A decimal number without sign or spaces, at most max. Returns 0, or -1 if s is not one. */
+static int parse_number(const char *s, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/*
+ * A mode from the command line: octal digits only, at most 0777. Returns it normalised as "0660" in
+ * buf, or NULL.
+ */
+static const char *parse_mode(const char *s, char *buf, size_t size)
+{
+	unsigned long v;
+	char *end;
+
+	if (!*s || strspn(s, "01234567") != strlen(s))
+		return NULL;
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (errno || *end || v > 0777)
+		return NULL;
+	snprintf(buf, size, "%04lo", v);
+	return buf;
+}
+
+static size_t npos_of(const struct command *cmd)
+{
+	size_t n = 0;
+
+	while (n < MAX_POS && cmd->pos[n].name)
+		n++;
+	return n;
+}
+
+static int opt_index(const struct command *cmd, const char *name)
+{
+	for (int i = 0; cmd->opts && cmd->opts[i].name; i++)
+		if (strcmp(cmd->opts[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* Take argv[i] as the next positional. Returns 1 if it starts CMD (parsing ends there). */
+static int take_positional(struct parser *p, int i)
+{
+	if ((size_t)p->npos < npos_of(p->cmd)) {
+		p->req->pos[p->npos++] = p->argv[i];
+		return 0;
+	}
+	if (p->cmd->takes_command) {
+		p->cmd_index = i;
+		return 1;
+	}
+	usage_fail(NULL, p->cmd, "unexpected argument '%s'", p->argv[i]);
+}
+
+/* The name of the option getopt just complained about, for the error line. */
+static const char *failed_optname(const struct parser *p, int elem, char *buf, size_t size)
+{
+	const char *arg = elem < p->argc ? p->argv[elem] : "";
+
+	if (strncmp(arg, "--", 2) == 0) {
+		snprintf(buf, size, "%.*s", (int)strcspn(arg, "="), arg);
+		return buf;
+	}
+	if (optopt > 0 && optopt < 256) {
+		snprintf(buf, size, "-%c", optopt);
+		return buf;
+	}
+	for (const struct option *o = p->longopts; o->name; o++) {
+		if (o->val == optopt) {
+			snprintf(buf, size, "--%s", o->name);
+			return buf;
+		}
+	}
+	return arg;
+}
+
+/* The json array under key in params, made if absent. */
+static struct json_object *params_array(struct json_object *params, const char *key)
+{
+	struct json_object *arr;
+
+	if (json_object_object_get_ex(params, key, &arr) && json_object_is_type(arr, json_type_array))
+		return arr;
+	arr = json_object_new_array();
+	json_object_object_add(params, key, arr);
+	return arr;
+}
+
+/* Check option i's argument (optarg) by its type and put it where it goes. */
+static void take_option(struct parser *p, int i)
+{
+	const struct optspec *o = &p->cmd->opts[i];
+	struct request *req = p->req;
+	struct json_object *value = NULL;
+	char mode[8];
+	long long v;
+
+	req->opt_arg[i] = o->arg ? optarg : "";
+	switch (o->type) {
+	case OPT_FLAG:
+		value = json_object_new_boolean(1);
+		break;
+	case OPT_STRING:
+		value = json_object_new_string(optarg);
+		break;
+	case OPT_UINT:
+		if (parse_number(optarg, o->max, &v) < 0 || v < o->min) {
+			if (parse_number(optarg, LLONG_MAX, &v) < 0)
+				usage_fail(NULL, p->cmd, "--%s: '%s' is not a number", o->name, optarg);
+			if (o->min > 0)
+				usage_fail(NULL, p->cmd, "--%s: %s is out of range (%lld..%lld)", o->name, optarg,
+					   o->min, o->max);
+			usage_fail(NULL, p->cmd, "--%s: %s is out of range (at most %lld)", o->name, optarg, o->max);
+		}
+		req->opt_num[i] = v;
+		value = json_object_new_int64(v);
+		break;
+	case OPT_MODE:
+		if (!parse_mode(optarg, mode, sizeof(mode)))
+			usage_fail(NULL, p->cmd, "--%s: '%s' is not an octal mode (0000..0777)", o->name, optarg);
+		value = json_object_new_string(mode);
+		break;
+	case OPT_LIST:
+		if (o->param)
+			json_object_array_add(params_array(req->params, o->param), json_object_new_string(optarg));
+		return;
+	case OPT_NAMES:
+		/* NAME[,NAME...], and the option may be repeated: the array keeps the order given */
+		for (const char *s = optarg;;) {
+			size_t len = strcspn(s, ",");
+
+			if (len == 0)
+				usage_fail(NULL, p->cmd, "--%s: empty name in '%s'", o->name, optarg);
+			if (o->param)
+				json_object_array_add(params_array(req->params, o->param),
+						      json_object_new_string_len(s, (int)len));
+			if (!s[len])
+				break;
+			s += len + 1;
+		}
+		return;
+	}
+	if (o->param)
+		json_object_object_add(req->params, o->param, value);
+	else
+		json_object_put(value);
+}
+
+/* "--a, --b and --c" of the options for which pick(o, arg) holds, into buf. */
+static const char *list_options(const struct command *cmd, int (*pick)(const struct optspec *, const char *),
+				const char *arg, const char *last_sep, char *buf, size_t size)
+{
+	size_t n = 0, k = 0;
+
+	for (const struct optspec *o = cmd->opts; o && o->name; o++)
+		n += pick(o, arg) ? 1 : 0;
+	buf[0] = '\0';
+	for (const struct optspec *o = cmd->opts; o && o->name; o++) {
+		size_t len = strlen(buf);
+
+		if (!pick(o, arg))
+			continue;
+		snprintf(buf + len, size - len, "%s--%s", k == 0 ? "" : k + 1 == n ? last_sep : ", ", o->name);
+		k++;
+	}
+	return buf;
+}
+
+static int needs_this(const struct optspec *o, const char *needed)
+{
+	return o->needs && strcmp(o->needs, needed) == 0;
+}
+
+static int any_option(const struct optspec *o, const char *unused)
+{
+	(void)unused;
+	return 1;
+}
+
+/* The rules between arguments, once all are in: missing positionals, needed and required options. */
+static void check_complete(struct parser *p)
+{
+	const struct command *cmd = p->cmd;
+	struct request *req = p->req;
+	char names[256];
+	int given = 0;
+
+	if ((size_t)p->npos < npos_of(cmd))
+		usage_fail(NULL, cmd, "missing %s", cmd->pos[p->npos].name);
+	if (cmd->takes_command && p->cmd_index >= p->argc)
+		usage_fail(NULL, cmd, "missing CMD to run");
+	for (int i = 0; cmd->opts && cmd->opts[i].name; i++) {
+		const struct optspec *o = &cmd->opts[i];
+		int needed;
+
+		given += req->opt_arg[i] != NULL;
+		if (!req->opt_arg[i] || !o->needs)
+			continue;
+		needed = opt_index(cmd, o->needs);
+		if (needed >= 0 && req->opt_arg[needed])
+			continue;
+		/* every option that needs the same one is named: the user learns the rule at once */
+		list_options(cmd, needs_this, o->needs, " and ", names, sizeof(names));
+		usage_fail(NULL, cmd, "%s need%s --%s", names, strchr(names, ',') || strstr(names, " and ") ? "" : "s",
+			   o->needs);
+	}
+	for (int i = 0; cmd->opts && cmd->opts[i].name; i++) {
+		const struct optspec *o = &cmd->opts[i];
+
+		if (o->required && !req->opt_arg[i])
+			usage_fail(NULL, cmd, "missing --%s %.*s: %s", o->name, (int)strcspn(o->arg ? o->arg : "", "["),
+				   o->arg ? o->arg : "", o->required);
+	}
+	if (cmd->needs_option && !given)
+		usage_fail(NULL, cmd, "nothing to change: give %s",
+			   list_options(cmd, any_option, NULL, " or ", names, sizeof(names)));
+}
+
+/* Check each positional by its type and add those with a param, after the options. */
+static void take_positionals(struct parser *p)
+{
+	const struct command *cmd = p->cmd;
+	struct request *req = p->req;
+
+	for (size_t i = 0; i < npos_of(cmd); i++) {
+		const struct posspec *ps = &cmd->pos[i];
+		const char *arg = req->pos[i];
+		struct json_object *value;
+		long long v;
+
+		switch (ps->type) {
+		case POS_PORT:
+			if (parse_number(arg, INT_MAX, &v) < 0)
+				usage_fail(NULL, cmd, "%s: '%s' is not a port number", ps->name, arg);
+			value = json_object_new_int64(v);
+			break;
+		case POS_PROTO:
+			if (strcmp(arg, "tcp") != 0 && strcmp(arg, "udp") != 0)
+				usage_fail(NULL, cmd, "%s: '%s' is neither tcp nor udp", ps->name, arg);
+			/* fall through */
+		case POS_STRING:
+		default:
+			value = json_object_new_string(arg);
+			break;
+		}
+		if (ps->param)
+			json_object_object_add(req->params, ps->param, value);
+		else
+			json_object_put(value);
+	}
+}
+
+static void build_longopts(struct parser *p)
+{
+	struct option *lo = p->longopts;
+	size_t n = 0;
+
+	lo[n++] = (struct option){ "socket", required_argument, NULL, 's' };
+	lo[n++] = (struct option){ "json", no_argument, NULL, 'j' };
+	lo[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	for (int i = 0; p->cmd->opts && p->cmd->opts[i].name; i++) {
+		const struct optspec *o = &p->cmd->opts[i];
+
+		if (i >= MAX_OPTS) {
+			/* a table error, found by the first run of the command */
+			errmsg("%s %s: more than %d options", p->cmd->noun, p->cmd->verb, MAX_OPTS);
+			exit(VDECTL_ERROR);
+		}
+		lo[n++] = (struct option){ o->name, o->arg ? required_argument : no_argument, NULL, OPT_BASE + i };
+	}
+	lo[n] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+void request_parse(struct request *req, const struct command *cmd, int argc, char **argv)
+{
+	struct parser p = { .req = req, .cmd = cmd, .argc = argc, .argv = argv, .cmd_index = argc };
+	char name[64];
+
+	memset(req, 0, sizeof(*req));
+	req->cmd = cmd;
+	req->params = json_object_new_object();
+	build_longopts(&p);
+	optind = 0;	/* glibc: full reinitialisation, parsing starts at argv[1] */
+	opterr = 0;	/* we print our own one-line errors */
+	for (;;) {
+		int before = optind ? optind : 1;
+		int c = getopt_long(argc, argv, "+:hjs:", p.longopts, NULL);
+
+		switch (c) {
+		case 'h':
+			help_command(cmd);
+		case 'j':
+			opt_json = 1;
+			continue;
+		case 's':
+			opt_socket = optarg;
+			continue;
+		case ':':
+			usage_fail(NULL, cmd, "option '%s' needs an argument",
+				   failed_optname(&p, before, name, sizeof(name)));
+		case '?':
+			if (strncmp(argv[before], "--", 2) == 0 && optopt)
+				usage_fail(NULL, cmd, "option '%s' takes no argument",
+					   failed_optname(&p, before, name, sizeof(name)));
+			usage_fail(NULL, cmd, "unknown option '%s'", failed_optname(&p, before, name, sizeof(name)));
+		case -1:
+			break;
+		default:
+			take_option(&p, c - OPT_BASE);
+			continue;
+		}
+
+		if (optind >= argc)
+			break;
+		if (optind == before + 1 && strcmp(argv[before], "--") == 0) {
+			/* after "--" everything is positional (or CMD) */
+			for (int i = optind; i < argc; i++)
+				if (take_positional(&p, i))
+					break;
+			break;
+		}
+		if (take_positional(&p, optind))
+			break;
+		optind++;
+	}
+	check_complete(&p);
+	take_positionals(&p);
+	if (cmd->takes_command)
+		req->argv_cmd = argv + p.cmd_index;
+	/* a command without params sends no "params" member, as it always has */
+	if (json_object_object_length(req->params) == 0) {
+		json_object_put(req->params);
+		req->params = NULL;
+	}
+}
+
+const char *request_opt(const struct request *req, const char *name, long long *num)
+{
+	int i = opt_index(req->cmd, name);
+
+	if (i < 0 || !req->opt_arg[i])
+		return NULL;
+	if (num)
+		*num = req->opt_num[i];
+	return req->opt_arg[i];
+}
+
+void request_free(struct request *req)
+{
+	json_object_put(req->params);
+	req->params = NULL;
+}
