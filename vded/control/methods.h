@@ -35,13 +35,18 @@ struct json_object *methods_handle_line(const char *line, size_t len, struct req
  * (unsupported for an unknown method). params NULL means none. */
 int methods_parse(const char *method, struct json_object *params, struct method_args *args, struct vde_error *e);
 
-/* Run network.create with params through the table (config file, state store). */
-int methods_replay_create(struct json_object *params, bool from_store, struct vde_error *e);
+/* Parse params for method and run it, without policy: for replays (ctx->peer NULL, ctx->replaying).
+ * 0 with *result set (caller puts), or -errno with e filled. */
+int methods_call(const char *method, struct json_object *params, struct request_ctx *ctx,
+		 struct json_object **result, struct vde_error *e);
 
 /* An error reply for id (borrowed; NULL means null). */
 struct json_object *methods_error_reply(struct json_object *id, const struct vde_error *e);
 
-/* Daemon facts daemon.info reports, set by main. */
+/* Daemon facts daemon.info reports, set by main (copied; h_daemon.c). */
 void methods_set_info(const char *run_dir, const char *state_dir);
+
+/* methods_replay_create() and store_load_all(), which main.c calls, are replay.c's (replay.h). */
+#include "control/replay.h"
 
 #endif

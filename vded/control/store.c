@@ -11,7 +11,7 @@
 #include <json-c/json.h>
 
 #include "log.h"
-#include "control/methods.h"
+#include "control/codec.h"
 #include "control/store.h"
 
 #define STORE_MAX_FILE 65536
@@ -111,44 +111,15 @@ int store_unlink_json(int dfd, const char *base)
 
 int store_save(const struct network *net)
 {
-	const struct network_def *def = &net->def;
 	struct json_object *o;
-	char num[16];
 	int ret;
 
 	if (store_dfd < 0)
 		return -EBADF;
-	o = json_object_new_object();
-	json_object_object_add(o, "name", json_object_new_string(def->name));
-	json_object_object_add(o, "description", json_object_new_string(def->description));
-	json_object_object_add(o, "owner_uid", json_object_new_int64(def->owner_uid));
-	snprintf(num, sizeof(num), "%u", (unsigned)def->group);
-	json_object_object_add(o, "group", json_object_new_string(num));
-	snprintf(num, sizeof(num), "%04o", def->mode);
-	json_object_object_add(o, "mode", json_object_new_string(num));
-	json_object_object_add(o, "max_ports", json_object_new_int64(def->max_ports));
-	json_object_object_add(o, "mac_table_size", json_object_new_int64(def->mac_table_size));
-	json_object_object_add(o, "mac_aging", json_object_new_int64(def->mac_aging));
-	if (def->vxvde[0]) {
-		json_object_object_add(o, "vxvde", json_object_new_string(def->vxvde));
-		json_object_object_add(o, "vni", json_object_new_int64(def->vni));
-		json_object_object_add(o, "ttl", json_object_new_int64(def->ttl));
-		if (def->vxvde_if[0])
-			json_object_object_add(o, "interface", json_object_new_string(def->vxvde_if));
-	}
-	if (def->slirp) {
-		json_object_object_add(o, "slirp", json_object_new_boolean(1));
-		json_object_object_add(o, "subnet", json_object_new_string(def->subnet));
-		if (def->ipv6)
-			json_object_object_add(o, "ipv6", json_object_new_boolean(1));
-		if (def->dns[0])
-			json_object_object_add(o, "dns", json_object_new_string(def->dns));
-	}
-	json_object_object_foreach(net->extras, key, val)
-		json_object_object_add(o, key, json_object_get(val));
-	ret = store_write_json(store_dfd, def->name, o);
+	o = codec_network_definition(net);
+	ret = store_write_json(store_dfd, net->def.name, o);
 	if (ret)
-		log_warn("%s/%s.json: %s", store_dir, def->name, strerror(-ret));
+		log_warn("%s/%s.json: %s", store_dir, net->def.name, strerror(-ret));
 	json_object_put(o);
 	return ret;
 }
@@ -234,7 +205,7 @@ bool store_is_stale_tmp(int dfd, const char *dir, const char *file)
 	return true;
 }
 
-int store_load_all(void)
+int store_foreach(int (*load)(struct json_object *def, void *arg, struct vde_error *e), void *arg)
 {
 	DIR *d;
 	struct dirent *de;
@@ -277,7 +248,7 @@ int store_load_all(void)
 			json_object_put(o);
 			continue;
 		}
-		if (methods_replay_create(o, true, &e) < 0)
+		if (load(o, arg, &e) < 0)
 			log_err("%s/%s: skipped: %s", store_dir, de->d_name, e.message);
 		else
 			loaded++;

@@ -15,13 +15,16 @@
 
 /* Create STATE_DIR/networks (mode 0700) if needed and open it. Returns 0 or -errno. */
 int store_init(const char *state_dir);
-/* Write def atomically (temporary file, fsync, rename, fsync dir). Returns 0 or -errno. */
+/* Write net's definition (codec_network_definition) atomically (temporary file, fsync, rename, fsync
+ * dir). Returns 0 or -errno. */
 int store_save(const struct network *net);
 /* Remove NAME.json and fsync the directory; a missing file is fine. Returns 0 or -errno. */
 int store_remove(const char *name);
-/* Recreate every stored network; a corrupt, unreadable or suspicious file is logged and skipped.
- * Returns how many were loaded. */
-int store_load_all(void);
+/* Offer every stored definition to load(def, arg, e): def (borrowed for the call) is an object whose
+ * "name" matches its file; load returns 0 if it took it, or -errno with e filled. A corrupt,
+ * unreadable or suspicious file, and one load refused, is logged and skipped. Returns how many
+ * load took. (replay.c recreates the networks with it.) */
+int store_foreach(int (*load)(struct json_object *def, void *arg, struct vde_error *e), void *arg);
 
 /* The helpers, for any directory of definitions (dfd borrowed). */
 

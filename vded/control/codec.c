@@ -1,0 +1,175 @@
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "control/codec.h"
+
+void codec_add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+void codec_add_int(struct json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+void codec_network_def(const struct network_def *def, struct json_object *o)
+{
+	char mode[16];
+
+	codec_add_str(o, "name", def->name);
+	codec_add_str(o, "description", def->description);
+	codec_add_int(o, "owner_uid", def->owner_uid);
+	/* a number, in the API and in the store alike (files of older vdeds hold it as a string; the
+	 * replay takes both, see replay.c) */
+	codec_add_int(o, "group", def->group);
+	snprintf(mode, sizeof(mode), "%04o", def->mode);
+	codec_add_str(o, "mode", mode);
+	codec_add_int(o, "max_ports", def->max_ports);
+	codec_add_int(o, "mac_table_size", def->mac_table_size);
+	codec_add_int(o, "mac_aging", def->mac_aging);
+}
+
+struct json_object *codec_network(const struct network *net, const char *run_dir, unsigned macs)
+{
+	struct json_object *o = json_object_new_object();
+	char path[PATH_MAX];
+
+	codec_network_def(&net->def, o);
+	snprintf(path, sizeof(path), "%s/net/%s", run_dir, net->def.name);
+	codec_add_str(o, "endpoint", path);
+	codec_add_int(o, "ports", net->nports);
+	if (net->def.slirp) {
+		struct json_object *sl = json_object_new_object();
+		codec_add_str(sl, "subnet", net->def.subnet);
+		json_object_object_add(sl, "ipv6", json_object_new_boolean(net->def.ipv6));
+		if (net->def.dns[0])
+			codec_add_str(sl, "dns", net->def.dns);
+		json_object_object_add(o, "slirp", sl);
+	}
+	if (net->def.vxvde[0]) {
+		struct json_object *vx = json_object_new_object();
+		codec_add_str(vx, "group", net->def.vxvde);
+		codec_add_int(vx, "vni", net->def.vni);
+		codec_add_int(vx, "ttl", net->def.ttl);
+		if (net->def.vxvde_if[0])
+			codec_add_str(vx, "interface", net->def.vxvde_if);
+		json_object_object_add(o, "vxvde", vx);
+	}
+	codec_add_int(o, "macs", macs);
+	return o;
+}
+
+struct json_object *codec_network_definition(const struct network *net)
+{
+	const struct network_def *def = &net->def;
+	struct json_object *o = json_object_new_object();
+
+	codec_network_def(def, o);
+	if (def->vxvde[0]) {
+		codec_add_str(o, "vxvde", def->vxvde);
+		codec_add_int(o, "vni", def->vni);
+		codec_add_int(o, "ttl", def->ttl);
+		if (def->vxvde_if[0])
+			codec_add_str(o, "interface", def->vxvde_if);
+	}
+	if (def->slirp) {
+		json_object_object_add(o, "slirp", json_object_new_boolean(1));
+		codec_add_str(o, "subnet", def->subnet);
+		if (def->ipv6)
+			json_object_object_add(o, "ipv6", json_object_new_boolean(1));
+		if (def->dns[0])
+			codec_add_str(o, "dns", def->dns);
+	}
+	if (net->extras) {
+		json_object_object_foreach(net->extras, key, val)
+			json_object_object_add(o, key, json_object_get(val));
+	}
+	return o;
+}
+
+struct json_object *codec_port(const struct port *p, const struct switch_port_stats *st)
+{
+	struct json_object *o = json_object_new_object();
+	static const struct switch_port_stats zero;
+
+	if (!st)
+		st = &zero;
+	codec_add_int(o, "id", p->id);
+	codec_add_str(o, "kind", p->ops->kind);
+	codec_add_str(o, "description", p->description);
+	codec_add_int(o, "uid", p->uid);
+	codec_add_int(o, "gid", p->gid);
+	codec_add_int(o, "pid", p->pid);
+	codec_add_int(o, "created", p->created);
+	codec_add_int(o, "rx_frames", (int64_t)st->rx_frames);
+	codec_add_int(o, "rx_bytes", (int64_t)st->rx_bytes);
+	codec_add_int(o, "tx_frames", (int64_t)st->tx_frames);
+	codec_add_int(o, "tx_bytes", (int64_t)st->tx_bytes);
+	codec_add_int(o, "tx_dropped", (int64_t)st->tx_dropped);
+	codec_add_int(o, "rx_errors", (int64_t)st->rx_errors);
+	if (p->ops->describe)
+		p->ops->describe(p, o);
+	return o;
+}
+
+struct json_object *codec_mac(const struct switch_mac_info *m, uint32_t now)
+{
+	struct json_object *o = json_object_new_object();
+	char mac[18];
+
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m->mac[0], m->mac[1], m->mac[2], m->mac[3],
+		 m->mac[4], m->mac[5]);
+	codec_add_str(o, "mac", mac);
+	codec_add_int(o, "vlan", m->vlan);
+	codec_add_int(o, "port", m->port);
+	codec_add_int(o, "age", (int64_t)(now - m->last_seen));
+	return o;
+}
+
+void codec_page_init(struct codec_page *pg, unsigned offset, unsigned limit)
+{
+	memset(pg, 0, sizeof(*pg));
+	pg->offset = offset;
+	pg->limit = limit;
+	pg->arr = json_object_new_array();
+}
+
+bool codec_page_wants(struct codec_page *pg)
+{
+	unsigned i = pg->index++;
+
+	if (i < pg->offset || pg->full)
+		return false;
+	if (pg->count == pg->limit) {
+		pg->full = true;
+		pg->next = i;
+		return false;
+	}
+	return true;
+}
+
+void codec_page_take(struct codec_page *pg, struct json_object *item)
+{
+	size_t len = 0;
+
+	json_object_to_json_string_length(item, JSON_C_TO_STRING_PLAIN, &len);
+	if (pg->count > 0 && pg->bytes + len + 1 > CODEC_PAGE_BYTES) {
+		json_object_put(item);
+		pg->full = true;
+		pg->next = pg->index - 1;
+		return;
+	}
+	pg->bytes += len + 1;
+	pg->count++;
+	json_object_array_add(pg->arr, item);
+}
+
+void codec_page_finish(struct codec_page *pg, struct json_object *o, const char *key)
+{
+	json_object_object_add(o, key, pg->arr);
+	codec_add_int(o, "total", pg->index);
+	json_object_object_add(o, "next_offset", pg->full ? json_object_new_int64(pg->next) : NULL);
+	pg->arr = NULL;
+}

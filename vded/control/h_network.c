@@ -1,0 +1,240 @@
+/* network.create, .set, .delete, .list, .show: the networks themselves and their definitions. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "control/handlers.h"
+#include "control/policy.h"
+#include "control/store.h"
+#include "log.h"
+#include "backends/slirp.h"
+#include "backends/vxvde.h"
+
+/*
+ * The group of a new or changed network: the one asked for (a caller who is not an admin must be a
+ * member, as with chgrp), else the creator's primary group — except for root and the config file,
+ * whose networks get the control socket's group so that vded's users can use them.
+ */
+static int network_pick_group(const struct method_args *a, const struct request_ctx *ctx, gid_t *gid,
+			      struct vde_error *e)
+{
+	const struct peer *peer = ctx->peer;
+	int ret;
+
+	if (!(a->present & PARAM_GROUP)) {
+		*gid = peer && peer->uid != 0 ? peer->gid : policy_config()->socket_group;
+		return 0;
+	}
+	ret = policy_resolve_group(a->group, gid);
+	if (ret < 0)
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "group '%s' does not exist", a->group);
+	if (peer && peer->uid != 0 && !policy_peer_in_group(peer, *gid) &&
+	    !policy_peer_in_group(peer, policy_config()->admin_group))
+		return vde_error_set(e, PROTO_ERR_PERMISSION, EACCES,
+				     "uid %u is not a member of group '%s' and cannot give it a network",
+				     (unsigned)peer->uid, a->group);
+	return 0;
+}
+
+/* The vxvde uplink asked for at creation, checked before anything is made. */
+static int network_vxvde_spec(const struct method_args *a, struct network_def *def, struct vxvde_spec *vx,
+			      struct vde_error *e)
+{
+	memset(vx, 0, sizeof(*vx));
+	if (!(a->present & PARAM_VXVDE)) {
+		if (a->present & (PARAM_VNI | PARAM_TTL | PARAM_INTERFACE))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'vni', 'ttl' and 'interface' need 'vxvde'");
+		return 0;
+	}
+	if (vxvde_parse_group(a->vxvde, vx) < 0)
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+				     "vxvde '%s' is not a multicast group (GROUP, GROUP:PORT or [IPV6]:PORT)", a->vxvde);
+	vx->vni = a->present & PARAM_VNI ? a->vni : VXVDE_DEFAULT_VNI;
+	vx->ttl = a->present & PARAM_TTL ? a->ttl : VXVDE_DEFAULT_TTL;
+	snprintf(vx->ifname, sizeof(vx->ifname), "%s", a->interface);
+	snprintf(def->vxvde, sizeof(def->vxvde), "%s", a->vxvde);
+	def->vni = vx->vni;
+	def->ttl = vx->ttl;
+	snprintf(def->vxvde_if, sizeof(def->vxvde_if), "%s", a->interface);
+	return 0;
+}
+
+/* The slirp NAT asked for at creation, checked before anything is made. */
+static int network_slirp_spec(const struct method_args *a, struct network_def *def, struct slirp_spec *sl,
+			      struct vde_error *e)
+{
+	memset(sl, 0, sizeof(*sl));
+	if (!a->slirp) {
+		if (a->present & (PARAM_SUBNET | PARAM_IPV6 | PARAM_DNS))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'subnet', 'ipv6' and 'dns' need 'slirp'");
+		return 0;
+	}
+	if (slirp_parse_subnet(a->present & PARAM_SUBNET ? a->subnet : PARAMS_DEFAULT_SUBNET, sl) < 0)
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+				     "subnet '%s' is not an IPv4 network such as 10.0.2.0/24 (prefix 8..28)", a->subnet);
+	if (a->present & PARAM_DNS) {
+		if (inet_pton(AF_INET, a->dns, &sl->dns) != 1 ||
+		    (sl->dns.s_addr & sl->mask.s_addr) != sl->net.s_addr)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "dns '%s' is not an address inside the subnet", a->dns);
+	}
+	sl->ipv6 = a->ipv6;
+	def->slirp = true;
+	def->ipv6 = a->ipv6;
+	snprintf(def->subnet, sizeof(def->subnet), "%s", a->present & PARAM_SUBNET ? a->subnet : PARAMS_DEFAULT_SUBNET);
+	snprintf(def->dns, sizeof(def->dns), "%s", a->dns);
+	return 0;
+}
+
+HANDLER(run_network_create)
+{
+	struct network_def def = NETWORK_DEF_DEFAULTS;
+	struct network *net = network_find(a->name);
+	struct vxvde_spec vx;
+	struct slirp_spec sl;
+	int ret;
+
+	if (net) {
+		if (!a->exist_ok)
+			return vde_error_set(e, PROTO_ERR_EXISTS, EEXIST, "network '%s' already exists", a->name);
+		*res = handlers_network_json(net);
+		return 0;
+	}
+	snprintf(def.name, sizeof(def.name), "%s", a->name);
+	snprintf(def.description, sizeof(def.description), "%s", a->description);
+	def.owner_uid = ctx->peer ? ctx->peer->uid : a->owner_uid;
+	if (a->present & PARAM_MAX_PORTS)
+		def.max_ports = a->max_ports;
+	if (a->present & PARAM_MAC_TABLE_SIZE)
+		def.mac_table_size = a->mac_table_size;
+	if (a->present & PARAM_MAC_AGING)
+		def.mac_aging = a->mac_aging;
+	if (a->present & PARAM_MODE)
+		def.mode = a->mode;
+	ret = network_pick_group(a, ctx, &def.group, e);
+	if (ret < 0)
+		return ret;
+	ret = network_vxvde_spec(a, &def, &vx, e);
+	if (ret < 0)
+		return ret;
+	ret = network_slirp_spec(a, &def, &sl, e);
+	if (ret < 0)
+		return ret;
+	ret = network_create(&def, &net, e);
+	if (ret < 0)
+		return ret;
+	if (def.slirp && (ret = slirp_backend_add(net, &sl, NULL, e)) < 0) {
+		network_destroy(net);
+		return ret;
+	}
+	if (def.vxvde[0]) {
+		/* a network whose uplink cannot open is not made at all */
+		ret = vxvde_add(net, &vx, NULL, e);
+		if (ret < 0) {
+			network_destroy(net);
+			return ret;
+		}
+	}
+	if (!ctx->replaying) {
+		ret = store_save(net);
+		if (ret < 0) {
+			network_destroy(net);
+			return vde_error_errno(e, ret, "cannot save network '%s': %s", a->name, strerror(-ret));
+		}
+	}
+	log_notice("network %s created (uid %u)", def.name, (unsigned)def.owner_uid);
+	*res = handlers_network_json(net);
+	return 0;
+}
+
+HANDLER(run_network_set)
+{
+	struct network *net = handlers_find_network(a->name, e);
+	struct network_def old;
+	int ret;
+
+	if (!net)
+		return -ENOENT;
+	old = net->def;
+	if (a->present & PARAM_GROUP) {
+		gid_t gid;
+		/* decide first: a refused group must not touch the network */
+		ret = network_pick_group(a, ctx, &gid, e);
+		if (ret < 0)
+			return ret;
+		net->def.group = gid;
+	}
+	if (a->present & PARAM_MODE)
+		net->def.mode = a->mode;
+	if (a->present & PARAM_DESCRIPTION)
+		snprintf(net->def.description, sizeof(net->def.description), "%s", a->description);
+	ret = store_save(net);
+	if (ret < 0) {
+		net->def = old;
+		return vde_error_errno(e, ret, "cannot save network '%s': %s", a->name, strerror(-ret));
+	}
+	network_apply_policy(net);
+	log_notice("network %s: group %u mode %04o set by uid %u", a->name, (unsigned)net->def.group, net->def.mode,
+		   ctx->peer ? (unsigned)ctx->peer->uid : 0);
+	*res = handlers_network_json(net);
+	return 0;
+}
+
+HANDLER(run_network_delete)
+{
+	struct network *net = network_find(a->name);
+	int ret;
+
+	if (!net) {
+		if (!a->missing_ok)
+			return policy_not_found(e, a->name);
+		*res = json_object_new_object();
+		return 0;
+	}
+	ret = store_remove(a->name);
+	if (ret < 0)
+		return vde_error_errno(e, ret, "cannot remove the definition of '%s': %s", a->name, strerror(-ret));
+	log_notice("network %s deleted (%u ports closed)", a->name, net->nports);
+	network_destroy(net);
+	*res = json_object_new_object();
+	return 0;
+}
+
+HANDLER(run_network_list)
+{
+	struct codec_page pg;
+	struct json_object *o;
+
+	/* the registry is newest-first; list in creation order */
+	unsigned n = network_count(), i = n;
+	struct network **tmp = calloc(n ? n : 1, sizeof(*tmp));
+
+	if (!tmp)
+		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
+	for (struct network *net = network_first(); net && i > 0; net = net->next)
+		tmp[--i] = net;
+	handlers_page_init(&pg, a, PARAMS_NETWORKS_LIMIT);
+	for (i = 0; i < n; i++)
+		if ((!ctx->peer || policy_can_read(ctx->peer, tmp[i])) && codec_page_wants(&pg))
+			codec_page_take(&pg, handlers_network_json(tmp[i]));
+	free(tmp);
+	o = json_object_new_object();
+	codec_page_finish(&pg, o, "networks");
+	*res = o;
+	return 0;
+}
+
+HANDLER(run_network_show)
+{
+	struct network *net = handlers_find_network(a->name, e);
+	struct json_object *o;
+
+	if (!net)
+		return -ENOENT;
+	o = handlers_network_json(net);
+	handlers_port_page(net, a, o, "port_list");
+	*res = o;
+	return 0;
+}

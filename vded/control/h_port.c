@@ -1,0 +1,62 @@
+/* network.attach, port.list, port.detach: the ports of a network, and attaching clients to it. */
+#include <errno.h>
+
+#include "control/handlers.h"
+#include "backends/attach.h"
+#include "log.h"
+
+HANDLER(run_network_attach)
+{
+	struct network *net = handlers_find_network(a->network, e);
+	struct attach_owner owner = { .peer = ctx->peer, .conn = ctx->conn, .adopt = ctx->adopt };
+	struct port *p;
+	int ret;
+
+	if (!net)
+		return -ENOENT;
+	if (a->fd) {
+		if (ctx->fd_in < 0)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "'fd' is true but no descriptor came with the request");
+		ret = attach_fd(net, a->port, a->description, &owner, &ctx->fd_in, &p, e);
+	} else {
+		ret = attach_socketpair(net, a->port, a->description, &owner, &ctx->fd_out, &p, e);
+	}
+	if (ret < 0)
+		return ret;
+	*res = json_object_new_object();
+	json_object_object_add(*res, "port", handlers_port_json(p));
+	return 0;
+}
+
+HANDLER(run_port_list)
+{
+	struct network *net = handlers_find_network(a->network, e);
+
+	if (!net)
+		return -ENOENT;
+	*res = json_object_new_object();
+	handlers_port_page(net, a, *res, "ports");
+	return 0;
+}
+
+HANDLER(run_port_detach)
+{
+	struct network *net = handlers_find_network(a->network, e);
+	struct port *p;
+
+	if (!net)
+		return -ENOENT;
+	p = a->port <= net->def.max_ports ? net->ports[a->port] : NULL;
+	if (!p || p->dead) {
+		if (!a->missing_ok)
+			return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENOENT, "network '%s' has no port %u", a->network,
+					     a->port);
+	} else {
+		log_notice("network %s: port %u detached by uid %u", a->network, a->port,
+			   ctx->peer ? (unsigned)ctx->peer->uid : 0);
+		network_port_kill(p);
+	}
+	*res = json_object_new_object();
+	return 0;
+}

@@ -1,0 +1,109 @@
+/* What the handlers share: finding a network, the API objects with their live counts, pages, and the
+ * backends kept with a definition (net->extras). */
+#include <errno.h>
+#include <string.h>
+
+#include "control/handlers.h"
+#include "control/policy.h"
+#include "control/store.h"
+#include "dataplane/switch.h"
+#include "log.h"
+
+struct network *handlers_find_network(const char *name, struct vde_error *e)
+{
+	struct network *net = network_find(name);
+
+	if (!net)
+		policy_not_found(e, name);
+	return net;
+}
+
+struct json_object *handlers_network_json(const struct network *net)
+{
+	return codec_network(net, handlers_run_dir(), switch_mac_count(net->sw));
+}
+
+struct json_object *handlers_port_json(const struct port *p)
+{
+	return codec_port(p, switch_port_stats(p->net->sw, p->id));
+}
+
+void handlers_page_init(struct codec_page *pg, const struct method_args *a, unsigned default_limit)
+{
+	codec_page_init(pg, a->present & PARAM_OFFSET ? a->offset : 0,
+			a->present & PARAM_LIMIT ? a->limit : default_limit);
+}
+
+void handlers_port_page(const struct network *net, const struct method_args *a, struct json_object *o,
+			const char *key)
+{
+	struct codec_page pg;
+
+	handlers_page_init(&pg, a, PARAMS_PORTS_LIMIT);
+	/* by id, so tables are stable */
+	for (unsigned id = 1; id <= net->def.max_ports; id++)
+		if (net->ports[id] && !net->ports[id]->dead && codec_page_wants(&pg))
+			codec_page_take(&pg, handlers_port_json(net->ports[id]));
+	codec_page_finish(&pg, o, key);
+}
+
+/* Remember a backend's params (without "network") under key, and save the definition. */
+int handlers_extras_add(struct network *net, const char *key, struct json_object *params,
+			const struct request_ctx *ctx, struct vde_error *e)
+{
+	struct json_object *list, *copy = NULL;
+	int ret;
+
+	if (ctx->replaying)
+		return 0;	/* replaying the store or the config: it is there already */
+	if (json_object_deep_copy(params, &copy, NULL) < 0)
+		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
+	json_object_object_del(copy, "network");
+	if (!json_object_object_get_ex(net->extras, key, &list)) {
+		list = json_object_new_array();
+		json_object_object_add(net->extras, key, list);
+	}
+	json_object_array_add(list, copy);
+	ret = store_save(net);
+	if (ret < 0) {
+		json_object_array_del_idx(list, json_object_array_length(list) - 1, 1);
+		return vde_error_errno(e, ret, "cannot save network '%s': %s", net->def.name, strerror(-ret));
+	}
+	return 0;
+}
+
+/* Forget the entry of key whose field equals value (and field2 equals value2, if given), and save. */
+void handlers_extras_remove(struct network *net, const char *key, const char *field, const char *value,
+			    const char *field2, const char *value2)
+{
+	struct json_object *list, *v;
+
+	if (!json_object_object_get_ex(net->extras, key, &list))
+		return;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *entry = json_object_array_get_idx(list, i);
+		if (json_object_object_get_ex(entry, field, &v) && strcmp(json_object_get_string(v), value) == 0 &&
+		    (!field2 || (json_object_object_get_ex(entry, field2, &v) &&
+				 strcmp(json_object_get_string(v), value2) == 0))) {
+			json_object_array_del_idx(list, i, 1);
+			break;
+		}
+	}
+	if (store_save(net) < 0)
+		log_warn("network %s: could not save the definition", net->def.name);
+}
+
+/* A backend port was made: save its params under key (or undo it) and answer with the port. */
+int handlers_keep_backend(struct network *net, const char *key, struct port *p, const struct method_args *a,
+			  const struct request_ctx *ctx, struct json_object **res, struct vde_error *e)
+{
+	int ret = handlers_extras_add(net, key, a->raw, ctx, e);
+
+	if (ret < 0) {
+		network_port_kill(p);
+		return ret;
+	}
+	*res = json_object_new_object();
+	json_object_object_add(*res, "port", handlers_port_json(p));
+	return 0;
+}
