@@ -71,6 +71,32 @@ struct ep_port {
 static struct ev_loop *ep_loop;
 static unsigned ep_npending;		/* over every endpoint */
 
+/* Refused handshakes are logged, but a client can make them as fast as it connects: at most
+ * ENDPOINT_LOG_PER_SEC lines a second, then one line counting the rest (SECURITY rule 5). */
+#define ENDPOINT_LOG_PER_SEC 10
+
+static bool ep_refusal_log_ok(void)
+{
+	static ev_tstamp window;
+	static unsigned logged, dropped;
+	ev_tstamp now = ev_now(ep_loop);
+
+	if (now - window >= 1.0) {
+		if (dropped)
+			log_notice("endpoints: %u more refused handshake(s) not logged", dropped);
+		window = now;
+		logged = dropped = 0;
+	}
+	if (logged < ENDPOINT_LOG_PER_SEC) {
+		logged++;
+		return true;
+	}
+	dropped++;
+	return false;
+}
+
+#define ep_log_refusal(log_fn, ...) do { if (ep_refusal_log_ok()) log_fn(__VA_ARGS__); } while (0)
+
 /* ---- endpoint ports ---- */
 
 static void ep_port_destroy(struct port *p)
@@ -171,7 +197,7 @@ static int ep_plug(struct ep_pending *pd, struct vde_request *req)
 	if (ret < 0)
 		return ret;
 	if (req->port && (req->port > net->def.max_ports || net->ports[req->port])) {
-		log_info("network %s: pid %d asked for port %u: %s", net->def.name, pd->peer.pid, req->port,
+		ep_log_refusal(log_info, "network %s: pid %d asked for port %u: %s", net->def.name, pd->peer.pid, req->port,
 			 req->port > net->def.max_ports ? "out of range" : "in use");
 		return -EADDRINUSE;
 	}
@@ -181,7 +207,7 @@ static int ep_plug(struct ep_pending *pd, struct vde_request *req)
 		ret = ep_bind(ep, SOCK_DGRAM, name, ep_socket_mode(ep), &fd);
 	}
 	if (ret < 0) {
-		log_info("network %s: pid %d: data socket: %s", net->def.name, pd->peer.pid, strerror(-ret));
+		ep_log_refusal(log_info, "network %s: pid %d: data socket: %s", net->def.name, pd->peer.pid, strerror(-ret));
 		return ret;
 	}
 	/* the kernel checks the client's path as the client: a path it could not reach itself fails */
@@ -189,7 +215,7 @@ static int ep_plug(struct ep_pending *pd, struct vde_request *req)
 	if (ret == 0)
 		ret = port_dgram_setup(fd);
 	if (ret < 0) {
-		log_warn("network %s: pid %d uid %u: client socket %s refused: %s", net->def.name, pd->peer.pid,
+		ep_log_refusal(log_warn, "network %s: pid %d uid %u: client socket %s refused: %s", net->def.name, pd->peer.pid,
 			 pd->peer.uid, req->path, err.message[0] ? err.message : strerror(-ret));
 		unlinkat(ep->dirfd, name, 0);
 		close(fd);
@@ -206,7 +232,7 @@ static int ep_plug(struct ep_pending *pd, struct vde_request *req)
 	snprintf(epp->name, sizeof(epp->name), "%s", name);
 	ret = network_port_add(net, fd, &ep_port_ops, req->port, &p, &err);
 	if (ret < 0) {
-		log_info("network %s: pid %d: %s", net->def.name, pd->peer.pid, err.message);
+		ep_log_refusal(log_info, "network %s: pid %d: %s", net->def.name, pd->peer.pid, err.message);
 		unlinkat(ep->dirfd, name, 0);
 		free(epp);
 		return ret;
@@ -277,7 +303,7 @@ static void ep_pending_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	if (vdeproto_parse_request(buf, (size_t)n, &req) < 0) {
 		/* unlike the reference, answer a bad request by closing, so the client does not hang */
-		log_info("network %s: pid %d: malformed port request (%zd bytes), closing", pd->ep->net->def.name,
+		ep_log_refusal(log_info, "network %s: pid %d: malformed port request (%zd bytes), closing", pd->ep->net->def.name,
 			 pd->peer.pid, n);
 		ep_pending_free(pd);
 		return;

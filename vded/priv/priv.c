@@ -746,7 +746,8 @@ static void priv_serve_one(void)
 		rep.err = priv_dispatch(&req, fds, nfds, &out_fd, &e);
 	if (rep.err < 0) {
 		snprintf(rep.message, sizeof(rep.message), "%s", e.message);
-		log_info("privileged request %u refused: %s", n == (ssize_t)sizeof(req) ? req.op : 0, e.message);
+		/* the engine reports it to whoever asked; here only for debugging (no log flood) */
+		log_debug("privileged request %u refused: %s", n == (ssize_t)sizeof(req) ? req.op : 0, e.message);
 	}
 	for (unsigned i = 0; i < nfds; i++)
 		close(fds[i]);
