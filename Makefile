@@ -158,6 +158,9 @@ UNIT_EXTRA_test-uvdel := libvdeclient/mod_parse.c libvdeclient/mod_util.c libvde
 	libvdeclient/vdeplug_open.c
 UNIT_EXTRA_test-vdestream := libvdeclient/vdeplug_stream.c
 UNIT_EXTRA_test-params := vded/error.c
+UNIT_EXTRA_test-codec := vded/control/params.c vded/error.c
+UNIT_EXTRA_test-policy := vded/error.c
+UNIT_EXTRA_test-store := vded/control/codec.c vded/error.c
 UNIT_EXTRA_test-priv := vded/priv/vnl.c vded/error.c
 # The data path alone: network.c with its ports, switch and offloads; the test stubs the endpoint.
 UNIT_EXTRA_test-network := vded/dataplane/port.c vded/dataplane/switch.c vded/dataplane/offload.c vded/error.c
@@ -167,6 +170,8 @@ UNIT_LIBS_test-network := $(EV_LIBS) $(JSON_LIBS)
 UNIT_LIBS_test-priv := $(CAP_LIBS) $(NL_LIBS)
 UNIT_LIBS_test-uvdel := -ldl
 UNIT_LIBS_test-params := $(JSON_LIBS)
+UNIT_LIBS_test-codec := $(JSON_LIBS)
+UNIT_LIBS_test-store := $(JSON_LIBS)
 # The method table still reaches every backend (issue 9), so its test links all of vded's libraries.
 UNIT_LIBS_test-methods := $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS)
 unit_objs = $(call obj,$(sort $(wildcard vded/$(1).c vded/*/$(1).c) $(UNIT_EXTRA_test-$(1))))
