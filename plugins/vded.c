@@ -5,9 +5,12 @@
  * and must stay open, since the port lives exactly as long as it does.
  *
  * Control socket: socket=PATH, else $VDED_SOCKET, else /run/vde/vded.sock.
- * errno on failure: ENOENT no such network, EACCES denied (by policy or by the socket's permissions),
- * ECONNREFUSED no daemon (the socket file missing counts as no daemon too), EINVAL a bad locator or
- * network name, ENOSPC a daemon limit (ports per network), EIO anything else the daemon reports.
+ * errno on failure: ECONNREFUSED no daemon (the socket file missing counts as no daemon too), EACCES
+ * the socket's permissions keep the caller out, EINVAL a bad locator or network name (refused here,
+ * before connecting), ENOMEM. An error the daemon answers maps through common/proto.c's one table,
+ * as for every client: ENOENT not-found, EACCES permission-denied, EINVAL invalid-params or
+ * invalid-request, EEXIST exists (the port number is taken), ENOSPC limit, EOPNOTSUPP unsupported,
+ * EMSGSIZE too-large, EBADMSG parse-error, EIO internal and any code this build does not know.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -25,7 +28,6 @@
 #include "vdeclient.h"
 
 #define ETH_HLEN_MIN 14
-/* See vde.c: the longest a send waits for room at vded before the frame is dropped. */
 #define MAX_DESCR 255		/* network.attach's limit */
 
 struct vded_conn {
@@ -36,24 +38,17 @@ struct vded_conn {
 	bool sndtimeo_set;		/* see sendwait.h */
 };
 
-/* The daemon's error object → the errno this module promises. */
+/* The daemon's error object ({code, errno, message}) → errno, by the one table of common/proto.c. The
+ * code decides, not the object's errno field: for internal errors that field is whatever system call
+ * failed inside vded, which means nothing to the caller's program. */
 static int attach_errno(struct json_object *error)
 {
 	struct json_object *code;
-	const char *s;
+	const char *s = NULL;
 
-	if (!error || !json_object_object_get_ex(error, "code", &code))
-		return EIO;
-	s = json_object_get_string(code);
-	if (!s)
-		return EIO;
-	if (strcmp(s, "not-found") == 0)
-		return ENOENT;
-	if (strcmp(s, "permission-denied") == 0)
-		return EACCES;
-	if (strcmp(s, "limit") == 0)
-		return ENOSPC;
-	return EIO;
+	if (error && json_object_object_get_ex(error, "code", &code) && json_object_is_type(code, json_type_string))
+		s = json_object_get_string(code);
+	return proto_err_errno(s ? proto_err_from_code(s) : PROTO_ERR_INTERNAL);
 }
 
 static VDECONN *vded_open(char *vnl, char *descr, int interface_version, struct vde_open_args *open_args)
