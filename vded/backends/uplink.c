@@ -1,5 +1,15 @@
+/*
+ * Descriptor ownership. The connection (VDECONN) owns its data fd: vde_datafd() lends it until
+ * vde_close(), which closes it. The port owns a descriptor of its own, a duplicate of that one (the
+ * same open socket, so the same readiness) made each time the link comes up: the first is handed to
+ * network_port_add(), which takes it, and later ones replace it in p->fd. Whenever the link goes down
+ * (uplink_disconnect) the port's duplicate is closed first and the connection second, so the module's
+ * own close is the last one on the socket: its peer (a cmd:// child reading its stdin) sees EOF right
+ * there, before the module's SIGTERM. While the link is down p->fd is -1 and its watcher stopped.
+ */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -29,8 +39,8 @@ static struct {
 
 struct uplink {
 	char url[PATH_MAX];
-	VDECONN *conn;
-	int ctlfd;
+	VDECONN *conn;			/* owned; NULL while down */
+	int ctlfd;			/* the connection's, borrowed from conn */
 	ev_io ctl_io;
 	ev_timer retry;
 	double backoff;
@@ -93,6 +103,30 @@ static VDECONN *uplink_open(struct uplink *u, const char *netname)
 
 static void uplink_ctl_cb(struct ev_loop *loop, ev_io *w, int revents);
 
+/* The port's own duplicate of the connection's data fd: a new descriptor, or -errno. */
+static int uplink_dup_datafd(VDECONN *conn)
+{
+	int fd = fcntl(vp.datafd(conn), F_DUPFD_CLOEXEC, 0);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* Stop watching, close the port's descriptor, then the connection (see the top of the file). */
+static void uplink_disconnect(struct uplink *u)
+{
+	struct port *p = u->port;
+
+	ev_io_stop(network_loop(), &u->ctl_io);
+	ev_io_stop(network_loop(), &p->io);
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+	if (u->conn)
+		vp.close(u->conn);
+	u->conn = NULL;
+	u->ctlfd = -1;
+}
+
 static void uplink_go_down(struct uplink *u, const char *why)
 {
 	struct port *p = u->port;
@@ -106,28 +140,25 @@ static void uplink_go_down(struct uplink *u, const char *why)
 		u->backoff = u->backoff * 2 > UPLINK_BACKOFF_MAX ? UPLINK_BACKOFF_MAX : u->backoff * 2;
 	log_warn("network %s: uplink %s (port %u) down: %s; retrying in %.0f s", p->net->def.name, u->url, p->id,
 		 why, u->backoff);
-	ev_io_stop(network_loop(), &p->io);
-	ev_io_stop(network_loop(), &u->ctl_io);
-	if (u->conn)
-		vp.close(u->conn);
-	u->conn = NULL;
-	p->fd = -1;
+	uplink_disconnect(u);
 	ev_timer_set(&u->retry, u->backoff, 0.);
 	ev_timer_start(network_loop(), &u->retry);
 }
 
+/* The link is open (u->conn) and p->fd is the port's duplicate of its data fd: watch both. */
 static void uplink_go_up(struct uplink *u)
 {
 	struct port *p = u->port;
 
-	p->fd = vp.datafd(u->conn);
 	u->ctlfd = vp.ctlfd(u->conn);
 	u->state = "up";
 	u->error[0] = '\0';
 	u->up_since = ev_now(network_loop());
+	ev_io_stop(network_loop(), &p->io);
 	ev_io_set(&p->io, p->fd, EV_READ);
 	ev_io_start(network_loop(), &p->io);
-	if (u->ctlfd >= 0 && u->ctlfd != p->fd) {
+	/* a module whose ctl fd is its data fd (or none) has no separate hang-up to watch */
+	if (u->ctlfd >= 0 && u->ctlfd != vp.datafd(u->conn)) {
 		ev_io_init(&u->ctl_io, uplink_ctl_cb, u->ctlfd, EV_READ);
 		u->ctl_io.data = u;
 		ev_io_start(network_loop(), &u->ctl_io);
@@ -137,12 +168,21 @@ static void uplink_go_up(struct uplink *u)
 static void uplink_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct uplink *u = w->data;
+	int fd;
 
 	u->conn = uplink_open(u, u->port->net->def.name);
 	if (u->conn) {
-		log_notice("network %s: uplink %s (port %u) is up again", u->port->net->def.name, u->url, u->port->id);
-		uplink_go_up(u);
-		return;
+		fd = uplink_dup_datafd(u->conn);
+		if (fd >= 0) {
+			log_notice("network %s: uplink %s (port %u) is up again", u->port->net->def.name, u->url,
+				   u->port->id);
+			u->port->fd = fd;
+			uplink_go_up(u);
+			return;
+		}
+		vp.close(u->conn);
+		u->conn = NULL;
+		errno = -fd;
 	}
 	snprintf(u->error, sizeof(u->error), "open: %s", strerror(errno));
 	u->backoff = u->backoff * 2 > UPLINK_BACKOFF_MAX ? UPLINK_BACKOFF_MAX : u->backoff * 2;
@@ -227,10 +267,8 @@ static void uplink_destroy(struct port *p)
 	if (!u)
 		return;
 	ev_timer_stop(network_loop(), &u->retry);
-	ev_io_stop(network_loop(), &u->ctl_io);
-	if (u->conn)
-		vp.close(u->conn);	/* closes the data fd too */
-	p->fd = -1;
+	/* the port's descriptor too, before the connection's: network_port_free then finds p->fd at -1 */
+	uplink_disconnect(u);
 	free(u);
 	p->kind_data = NULL;
 }
@@ -271,22 +309,19 @@ int uplink_add(struct network *net, const char *url, struct port **out, struct v
 				     err, "cannot open '%s': %s", url,
 				     err == EPROTONOSUPPORT ? "no module for that scheme" : strerror(err));
 	}
-	/* the port does not own the data fd: the connection does (dup keeps network_port_add's contract) */
-	fd = dup(vp.datafd(u->conn));
+	fd = uplink_dup_datafd(u->conn);
 	if (fd < 0) {
 		vp.close(u->conn);
 		free(u);
-		return vde_error_errno(e, errno, "dup: %s", strerror(errno));
+		return vde_error_errno(e, fd, "dup: %s", strerror(-fd));
 	}
+	/* the port's duplicate goes to network_port_add, which takes it (closes it if it fails) */
 	ret = network_port_add(net, fd, &uplink_ops, 0, &p, e);
 	if (ret < 0) {
 		vp.close(u->conn);
 		free(u);
 		return ret;
 	}
-	/* from here on the port works on the connection's own descriptor */
-	ev_io_stop(network_loop(), &p->io);
-	close(fd);
 	p->kind_data = u;
 	u->port = p;
 	u->backoff = UPLINK_BACKOFF_MIN;
