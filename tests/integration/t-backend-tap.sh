@@ -61,12 +61,15 @@ ip -n ns1 link set t1 mtu 9000
 ip netns exec ns1 ping -c 3 -i 0.2 -W 3 -M do -s 8900 10.9.0.1 || fail "ping through the recreated tap0 failed"
 
 # A tap that is down (made without --up, or set down by its admin) drops the frames it is sent (the
-# kernel refuses them with EIO) and stays a port of the network.
+# kernel refuses them with EIO) and stays a port of the network. The broadcasts must reach it: its
+# tx_dropped counts them, and none of them counts as sent.
 expect_rc 0 vdectl -j tap add lab tapd
 downport=$(json_get '.port.id' "$OUT")
+ip -j link show tapd | jq -e '.[0].flags | index("UP") == null' >/dev/null || fail "tapd is up without --up"
 ip netns exec ns1 ping -c 3 -i 0.2 -W 1 -b 10.9.0.255 >/dev/null 2>&1 || true
 expect_rc 0 vdectl -j port list lab
 assert_json "[.ports[] | select(.id == $downport and .ifname == \"tapd\")] | length" 1 "$OUT"
+assert_json ".ports[] | select(.id == $downport) | .tx_dropped >= 3 and .tx_frames == 0" true "$OUT"
 ip link show tapd >/dev/null 2>&1 || fail "tapd vanished after being sent frames while down"
 expect_rc 0 vdectl tap remove lab tapd
 
