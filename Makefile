@@ -252,7 +252,12 @@ TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 
 PLUGIN_FILES := $(notdir $(PLUGINS))
 COMMAND_FILES := $(notdir $(COMMANDS))
-HEADERS := include/libvdeplug.h include/libvdeplug_mod.h include/vdeclient.h
+# The installed C API is vdeplug4's, its two headers (without a .pc file: Debian's libvdeplug-dev has none).
+# include/vdeclient.h is not installed: it is this tree's own client of doc/protocol.md, compiled into
+# vdectl, the vded:// module and the test tools, and its calls trade json-c objects, so an installed
+# library behind it would make json-c's ABI part of ours. Other programs speak the protocol (NDJSON on a
+# socket) or open vded://NETWORK through libvdeplug.
+HEADERS := include/libvdeplug.h include/libvdeplug_mod.h
 
 install: $(VDED) $(VDECTL) $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(PLUGINS) $(COMMANDS)
 	install -d $(DESTDIR)$(LIBDIR)/vdeplug $(DESTDIR)$(INCDIR)
