@@ -1,6 +1,10 @@
 /*
- * vdeclient — a small client for vded's control socket (doc/protocol.md).
- * Used by vdectl, the vded:// module and anything that manages networks programmatically.
+ * vdeclient — a small client for vded's control socket (doc/protocol.md), internal to this tree:
+ * libvdeclient/vdeclient.c is compiled into vdectl, the vded:// module and the test and bench tools,
+ * and neither it nor this header is installed (its calls trade json-c objects, which would make
+ * json-c's ABI part of ours). Programs outside the tree speak the protocol itself, or open
+ * vded://NETWORK through libvdeplug. An error reply's "code" maps to an errno through common/proto.h
+ * (proto_err_from_code, proto_err_errno), the one table.
  * All functions return 0 or a negative errno; they never exit or print.
  */
 #ifndef VDECLIENT_H

@@ -3,6 +3,8 @@
 # units, sysusers.d and tmpfiles.d snippets, the man pages. The staged files must work: the installed
 # vded accepts the installed configuration, systemd's own tools accept the units and snippets (the
 # sysusers one makes group vde, the tmpfiles one makes /run/vde 0755), the man pages format cleanly.
+# The C API installed is vdeplug4's two headers, which compile on their own against the installed
+# library; vdeclient.h (the tree's internal control client) is not installed.
 # A second install keeps an edited configuration; uninstall removes the rest.
 . "$(dirname "$0")/lib.sh"
 need make install stat
@@ -18,11 +20,33 @@ mk install >"$WORK/install.log" 2>&1 || fail "make install failed: $(cat "$WORK/
 for spec in usr/sbin/vded:755 usr/bin/vdectl:755 etc/vde/vded.conf:644 \
 	usr/lib/systemd/system/vded.service:644 usr/lib/systemd/system/vded.socket:644 \
 	usr/lib/sysusers.d/vde.conf:644 usr/lib/tmpfiles.d/vde.conf:644 \
-	usr/share/man/man8/vded.8:644 usr/share/man/man1/vdectl.1:644 usr/share/man/man5/vded.conf.5:644; do
+	usr/share/man/man8/vded.8:644 usr/share/man/man1/vdectl.1:644 usr/share/man/man5/vded.conf.5:644 \
+	usr/include/libvdeplug.h:644 usr/include/libvdeplug_mod.h:644 usr/lib/libvdeplug.so.2:755 \
+	usr/lib/libvdeplug_mod.so.2:755 usr/lib/vdeplug/libvdeplug_vded.so:755; do
 	f=$DEST/${spec%%:*}
 	[ -f "$f" ] || fail "make install did not install ${spec%%:*}"
 	assert_eq "$(stat -c %a "$f")" "${spec##*:}" "mode of ${spec%%:*}"
 done
+
+[ ! -e "$DEST/usr/include/vdeclient.h" ] || fail "make install installed vdeclient.h, which no installed library backs"
+for l in libvdeplug.so libvdeplug.so.3 libvdeplug_mod.so; do
+	[ "$(readlink "$DEST/usr/lib/$l")" = "${l%%.so*}.so.2" ] || fail "usr/lib/$l is not a link to ${l%%.so*}.so.2"
+done
+if command -v cc >/dev/null 2>&1; then
+	cat >"$WORK/plug.c" <<'EOF'
+#include <libvdeplug_mod.h>
+int main(void)
+{
+	VDECONN *c = vde_open("null://", "t-install", NULL);
+
+	return c && vde_close(c) == 0 && strtoullm("1k") == 1024 ? 0 : 1;
+}
+EOF
+	cc -std=gnu11 -Wall -Werror -I"$DEST/usr/include" -o "$WORK/plug" "$WORK/plug.c" \
+		-L"$DEST/usr/lib" -lvdeplug -lvdeplug_mod >"$WORK/cc.log" 2>&1 ||
+		fail "a program against the installed headers and libraries does not build: $(cat "$WORK/cc.log")"
+	LD_LIBRARY_PATH=$DEST/usr/lib "$WORK/plug" || fail "a program on the installed library cannot open null://"
+fi
 
 # The installed programs run, and the installed configuration is valid and keeps the default network.
 expect_rc 0 "$DEST/usr/sbin/vded" -n -f "$DEST/etc/vde/vded.conf"
