@@ -80,7 +80,8 @@ obj = $(patsubst %.c,$(B)/%.o,$(1))
 # vdectl/cmd_NAME.c make the compatibility commands $(B)/bin/NAME (vde_plug, dpipe, vdens).
 PIC_CFLAGS   := -fPIC -fvisibility=hidden
 LIBVDEPLUG_SRC := $(wildcard libvdeclient/vdeplug_*.c)
-LIBVDEPLUG_MOD_SRC := $(wildcard libvdeclient/mod_*.c)
+# libvdeplug_mod's exported hash table (vde_find_in_hash...) wraps common/machash.c, the one MAC table.
+LIBVDEPLUG_MOD_SRC := $(wildcard libvdeclient/mod_*.c) common/machash.c
 LIBVDEPLUG   := $(if $(LIBVDEPLUG_SRC),$(B)/lib/libvdeplug.so.2)
 LIBVDEPLUG_MOD := $(if $(LIBVDEPLUG_MOD_SRC),$(B)/lib/libvdeplug_mod.so.2)
 PLUGIN_NAMES := $(sort $(patsubst plugins/%.c,%,$(wildcard plugins/*.c)) \
@@ -92,13 +93,16 @@ PLUGIN_LIBS_vded := $(JSON_LIBS)
 # agno: AES-128 from nettle; slirp: libslirp (its .pc wants glib's, absent without libglib2.0-dev).
 PLUGIN_LIBS_agno := $(shell pkg-config --libs nettle 2>/dev/null || echo -lnettle)
 PLUGIN_LIBS_slirp := $(shell pkg-config --libs slirp 2>/dev/null || echo -lslirp) -lpthread
-# vxvde/vxlan share plugins/vxvde/vxnet.c; switch/hub/multi/bonding share plugins/switch/netnode.c (a
-# node thread serving the vde_switch protocol of common/vdeproto.c); all learn in plugins/switch/machash.c.
-PLUGIN_EXTRA_vxvde := plugins/switch/machash.c
-PLUGIN_EXTRA_vxlan := plugins/vxvde/vxnet.c plugins/switch/machash.c
-PLUGIN_EXTRA_switch := common/vdeproto.c
+PLUGIN_EXTRA_slirp := common/subnet.c
+# vxvde/vxlan share plugins/vxvde/vxnet.c and vxvde's wire codec common/vxproto.c (vded's too);
+# switch/hub/multi/bonding share plugins/switch/netnode.c (a node thread serving the vde_switch protocol
+# of common/vdeproto.c); all learn in common/machash.c, the one MAC+VLAN table (each module has its own
+# hidden copy, so it behaves the same whichever libvdeplug_mod, ours or vdeplug4's, is loaded).
+PLUGIN_EXTRA_vxvde := common/vxproto.c common/machash.c
+PLUGIN_EXTRA_vxlan := plugins/vxvde/vxnet.c common/vxproto.c common/machash.c
+PLUGIN_EXTRA_switch := common/vdeproto.c common/machash.c
 PLUGIN_LIBS_switch := -lpthread
-PLUGIN_EXTRA_hub := plugins/switch/netnode.c plugins/switch/machash.c common/vdeproto.c
+PLUGIN_EXTRA_hub := plugins/switch/netnode.c common/machash.c common/vdeproto.c
 PLUGIN_LIBS_hub := -lpthread
 PLUGIN_EXTRA_multi := $(PLUGIN_EXTRA_hub)
 PLUGIN_LIBS_multi := -lpthread

@@ -4,9 +4,10 @@
  *   slirp://[/OPTION...]
  *
  * Defaults: host 10.0.2.2/24, DHCP from 10.0.2.15, DNS proxy 10.0.2.3, IPv6 host fd00::2/64.
- * Options (address style): v4 v6 (only that family; both or neither: both) addr=|host=A/N
- * addr6=|host6=A/N hostname tftp_server_name tftp_path bootfile dhcp=A vnameserver=A
- * vnameserver6=A vdnssearch=d1,d2 vdomainname mtu mru disable_host_loopback restricted verbose
+ * Options (address style): v4 v6 (only that family; both or neither: both) addr=|host=A[/N]
+ * (N 1..27, default 24: common/subnet.h) addr6=|host6=A/N hostname tftp_server_name tftp_path
+ * bootfile dhcp=A vnameserver=A vnameserver6=A vdnssearch=d1,d2 vdomainname mtu mru
+ * disable_host_loopback restricted verbose
  * tcpfwd=|udpfwd=[hostIP:]hostport:guestIP:guestport[,...]   (host → guest)
  * unixfwd=[slirpIP:]slirpport:path[,...]                    (guest → a UNIX socket here)
  * cmdfwd=[slirpIP:]slirpport:command[,...]                  (guest → a command's stdio)
@@ -36,6 +37,8 @@
 
 #include <libvdeplug.h>
 #include <libvdeplug_mod.h>
+
+#include "subnet.h"
 
 #define ETH_HLEN 14
 /* Socket buffer for the frames queued between the caller and the helper thread. */
@@ -274,29 +277,6 @@ static void *slirp_thread(void *arg)
 }
 
 /* ---- option parsing ---- */
-
-/* "A.B.C.D[/N]" (N default dflt) into addr and prefix length. */
-static int parse_addr4(const char *s, int dflt, struct in_addr *addr, int *plen)
-{
-	char tmp[INET_ADDRSTRLEN + 4];
-	char *slash, *end;
-	long n = dflt;
-
-	if (strlen(s) >= sizeof(tmp))
-		return -1;
-	strcpy(tmp, s);
-	slash = strchr(tmp, '/');
-	if (slash != NULL) {
-		*slash++ = '\0';
-		n = strtol(slash, &end, 10);
-		if (*slash == '\0' || *end != '\0' || n < 1 || n > 30)
-			return -1;
-	}
-	if (inet_pton(AF_INET, tmp, addr) != 1)
-		return -1;
-	*plen = (int)n;
-	return 0;
-}
 
 static int parse_addr6(const char *s, int dflt, struct in6_addr *addr, int *plen)
 {
@@ -580,7 +560,8 @@ static VDECONN *slirp_open(char *given_url, char *descr, int interface_version, 
 	};
 	SlirpConfig cfg = {.version = 4};
 	struct slirp_conn *c;
-	int sv[2], plen4 = 24, plen6 = 64, i, bufsz = SLIRP_SOCKBUF;
+	int sv[2], plen6 = 64, i, bufsz = SLIRP_SOCKBUF;
+	unsigned plen4 = 24;
 	uint32_t mask, net;
 
 	(void)descr;
@@ -598,15 +579,16 @@ static VDECONN *slirp_open(char *given_url, char *descr, int interface_version, 
 	cfg.restricted = restricted != NULL;
 	cfg.disable_host_loopback = noloop != NULL;
 	inet_pton(AF_INET, "10.0.2.2", &cfg.vhost);
-	if (host4 != NULL && parse_addr4(host4, 24, &cfg.vhost, &plen4) < 0)
+	/* the host address and its prefix: common/subnet.c's parser and range, as vded's slirp */
+	if (host4 != NULL && subnet_parse(host4, 24, &cfg.vhost, &plen4) < 0)
 		goto inval;
-	mask = plen4 ? htonl(~0U << (32 - plen4)) : 0;
+	mask = subnet_mask(plen4).s_addr;
 	net = cfg.vhost.s_addr & mask;
 	cfg.vnetmask.s_addr = mask;
 	cfg.vnetwork.s_addr = net;
 	/* DHCP from .15 and the DNS proxy at .3 of whatever network the host address is in. */
-	cfg.vdhcp_start.s_addr = net | htonl(15);
-	cfg.vnameserver.s_addr = net | htonl(3);
+	cfg.vdhcp_start.s_addr = net | htonl(SUBNET_DHCP_FIRST);
+	cfg.vnameserver.s_addr = net | htonl(SUBNET_DNS);
 	if (dhcp != NULL && inet_pton(AF_INET, dhcp, &cfg.vdhcp_start) != 1)
 		goto inval;
 	if (dns != NULL && inet_pton(AF_INET, dns, &cfg.vnameserver) != 1)

@@ -243,13 +243,10 @@ static void nn_forward(struct netnode *nn, unsigned int from, const uint8_t *fra
 				nn_deliver(nn, i, frame, len);
 		return;
 	case NETNODE_SWITCH: {
-		unsigned int vlan = 0, *to;
+		unsigned int vlan = machash_frame_vlan(frame, len), *to;
 		time_t now = machash_now();
 
-		if (frame[12] == 0x81 && frame[13] == 0x00 && len >= NN_ETH_HDRLEN + 4)
-			vlan = ((unsigned int)frame[14] << 8 | frame[15]) & 0xfff;
-		if (!(frame[6] & 1))
-			machash_learn(nn->table, frame + 6, vlan, &from, now);
+		machash_learn(nn->table, frame + 6, vlan, &from, now);
 		if (!(frame[0] & 1)) {
 			to = machash_find(nn->table, frame, vlan, now - nn->expire);
 			if (to != NULL && *to < NN_MAXPORTS && nn_active(nn, *to)) {

@@ -14,19 +14,13 @@
 
 #include <libvdeplug_mod.h>
 
-#include "../switch/machash.h"
+#include "machash.h"
+#include "vxproto.h"
 #include "vxnet.h"
 
-#define VX_HDRLEN 8
-#define VX_ETH_HDRLEN 14
+#define VX_HDRLEN VXPROTO_HDRLEN
 #define VX_FLAG_I 0x08		/* RFC 7348: "VNI valid" */
 #define VX_RECV_BUDGET 64	/* datagrams one vxnet_recv may consume before it yields */
-
-union vx_addr {
-	struct sockaddr sa;
-	struct sockaddr_in in;
-	struct sockaddr_in6 in6;
-};
 
 struct vxnet {
 	enum vxnet_kind kind;
@@ -39,12 +33,8 @@ struct vxnet {
 	uint8_t hdr[VX_HDRLEN];
 	uint32_t vni;
 	in_port_t port;		/* network order */
-	in_port_t own_port;	/* network order: the unicast socket's port */
-	union vx_addr group;
-	union vx_addr self;	/* our source address towards the group, if known */
-	int self_known;
-	union vx_addr local_cache;	/* last sender found to be a local address */
-	int local_cached;
+	union vxproto_addr group;
+	struct vxproto_self self;	/* vxvde: recognises our own multicast */
 	struct machash *table;
 	time_t expire;
 };
@@ -52,37 +42,6 @@ struct vxnet {
 static int vx_family_len(int family)
 {
 	return family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-}
-
-/* A copy with only the fields that identify a peer, so that equal peers compare equal with memcmp. */
-static void vx_addr_norm(union vx_addr *out, const union vx_addr *in)
-{
-	memset(out, 0, sizeof(*out));
-	out->sa.sa_family = in->sa.sa_family;
-	if (in->sa.sa_family == AF_INET6) {
-		out->in6.sin6_port = in->in6.sin6_port;
-		out->in6.sin6_addr = in->in6.sin6_addr;
-		out->in6.sin6_scope_id = in->in6.sin6_scope_id;
-	} else {
-		out->in.sin_port = in->in.sin_port;
-		out->in.sin_addr = in->in.sin_addr;
-	}
-}
-
-static int vx_same_host(const union vx_addr *a, const union vx_addr *b)
-{
-	if (a->sa.sa_family != b->sa.sa_family)
-		return 0;
-	if (a->sa.sa_family == AF_INET6)
-		return memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof(struct in6_addr)) == 0;
-	return a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
-}
-
-static int vx_is_multicast(const union vx_addr *a)
-{
-	if (a->sa.sa_family == AF_INET6)
-		return IN6_IS_ADDR_MULTICAST(&a->in6.sin6_addr);
-	return IN_MULTICAST(ntohl(a->in.sin_addr.s_addr));
 }
 
 /* Strict unsigned number (decimal, 0x hex or 0 octal); -1 on junk. */
@@ -115,7 +74,7 @@ static int vx_parse_id(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-static int vx_resolve(const char *host, int family, int passive, union vx_addr *out)
+static int vx_resolve(const char *host, int family, int passive, union vxproto_addr *out)
 {
 	struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_DGRAM }, *res;
 
@@ -156,7 +115,7 @@ static int vx_tx_options(int fd, int family, int ttl, int ifindex)
 	return 0;
 }
 
-static int vx_join(int fd, const union vx_addr *group, int ifindex)
+static int vx_join(int fd, const union vxproto_addr *group, int ifindex)
 {
 	if (group->sa.sa_family == AF_INET6) {
 		struct ipv6_mreq mr = { .ipv6mr_multiaddr = group->in6.sin6_addr, .ipv6mr_interface = ifindex };
@@ -182,26 +141,6 @@ static int vx_socket(int family, int rcvbuf)
 	return fd;
 }
 
-/* The source address the kernel picks for datagrams to the group (what our own multicast,
- * looped back, carries): a connected throwaway socket with the same options tells. */
-static void vx_find_self(struct vxnet *vx, int ttl, int ifindex, const union vx_addr *bindaddr)
-{
-	union vx_addr a;
-	socklen_t alen = sizeof(a);
-	int fd = vx_socket(vx->family, 0);
-
-	if (fd < 0)
-		return;
-	if (vx_tx_options(fd, vx->family, ttl, ifindex) == 0 &&
-	    (bindaddr == NULL || bind(fd, &bindaddr->sa, vx_family_len(vx->family)) == 0) &&
-	    connect(fd, &vx->group.sa, vx_family_len(vx->family)) == 0 &&
-	    getsockname(fd, &a.sa, &alen) == 0) {
-		vx_addr_norm(&vx->self, &a);
-		vx->self_known = 1;
-	}
-	close(fd);
-}
-
 /*
  * A classic BPF filter so that the kernel discards, before they wake the caller, the datagrams
  * vxnet_recv would drop anyway: our own multicast looped back (source port and address are ours)
@@ -214,19 +153,20 @@ static void vx_attach_filter(struct vxnet *vx, int fd)
 	int n = 0, self_words = 0, own_first, own_jumps[4], nj = 0;
 	uint32_t self[4];
 
-	if (vx->kind == VXNET_VXVDE && vx->self_known) {
+	/* the source we know is ours (vxproto_self_probe): a subset of what vxproto_is_own drops */
+	if (vx->kind == VXNET_VXVDE && vx->self.addr.sa.sa_family == vx->family) {
 		if (vx->family == AF_INET6) {
-			memcpy(self, &vx->self.in6.sin6_addr, 16);
+			memcpy(self, &vx->self.addr.in6.sin6_addr, 16);
 			self_words = 4;
 		} else {
-			memcpy(self, &vx->self.in.sin_addr, 4);
+			memcpy(self, &vx->self.addr.in.sin_addr, 4);
 			self_words = 1;
 		}
 	}
 	if (self_words > 0) {
 		f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 0);
 		own_first = n;
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohs(vx->own_port), 0, 0);
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohs(vx->self.port), 0, 0);
 		own_jumps[nj++] = own_first;
 		for (int i = 0; i < self_words; i++) {
 			int off = vx->family == AF_INET6 ? 8 + 4 * i : 12;
@@ -242,11 +182,15 @@ static void vx_attach_filter(struct vxnet *vx, int fd)
 			f[own_jumps[j]].jf = (uint8_t)(n - own_jumps[j] - 1);
 	}
 	if (vx->kind == VXNET_VXVDE) {
-		/* the 8-byte header compared as a whole, as the reference does */
+		/* the 8-byte header compared as a whole (vxproto_classify), as two words of vx->hdr */
+		uint32_t w0, w1;
+
+		memcpy(&w0, vx->hdr, 4);
+		memcpy(&w1, vx->hdr + 4, 4);
 		f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 8);
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x08000000u, 0, 3);
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(w0), 0, 3);
 		f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 12);
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, vx->vni << 8, 0, 1);
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(w1), 0, 1);
 	} else {
 		/* RFC 7348: the I flag must be set, reserved bits are ignored on receipt */
 		f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 8);
@@ -280,7 +224,7 @@ struct vxnet *vxnet_open(enum vxnet_kind kind, char *args)
 		      expire = 128, gid = 0;
 	unsigned long long rcvbuf = 0;
 	int family = AF_UNSPEC, ifindex = 0, have_grp = 0, err = EINVAL, one = 1, zero = 0;
-	union vx_addr bindaddr, any;
+	union vxproto_addr bindaddr, any;
 	struct vxnet *vx;
 	socklen_t alen;
 
@@ -345,20 +289,18 @@ struct vxnet *vxnet_open(enum vxnet_kind kind, char *args)
 	else
 		vx->group.in.sin_port = vx->port;
 	/* vxvde lives on multicast; vxlan may also name a single unicast VTEP */
-	if (kind == VXNET_VXVDE && !vx_is_multicast(&vx->group))
+	if (kind == VXNET_VXVDE && !vxproto_addr_is_multicast(&vx->group))
 		goto fail;
 	if (val[OPT_BIND]) {
 		if (vx_resolve(val[OPT_BIND], vx->family, 1, &bindaddr) < 0)
 			goto fail;
 	}
 	vx->vni = (uint32_t)vni;
-	vx->hdr[0] = VX_FLAG_I;
-	vx->hdr[4] = (uint8_t)(vni >> 16);
-	vx->hdr[5] = (uint8_t)(vni >> 8);
-	vx->hdr[6] = (uint8_t)vni;
+	/* vxlan's header is vxvde's: the I flag and the VNI (RFC 7348 §5) */
+	vxproto_header((uint32_t)vni, vx->hdr);
 	vx->expire = (time_t)expire;
 	vx->table = machash_new((unsigned int)hashsize, (uint64_t)getpid() * 0x2545f4914f6cdd1dull,
-				sizeof(union vx_addr));
+				sizeof(union vxproto_addr));
 	if (vx->table == NULL) {
 		err = errno;
 		goto fail;
@@ -383,7 +325,7 @@ struct vxnet *vxnet_open(enum vxnet_kind kind, char *args)
 			goto fail_errno;
 	} else {
 		/* a standard VTEP: peers send to the well-known port, so we listen on it and send from it */
-		union vx_addr local = val[OPT_BIND] ? bindaddr : any;
+		union vxproto_addr local = val[OPT_BIND] ? bindaddr : any;
 
 		if (vx->family == AF_INET6)
 			local.in6.sin6_port = vx->port;
@@ -396,19 +338,20 @@ struct vxnet *vxnet_open(enum vxnet_kind kind, char *args)
 		setsockopt(vx->mcast_fd, vx->family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
 			   vx->family == AF_INET6 ? IPV6_MULTICAST_LOOP : IP_MULTICAST_LOOP, &zero, sizeof(zero));
 	}
-	if (vx_is_multicast(&vx->group) && vx_join(vx->mcast_fd, &vx->group, ifindex) < 0)
+	if (vxproto_addr_is_multicast(&vx->group) && vx_join(vx->mcast_fd, &vx->group, ifindex) < 0)
 		goto fail_errno;
 	if (vx_tx_options(vx->ucast_fd, vx->family, (int)ttl, ifindex) < 0)
 		goto fail_errno;
 	alen = sizeof(any);
 	if (getsockname(vx->ucast_fd, &any.sa, &alen) < 0)
 		goto fail_errno;
-	vx->own_port = vx->family == AF_INET6 ? any.in6.sin6_port : any.in.sin_port;
+	vxproto_self_init(&vx->self, &any);
 
 	if (kind == VXNET_VXVDE) {
 		struct epoll_event ev = { .events = EPOLLIN };
 
-		vx_find_self(vx, (int)ttl, ifindex, val[OPT_BIND] ? &bindaddr : NULL);
+		/* best effort: it lets the kernel's filter drop our echo; vxproto_is_own does the rest */
+		vxproto_self_probe(&vx->self, &vx->group, (unsigned)ifindex, val[OPT_BIND] ? &bindaddr : NULL);
 		vx_attach_filter(vx, vx->mcast_fd);
 		vx_attach_filter(vx, vx->ucast_fd);
 		vx->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -443,39 +386,16 @@ fail:
 	return NULL;
 }
 
-/* Is a (looped-back) sender address one of this host's? Binding to it succeeds only then. */
-static int vx_is_local(struct vxnet *vx, const union vx_addr *a)
-{
-	union vx_addr probe;
-	int fd, local;
-
-	if (vx->self_known && vx_same_host(a, &vx->self))
-		return 1;
-	if (vx->local_cached && vx_same_host(a, &vx->local_cache))
-		return 1;
-	vx_addr_norm(&probe, a);
-	if (probe.sa.sa_family == AF_INET6)
-		probe.in6.sin6_port = 0;
-	else
-		probe.in.sin_port = 0;
-	fd = socket(probe.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	local = bind(fd, &probe.sa, vx_family_len(probe.sa.sa_family)) == 0;
-	close(fd);
-	if (local) {
-		vx->local_cache = probe;
-		vx->local_cached = 1;
-	}
-	return local;
-}
-
-/* The header check: vxvde compares all 8 bytes; vxlan wants the I flag and the VNI. */
-static int vx_header_ok(const struct vxnet *vx, const uint8_t *h)
+/* What a datagram of len bytes with header h is: vxvde's header is compared whole (vxproto);
+ * vxlan wants the I flag and the VNI and ignores the reserved bits (RFC 7348), and says no goodbye. */
+static enum vxproto_kind vx_classify(const struct vxnet *vx, const uint8_t *h, size_t len)
 {
 	if (vx->kind == VXNET_VXVDE)
-		return memcmp(h, vx->hdr, VX_HDRLEN) == 0;
-	return (h[0] & VX_FLAG_I) && memcmp(h + 4, vx->hdr + 4, 3) == 0;
+		return vxproto_classify(vx->hdr, h, len);
+	if (len < VX_HDRLEN || !(h[0] & VX_FLAG_I) || memcmp(h + 4, vx->hdr + 4, 3) != 0)
+		return VXPROTO_IGNORE;
+	len -= VX_HDRLEN;
+	return len >= VXPROTO_FRAME_MIN && len <= VXPROTO_FRAME_MAX ? VXPROTO_FRAME : VXPROTO_IGNORE;
 }
 
 #define VX_STREAK 16
@@ -484,23 +404,25 @@ static int vx_header_ok(const struct vxnet *vx, const uint8_t *h)
 static int vx_recv_one(struct vxnet *vx, int fd, void *buf, size_t len, size_t *flen)
 {
 	uint8_t hdr[VX_HDRLEN];
-	union vx_addr from, peer;
+	union vxproto_addr from, peer;
 	struct iovec iov[2] = { { hdr, sizeof(hdr) }, { buf, len } };
 	struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = iov, .msg_iovlen = 2 };
 	const uint8_t *frame = buf;
-	in_port_t sport;
+	enum vxproto_kind kind;
+	time_t now;
 	ssize_t n;
 
 	n = recvmsg(fd, &msg, MSG_DONTWAIT);
 	if (n < 0)
 		return -1;
-	if ((size_t)n < VX_HDRLEN || !vx_header_ok(vx, hdr) || (msg.msg_flags & MSG_TRUNC) ||
-	    from.sa.sa_family != vx->family)
+	/* vx_classify reads only the 8 header bytes, received apart from the frame */
+	kind = msg.msg_flags & MSG_TRUNC ? VXPROTO_IGNORE : vx_classify(vx, hdr, (size_t)n);
+	if (kind == VXPROTO_IGNORE || vxproto_addr_norm(&peer, &from, msg.msg_namelen) < 0 ||
+	    peer.sa.sa_family != vx->family)
 		return 0;
-	sport = vx->family == AF_INET6 ? from.in6.sin6_port : from.in.sin_port;
-	if (vx->kind == VXNET_VXVDE && sport == vx->own_port && vx_is_local(vx, &from))
+	now = machash_now();
+	if (vx->kind == VXNET_VXVDE && vxproto_is_own(&vx->self, &peer, now))
 		return 0;	/* our own multicast, looped back */
-	vx_addr_norm(&peer, &from);
 	if (vx->kind == VXNET_VXLAN) {
 		/* a standard VTEP sends from any port but receives on the well-known one */
 		if (vx->family == AF_INET6)
@@ -508,17 +430,13 @@ static int vx_recv_one(struct vxnet *vx, int fd, void *buf, size_t len, size_t *
 		else
 			peer.in.sin_port = vx->port;
 	}
-	n -= VX_HDRLEN;
-	if (n == 0) {
+	if (kind == VXPROTO_BYE) {
 		/* vxvde close notice: everything learned from that peer is stale */
-		if (vx->kind == VXNET_VXVDE)
-			machash_forget(vx->table, &peer);
+		machash_forget(vx->table, &peer);
 		return 0;
 	}
-	if (n < VX_ETH_HDRLEN)
-		return 0;
-	if (!(frame[6] & 1))
-		machash_learn(vx->table, frame + 6, 0, &peer, machash_now());
+	n -= VX_HDRLEN;
+	machash_learn(vx->table, frame + 6, machash_frame_vlan(frame, (size_t)n), &peer, now);
 	*flen = (size_t)n;
 	return 1;
 }
@@ -566,14 +484,15 @@ ssize_t vxnet_recv(struct vxnet *vx, void *buf, size_t len)
 ssize_t vxnet_send(struct vxnet *vx, const void *buf, size_t len)
 {
 	const uint8_t *frame = buf;
-	const union vx_addr *dst = &vx->group;
+	const union vxproto_addr *dst = &vx->group;
 	struct iovec iov[2] = { { vx->hdr, VX_HDRLEN }, { (void *)(uintptr_t)buf, len } };
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
 
-	if (len < VX_ETH_HDRLEN)
+	if (len < VXPROTO_FRAME_MIN)
 		return (ssize_t)len;	/* not a frame: nothing to carry */
 	if (!(frame[0] & 1)) {
-		union vx_addr *peer = machash_find(vx->table, frame, 0, machash_now() - vx->expire);
+		union vxproto_addr *peer = machash_find(vx->table, frame, machash_frame_vlan(frame, len),
+							machash_now() - vx->expire);
 
 		if (peer != NULL)
 			dst = peer;

@@ -1,7 +1,8 @@
 /*
  * vxnet — the multicast UDP core shared by vxvde:// (doc/vde-wire.md §4) and vxlan:// (RFC 7348, §6):
  * option parsing, sockets, MAC → peer learning, encapsulation. The two differ only in the
- * parameters of struct vxnet_kind.
+ * parameters of struct vxnet_kind. vxvde's wire format and its recognition of our own multicast are
+ * common/vxproto.c's (shared with vded), the learning table is common/machash.c's.
  */
 #ifndef VDE_PLUGINS_VXNET_H
 #define VDE_PLUGINS_VXNET_H

@@ -1,45 +1,64 @@
 /*
- * Fuzz target: what vded does with a vxvde datagram from the wire (header check, goodbye, frame
- * bounds) and with a vxvde group given by a user (GROUP[:PORT], [V6]:PORT). Input: 3 bytes of VNI,
- * then the datagram; the same bytes, cut at the first NUL, are also parsed as a group.
+ * Fuzz target: the vxvde wire codec (common/vxproto.c) as vded and the vxvde:// module use it on
+ * what arrives from the wire (header check, goodbye, frame bounds, the VNI of a header, the sender
+ * address) and on a group given by a user (GROUP[:PORT], [V6]:PORT). Input: 3 bytes of VNI, then
+ * the datagram; the same bytes, cut at the first NUL, are also parsed as a group, and the first
+ * bytes of the datagram are taken as a received sender address.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataplane/switch.h"
-#include "backends/vxvde.h"
+#include "vxproto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	unsigned char hdr[8];
-	struct vxvde_spec spec;
+	uint8_t hdr[VXPROTO_HDRLEN];
+	union vxproto_addr a, n;
+	uint32_t vni, got;
 	char text[80];
-	size_t n;
+	size_t len;
 
 	if (size < 3)
 		return 0;
-	vxvde_header((unsigned)(data[0] << 16 | data[1] << 8 | data[2]), hdr);
-	switch (vxvde_classify(hdr, data + 3, size - 3)) {
-	case VXVDE_FRAME:
-		if (size - 3 < 8 + ETH_MIN_FRAME || size - 3 > 8 + ETH_MAX_FRAME || memcmp(data + 3, hdr, 8))
+	vni = (uint32_t)(data[0] << 16 | data[1] << 8 | data[2]);
+	vxproto_header(vni, hdr);
+	if (vxproto_header_vni(hdr, &got) != 0 || got != vni)
+		abort();
+	data += 3;
+	size -= 3;
+	switch (vxproto_classify(hdr, data, size)) {
+	case VXPROTO_FRAME:
+		if (size < VXPROTO_HDRLEN + VXPROTO_FRAME_MIN || size > VXPROTO_HDRLEN + VXPROTO_FRAME_MAX ||
+		    memcmp(data, hdr, VXPROTO_HDRLEN) || vxproto_header_vni(data, &got) != 0 || got != vni)
 			abort();
 		break;
-	case VXVDE_BYE:
-		if (size - 3 != 8)
+	case VXPROTO_BYE:
+		if (size != VXPROTO_HDRLEN || memcmp(data, hdr, VXPROTO_HDRLEN))
 			abort();
 		break;
-	case VXVDE_IGNORE:
+	case VXPROTO_IGNORE:
+		if (size >= VXPROTO_HDRLEN + VXPROTO_FRAME_MIN && size <= VXPROTO_HDRLEN + VXPROTO_FRAME_MAX &&
+		    !memcmp(data, hdr, VXPROTO_HDRLEN))
+			abort();
 		break;
 	}
-	n = strnlen((const char *)data + 3, size - 3);
-	if (n >= sizeof(text))
-		n = sizeof(text) - 1;
-	memcpy(text, data + 3, n);
-	text[n] = '\0';
-	if (vxvde_parse_group(text, &spec) == 0 && spec.group.ss_family != AF_INET && spec.group.ss_family != AF_INET6)
+	/* a sender address as recvmmsg could report it: normalising is idempotent */
+	if (vxproto_addr_norm(&a, data, (socklen_t)(size < sizeof(a) ? size : sizeof(a))) == 0) {
+		if (vxproto_addr_len(&a) == 0 || vxproto_addr_norm(&n, &a, vxproto_addr_len(&a)) != 0 ||
+		    memcmp(&a, &n, sizeof(a)))
+			abort();
+	}
+	len = strnlen((const char *)data, size);
+	if (len >= sizeof(text))
+		len = sizeof(text) - 1;
+	memcpy(text, data, len);
+	text[len] = '\0';
+	if (vxproto_parse_group(text, VXPROTO_PORT, &a) == 0 &&
+	    (vxproto_addr_len(&a) == 0 || !vxproto_addr_is_multicast(&a) ||
+	     (a.sa.sa_family == AF_INET ? a.in.sin_port : a.in6.sin6_port) == 0))
 		abort();
 	return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "control/config.h"
 #include "log.h"
+#include "subnet.h"
 #include "dataplane/network.h"
 #include "control/policy.h"
 #include "backends/slirp.h"
@@ -43,26 +44,17 @@ struct sl_port {
 
 int slirp_parse_subnet(const char *text, struct slirp_spec *spec)
 {
-	char addr[32];
-	const char *slash = strchr(text, '/');
-	char *end;
-	unsigned long bits;
-	uint32_t a, mask;
+	unsigned bits;
 
 	memset(spec, 0, sizeof(*spec));
-	if (!slash || (size_t)(slash - text) >= sizeof(addr))
+	/* the prefix is required; a network address: host part zero */
+	if (subnet_parse(text, 0, &spec->net, &bits) < 0)
 		return -EINVAL;
-	memcpy(addr, text, (size_t)(slash - text));
-	addr[slash - text] = '\0';
-	errno = 0;
-	bits = strtoul(slash + 1, &end, 10);
-	if (!slash[1] || *end || errno || bits < 8 || bits > 28 || inet_pton(AF_INET, addr, &spec->net) != 1)
+	spec->mask = subnet_mask(bits);
+	if (spec->net.s_addr & ~spec->mask.s_addr) {
+		memset(spec, 0, sizeof(*spec));
 		return -EINVAL;
-	mask = bits == 32 ? 0xffffffffu : ~(0xffffffffu >> bits);
-	a = ntohl(spec->net.s_addr);
-	if (a & ~mask)
-		return -EINVAL;
-	spec->mask.s_addr = htonl(mask);
+	}
 	return 0;
 }
 

@@ -20,7 +20,8 @@ struct slirp_spec {
 	bool ipv6;			/* also fd00::/64 with the host at fd00::2 */
 };
 
-/* "10.0.2.0/24" → spec (pure): a prefix of 8..28 bits, the host part zero. -EINVAL otherwise. */
+/* "10.0.2.0/24" → spec (pure; common/subnet.c's parser): a prefix of SUBNET_PREFIX_MIN..MAX (1..27:
+ * what libslirp's layout can serve, see subnet.h), the host part zero. -EINVAL otherwise. */
 int slirp_parse_subnet(const char *text, struct slirp_spec *spec);
 
 int slirp_backend_add(struct network *net, const struct slirp_spec *spec, struct port **out, struct vde_error *e);
