@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "control/handlers.h"
+#include "control/methods.h"
 #include "control/policy.h"
 #include "priv/priv.h"
 

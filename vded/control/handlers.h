@@ -13,8 +13,9 @@
 #include <json-c/json.h>
 
 #include "control/codec.h"
-#include "control/methods.h"
 #include "control/params.h"
+#include "control/policy.h"
+#include "control/request.h"
 
 #define HANDLER(name) \
 	int name(struct method_args *a, struct request_ctx *ctx, struct json_object **res, struct vde_error *e)

@@ -1,7 +1,8 @@
 /*
- * methods — the control API's one table: method name → pure params parser → handler (doc/protocol.md).
- * Only control.c touches sockets; handlers get a request context and return a result or a vde_error.
- * The config file and the state store replay network.create through the same parser.
+ * methods — the control API's one table: method name → pure params parser (params.c) → policy →
+ * handler (h_<noun>.c) → reply (doc/protocol.md). Only control.c touches sockets; handlers get a
+ * request context (request.h) and return a result or a vde_error. The config file and the state store
+ * replay through the same table (replay.c, methods_call).
  */
 #ifndef VDED_METHODS_H
 #define VDED_METHODS_H
@@ -15,17 +16,7 @@
 #include "dataplane/network.h"
 #include "control/policy.h"
 #include "control/params.h"
-
-struct request_ctx {
-	const struct peer *peer;
-	/* Ports made by this request live as long as the connection: the handler calls adopt(). */
-	void *conn;
-	void (*adopt)(void *conn, struct port *p);
-	int fd_out;			/* a descriptor to send with the reply, or -1 (the reply path closes it) */
-	int fd_in;			/* a descriptor that came with the request, or -1; a handler that
-					 * keeps it sets -1, the control module closes what is left */
-	bool replaying;			/* config/state replay: no policy, no store writes */
-};
+#include "control/request.h"
 
 /* Handle one request line of len bytes (need not be NUL-terminated). Always returns a reply object
  * (result or error) that the caller puts; ctx->fd_out may be set. */
@@ -46,7 +37,9 @@ struct json_object *methods_error_reply(struct json_object *id, const struct vde
 /* Daemon facts daemon.info reports, set by main (copied; h_daemon.c). */
 void methods_set_info(const char *run_dir, const char *state_dir);
 
-/* methods_replay_create() and store_load_all(), which main.c calls, are replay.c's (replay.h). */
-#include "control/replay.h"
+/* The names main.c calls today for replay_network() and replay_store() (control/replay.h), defined in
+ * replay.c; they go once main.c includes replay.h. */
+int methods_replay_create(struct json_object *params, bool from_store, struct vde_error *e);
+int store_load_all(void);
 
 #endif

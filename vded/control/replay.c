@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "control/handlers.h"
+#include "control/methods.h"
 #include "control/replay.h"
 #include "control/store.h"
 #include "log.h"

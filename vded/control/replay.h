@@ -20,8 +20,4 @@ int replay_network(struct json_object *params, bool from_store, struct vde_error
  * Returns how many were loaded. */
 int replay_store(void);
 
-/* The names main.c calls today (the same functions). */
-int methods_replay_create(struct json_object *params, bool from_store, struct vde_error *e);
-int store_load_all(void);
-
 #endif
