@@ -137,13 +137,6 @@ void machash_forget(struct machash *h, const void *payload)
 	}
 }
 
-unsigned int machash_frame_vlan(const uint8_t *frame, size_t len)
-{
-	if (len >= 18 && ((frame[12] == 0x81 && frame[13] == 0x00) || (frame[12] == 0x88 && frame[13] == 0xa8)))
-		return ((unsigned int)frame[14] << 8 | frame[15]) & 0xfff;
-	return 0;
-}
-
 time_t machash_now(void)
 {
 	struct timespec ts;

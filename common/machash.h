@@ -48,8 +48,14 @@ void machash_learn(struct machash *h, const uint8_t mac[6], unsigned int vlan, c
 void machash_forget(struct machash *h, const void *payload);
 
 /* The VLAN a frame's addresses are learned in: the VID of its outer 802.1Q (0x8100) or 802.1ad
- * (0x88a8) tag, 0 when untagged or too short to carry a tag. Every learner keys the table this way. */
-unsigned int machash_frame_vlan(const uint8_t *frame, size_t len);
+ * (0x88a8) tag, 0 when untagged or too short to carry a tag. Every learner keys the table this way.
+ * Inline: the data paths call it per frame. */
+static inline unsigned int machash_frame_vlan(const uint8_t *frame, size_t len)
+{
+	if (len >= 18 && ((frame[12] == 0x81 && frame[13] == 0x00) || (frame[12] == 0x88 && frame[13] == 0xa8)))
+		return ((unsigned int)frame[14] << 8 | frame[15]) & 0xfff;
+	return 0;
+}
 
 /* Seconds of CLOCK_MONOTONIC: the modules' clock for the table (immune to date changes). */
 time_t machash_now(void);
