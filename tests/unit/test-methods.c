@@ -69,6 +69,10 @@ static void subst(char *out, size_t size, const char *tmpl, const char *what)
 {
 	const char *at = strstr(tmpl, "NET");
 
+	if (!at) {
+		snprintf(out, size, "%s", tmpl);
+		return;
+	}
 	snprintf(out, size, "%.*s%s%s", (int)(at - tmpl), tmpl, what, at + 3);
 }
 
