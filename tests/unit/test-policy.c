@@ -106,6 +106,8 @@ int main(void)
 		/* others: --- : the network does not exist for them */
 		{ &other, POLICY_CONNECT, 0 }, { &other, POLICY_READ, -ENOENT }, { &other, POLICY_ATTACH, -ENOENT },
 		{ &other, POLICY_MODIFY, -ENOENT }, { &other, POLICY_DETACH, -ENOENT },
+		/* ...but an admin-only rule is about the caller, not the network: a denial, not a hiding */
+		{ &other, POLICY_ADMIN, -EACCES },
 		/* outside the socket group: nothing at all, not even to learn what exists */
 		{ &outsider, POLICY_CONNECT, -EACCES }, { &outsider, POLICY_READ, -EACCES },
 		{ &outsider, POLICY_CREATE, -EACCES },
