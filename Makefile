@@ -195,21 +195,17 @@ $(B)/tests/tools/%: tests/tools/%.c $(CLIENT_SRC) $(COMMON_SRC)
 
 # Fuzz targets: a replay main() for `make check`, libFuzzer builds for `make fuzz`. tests/fuzz/NAME.c links
 # with what it fuzzes, FUZZ_EXTRA_NAME (and what that needs), and common/; and only the libraries in
-# FUZZ_LIBS_NAME. fuzz-uvdel and fuzz-vdestream include the library's parsers themselves.
+# FUZZ_LIBS_NAME. fuzz-uvdel and fuzz-vdestream include the library's parsers themselves; fuzz-vxvde
+# (common/vxproto.c) and fuzz-vde-request (common/vdeproto.c) need nothing but common/.
 FUZZ_EXTRA_fuzz-switch := vded/dataplane/switch.c
 FUZZ_EXTRA_fuzz-offload := vded/dataplane/offload.c
 FUZZ_EXTRA_fuzz-rxbatch := vded/dataplane/port.c
-# vxvde.c reaches the data path and the privileged parent's client (priv_sockbuf).
-FUZZ_EXTRA_fuzz-vxvde := vded/backends/vxvde.c vded/dataplane/network.c vded/dataplane/port.c \
-	vded/dataplane/switch.c vded/dataplane/offload.c vded/priv/priv.c vded/priv/vnl.c vded/error.c
-FUZZ_LIBS_fuzz-vxvde := $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS)
-# The method table still reaches every backend (issue 9): the control and config fuzzers link the engine
-# without its process (main.c) and its socket (control.c).
-FUZZ_ENGINE := $(filter-out vded/main.c vded/control/control.c,$(VDED_SRC))
-FUZZ_EXTRA_fuzz-control := $(filter-out vded/control/config.c,$(FUZZ_ENGINE))
+FUZZ_EXTRA_fuzz-config := vded/control/config.c vded/control/params.c vded/error.c
+FUZZ_LIBS_fuzz-config := $(JSON_LIBS)
+# fuzz-control drives the method table, whose handlers reach every backend: it links the engine
+# without its process (main.c), its socket (control.c) and its config file (config.c).
+FUZZ_EXTRA_fuzz-control := $(filter-out vded/main.c vded/control/control.c vded/control/config.c,$(VDED_SRC))
 FUZZ_LIBS_fuzz-control := $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS)
-FUZZ_EXTRA_fuzz-config := $(FUZZ_ENGINE)
-FUZZ_LIBS_fuzz-config := $(FUZZ_LIBS_fuzz-control)
 $(B)/tests/fuzz/%-replay: tests/fuzz/%.c tests/fuzz/replay.c $$(call obj,$$(FUZZ_EXTRA_$$*) $(COMMON_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(JSON_CFLAGS) $(ALL_LDFLAGS) -o $@ tests/fuzz/$*.c tests/fuzz/replay.c \
