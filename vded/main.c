@@ -24,6 +24,7 @@
 #include "control/control.h"
 #include "log.h"
 #include "control/methods.h"
+#include "control/replay.h"
 #include "backends/endpoint.h"
 #include "backends/netns.h"
 #include "dataplane/network.h"
@@ -317,7 +318,7 @@ static void replay_config_networks(const struct vded_config *cfg)
 		return;
 	for (size_t i = 0; i < json_object_array_length(cfg->networks); i++) {
 		struct vde_error e = { 0 };
-		if (methods_replay_create(json_object_array_get_idx(cfg->networks, i), false, &e) < 0)
+		if (replay_network(json_object_array_get_idx(cfg->networks, i), false, &e) < 0)
 			log_err("config: networks[%zu]: %s", i, e.message);
 	}
 }
@@ -477,7 +478,7 @@ int main(int argc, char **argv)
 		ev_io_init(&parent_watch, parent_gone_cb, priv_parent_fd(), EV_READ);
 		ev_io_start(loop, &parent_watch);
 	}
-	ret = store_load_all();
+	ret = replay_store();
 	log_info("%d network(s) loaded from %s", ret, settings.state_dir);
 	replay_config_networks(&cfg);
 	netns_load_all();

@@ -25,7 +25,6 @@
 #include "backends/endpoint.h"
 #include "listener.h"
 #include "log.h"
-#include "control/methods.h"
 #include "dataplane/network.h"
 #include "control/policy.h"
 #include "priv/priv.h"

@@ -37,9 +37,4 @@ struct json_object *methods_error_reply(struct json_object *id, const struct vde
 /* Daemon facts daemon.info reports, set by main (copied; h_daemon.c). */
 void methods_set_info(const char *run_dir, const char *state_dir);
 
-/* The names main.c calls today for replay_network() and replay_store() (control/replay.h), defined in
- * replay.c; they go once main.c includes replay.h. */
-int methods_replay_create(struct json_object *params, bool from_store, struct vde_error *e);
-int store_load_all(void);
-
 #endif

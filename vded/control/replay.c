@@ -143,13 +143,3 @@ int replay_store(void)
 {
 	return store_foreach(replay_stored, NULL);
 }
-
-int methods_replay_create(struct json_object *params, bool from_store, struct vde_error *e)
-{
-	return replay_network(params, from_store, e);
-}
-
-int store_load_all(void)
-{
-	return replay_store();
-}
