@@ -2,7 +2,7 @@
  * vdectl options: the one parser from a command line to API params, driven by the command's
  * positional and option specs (main.c). Every check that can be made without vded is made here, so a
  * typo is a usage error (exit 2) and not a daemon error. vded checks everything again: its ranges are
- * the authority (vded/control/methods.c); the ranges here only catch what cannot be a value at all.
+ * the authority (vded/control/params.h); the ranges here only catch what cannot be a value at all.
  *
  * Options and positionals come in any order (getopt in "+" mode, restarted after each positional);
  * "--" ends the options. For a command that runs a command, the first argument after the

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 
 #include "control/handlers.h"
+#include "subnet.h"
 #include "control/policy.h"
 #include "control/store.h"
 #include "log.h"
@@ -73,7 +74,8 @@ static int network_slirp_spec(const struct method_args *a, struct network_def *d
 	}
 	if (slirp_parse_subnet(a->present & PARAM_SUBNET ? a->subnet : PARAMS_DEFAULT_SUBNET, sl) < 0)
 		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
-				     "subnet '%s' is not an IPv4 network such as 10.0.2.0/24 (prefix 8..28)", a->subnet);
+				     "subnet '%s' is not an IPv4 network such as 10.0.2.0/24 (prefix %d..%d)", a->subnet,
+				     SUBNET_PREFIX_MIN, SUBNET_PREFIX_MAX);
 	if (a->present & PARAM_DNS) {
 		if (inet_pton(AF_INET, a->dns, &sl->dns) != 1 ||
 		    (sl->dns.s_addr & sl->mask.s_addr) != sl->net.s_addr)

@@ -1,7 +1,7 @@
 /*
  * port — one frame-carrying fd bridged into a network: its ev_io, its identity (who made it, why) and its
  * per-batch transmit queue. Every backend makes ports: attach (socketpair), endpoint (vde_switch
- * protocol client); tap, vxvde, slirp and uplinks later. The default ops move one frame per datagram
+ * protocol client), tap, vxvde, slirp and uplinks. The default ops move one frame per datagram
  * with recvmmsg/sendmmsg.
  */
 #ifndef VDED_PORT_H
