@@ -25,7 +25,6 @@
 #define VDE_REQ_VERSION 3
 #define VDE_SUN_LEN 110		/* sizeof(struct sockaddr_un) on Linux, as on the wire */
 #define VDE_REQ_HDR 12
-#define ETH_HLEN_MIN 14
 #define DEFAULT_MODE 0700
 /* How long a send may wait for room in the switch's queue before the frame is dropped:
  * long enough to give a cable back-pressure, short enough never to freeze a VM's main loop. */
@@ -343,30 +342,14 @@ fail:
 
 static ssize_t vdesw_recv(VDECONN *conn, void *buf, size_t len, int flags)
 {
-	struct vde_conn *c = (struct vde_conn *)conn;
-	int more = 0;
-	ssize_t n;
-
-	/* Runts (an empty datagram would even read as 0, "closed") are dropped here rather than
-	 * handed up as the "drop" value 1; after the first read only already queued frames are looked
-	 * at, so the call never blocks: with nothing left it fails with EAGAIN. */
-	for (;;) {
-		n = recv(c->datafd, buf, len, flags | (more ? MSG_DONTWAIT : 0));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || n >= ETH_HLEN_MIN || len < ETH_HLEN_MIN)
-			return n;
-		more = 1;
-	}
+	return dgram_recv_frame(((struct vde_conn *)conn)->datafd, buf, len, flags);
 }
 
 static ssize_t vdesw_send(VDECONN *conn, const void *buf, size_t len, int flags)
 {
 	struct vde_conn *c = (struct vde_conn *)conn;
 
-	if (len < ETH_HLEN_MIN)
-		return (ssize_t)len;	/* not a frame: the switch would ignore it */
-	return sendwait(c->datafd, buf, len, NULL, 0, &c->sndtimeo_set);
+	return dgram_send_frame(c->datafd, buf, len, &c->sndtimeo_set);
 }
 
 static int vdesw_datafd(VDECONN *conn)

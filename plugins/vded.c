@@ -27,7 +27,6 @@
 #include "proto.h"
 #include "vdeclient.h"
 
-#define ETH_HLEN_MIN 14
 #define MAX_DESCR 255		/* network.attach's limit */
 
 struct vded_conn {
@@ -138,29 +137,14 @@ fail:
 
 static ssize_t vded_recv(VDECONN *conn, void *buf, size_t len, int flags)
 {
-	struct vded_conn *c = (struct vded_conn *)conn;
-	int more = 0;
-	ssize_t n;
-
-	/* As vde.c: runts are dropped here, never handed up as the "drop" value 1; an empty datagram
-	 * would otherwise read as 0, "closed". The call never blocks past the first read. */
-	for (;;) {
-		n = recv(c->datafd, buf, len, flags | (more ? MSG_DONTWAIT : 0));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || n >= ETH_HLEN_MIN || len < ETH_HLEN_MIN)
-			return n;
-		more = 1;
-	}
+	return dgram_recv_frame(((struct vded_conn *)conn)->datafd, buf, len, flags);
 }
 
 static ssize_t vded_send(VDECONN *conn, const void *buf, size_t len, int flags)
 {
 	struct vded_conn *c = (struct vded_conn *)conn;
 
-	if (len < ETH_HLEN_MIN)
-		return (ssize_t)len;
-	return sendwait(c->datafd, buf, len, NULL, 0, &c->sndtimeo_set);
+	return dgram_send_frame(c->datafd, buf, len, &c->sndtimeo_set);
 }
 
 static int vded_datafd(VDECONN *conn)

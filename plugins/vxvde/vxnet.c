@@ -529,3 +529,55 @@ void vxnet_close(struct vxnet *vx)
 	machash_free(vx->table);
 	free(vx);
 }
+
+/* ---- the module entry points (vxnet.h) ---- */
+
+struct vxnet_conn {
+	void *handle;			/* filled by the loader */
+	struct vdeplug_module *module;	/* filled by the loader */
+	struct vxnet *net;
+};
+
+VDECONN *vxnet_module_open(enum vxnet_kind kind, char *vde_url)
+{
+	struct vxnet_conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->net = vxnet_open(kind, vde_url);
+	if (c->net == NULL) {
+		int err = errno;
+
+		free(c);
+		errno = err;
+		return NULL;
+	}
+	return (VDECONN *)c;
+}
+
+ssize_t vxnet_module_recv(VDECONN *conn, void *buf, size_t len, int flags)
+{
+	return vxnet_recv(((struct vxnet_conn *)conn)->net, buf, len);
+}
+
+ssize_t vxnet_module_send(VDECONN *conn, const void *buf, size_t len, int flags)
+{
+	return vxnet_send(((struct vxnet_conn *)conn)->net, buf, len);
+}
+
+int vxnet_module_datafd(VDECONN *conn)
+{
+	return vxnet_datafd(((struct vxnet_conn *)conn)->net);
+}
+
+int vxnet_module_ctlfd(VDECONN *conn)
+{
+	return -1;
+}
+
+int vxnet_module_close(VDECONN *conn)
+{
+	vxnet_close(((struct vxnet_conn *)conn)->net);
+	free(conn);
+	return 0;
+}
