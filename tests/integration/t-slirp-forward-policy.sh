@@ -71,7 +71,13 @@ fetch 192.0.2.1 8081 >/dev/null && fail "a forward without an address answers on
 # IPv6 host addresses are not taken (libslirp 4.7 binds them but carries nothing to an IPv4 guest)
 expect_rc 1 as_user forward add unet tcp '[::1]:8082' "$addr:80"
 expect_rc 0 as_user -j forward list unet
-assert_json '[.forwards[].host] | sort | join(",")' "127.0.0.1:8080,8081" "$OUT"
+assert_json '[.forwards[].host] | sort | join(",")' "127.0.0.1:8080,127.0.0.1:8081" "$OUT"
+# "8081" and "127.0.0.1:8081" are one forward: removed by either spelling, it stays removed
+expect_rc 0 as_user forward remove unet tcp 127.0.0.1:8081
+expect_rc 0 as_user -j forward list unet
+assert_json '[.forwards[].host] | join(",")' "127.0.0.1:8080" "$OUT"
+grep -q '8081' "$STATE/networks/unet.json" && fail "the removed forward is still saved: $(cat "$STATE/networks/unet.json")"
+expect_rc 0 as_user forward add unet tcp 8081 "$addr:80"
 
 # Root may bind any host address, on the user's network too.
 expect_rc 0 vdectl forward add unet tcp 192.0.2.1:8090 "$addr:80"
@@ -98,7 +104,7 @@ esac
 vded_stop
 vded_start -f /dev/null -g "$GROUP"
 expect_rc 0 vdectl -j forward list unet
-assert_json '[.forwards[].host] | sort | join(",")' "127.0.0.1:8080,192.0.2.1:8090,8081" "$OUT"
+assert_json '[.forwards[].host] | sort | join(",")' "127.0.0.1:8080,127.0.0.1:8081,192.0.2.1:8090" "$OUT"
 vded_stop
 
 # forward_addresses in vded.conf widens what non-admins may bind.

@@ -1,5 +1,8 @@
 /* forward.add, .remove, .list: host-to-guest port forwards of a network's slirp, kept with the definition. */
 #include <errno.h>
+#include <string.h>
+#include <stdio.h>
+#include <arpa/inet.h>
 
 #include "control/handlers.h"
 #include "backends/slirp.h"
@@ -14,10 +17,21 @@ static int forward_parse(const struct method_args *a, struct slirp_forward *fw, 
 	return 0;
 }
 
+/* A forward's host side as saved: ADDR:PORT with the address spelled out, so that "8080" and
+ * "127.0.0.1:8080" are one forward for forward.remove and at the next start. */
+static void forward_host_canonical(const struct slirp_forward *fw, char *out, size_t size)
+{
+	struct in_addr v4;
+
+	memcpy(&v4, &fw->host_addr.s6_addr[12], sizeof(v4));	/* IPv4 v4-mapped (slirp.h) */
+	snprintf(out, size, "%s:%u", inet_ntoa(v4), fw->host_port);
+}
+
 HANDLER(run_forward_add)
 {
 	struct network *net = handlers_find_network(a->network, e);
 	struct slirp_forward fw;
+	char host[32];
 	int ret;
 
 	if (!net)
@@ -31,6 +45,8 @@ HANDLER(run_forward_add)
 	ret = slirp_forward_add(net, &fw, e);
 	if (ret < 0)
 		return ret;
+	forward_host_canonical(&fw, host, sizeof(host));
+	json_object_object_add(a->raw, "host", json_object_new_string(host));
 	ret = handlers_extras_add(net, "forwards", a->raw, ctx, e);
 	if (ret < 0) {
 		slirp_forward_remove(net, &fw, NULL);
@@ -45,6 +61,7 @@ HANDLER(run_forward_remove)
 {
 	struct network *net = handlers_find_network(a->network, e);
 	struct slirp_forward fw;
+	char host[32];
 	int ret;
 
 	if (!net)
@@ -55,7 +72,10 @@ HANDLER(run_forward_remove)
 	ret = slirp_forward_remove(net, &fw, e);
 	if (ret < 0 && !(ret == -ENOENT && a->missing_ok))
 		return ret;
-	handlers_extras_remove(net, "forwards", "proto", a->proto, "host", a->host);
+	forward_host_canonical(&fw, host, sizeof(host));
+	handlers_extras_remove(net, "forwards", "proto", a->proto, "host", host);
+	if (strcmp(host, a->host))	/* saved by an older vded as it was given */
+		handlers_extras_remove(net, "forwards", "proto", a->proto, "host", a->host);
 	*res = json_object_new_object();
 	return 0;
 }
