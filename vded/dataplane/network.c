@@ -294,9 +294,16 @@ int network_port_add(struct network *net, int fd, const struct port_ops *ops, un
 				     net->def.name);
 	}
 	if (!want_id) {
-		for (id = 1; id <= net->def.max_ports && net->ports[id]; id++)
-			;
-		if (id > net->def.max_ports) {
+		/* the next free id after the last one handed out, as for pids: an id just freed is not
+		 * given to the next comer at once, so a script that detaches by id cannot hit it */
+		unsigned max = net->def.max_ports, k;
+
+		for (k = 0, id = net->last_port_id; k < max; k++) {
+			id = id % max + 1;
+			if (!net->ports[id])
+				break;
+		}
+		if (k == max) {
 			close(fd);
 			return vde_error_set(e, PROTO_ERR_LIMIT, ENOSPC, "network '%s' has no free port (max_ports %u)",
 					     net->def.name, net->def.max_ports);
@@ -315,6 +322,8 @@ int network_port_add(struct network *net, int fd, const struct port_ops *ops, un
 	}
 	p->net = net;
 	p->id = id;
+	if (!want_id)
+		net->last_port_id = id;
 	p->fd = fd;
 	p->ops = ops;
 	p->created = time(NULL);

@@ -44,6 +44,7 @@ struct network {
 	struct port **ports;		/* by id, 1..max_ports (0 unused) */
 	struct port *port_list;
 	unsigned nports;
+	unsigned last_port_id;		/* the last id picked for a port that asked for none */
 	struct port *tx_dirty;		/* ports with frames queued in the current batch */
 	/* Backends added after creation, persisted with the definition and replayed at start through
 	 * their methods: {"taps": [tap.add params...], ...}. Owned. */
@@ -84,7 +85,8 @@ void network_destroy(struct network *net);
 
 /*
  * Bridge fd into net as a port of the given kind (takes ownership of fd, even on failure).
- * want_id 0 picks the lowest free id. Returns 0 with *out set, or -errno with e filled.
+ * want_id 0 picks the next free id after the last one picked, wrapping at max_ports (an id just freed
+ * is not reused at once). Returns 0 with *out set, or -errno with e filled.
  */
 int network_port_add(struct network *net, int fd, const struct port_ops *ops, unsigned want_id,
 		     struct port **out, struct vde_error *e);
