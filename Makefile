@@ -202,6 +202,8 @@ FUZZ_EXTRA_fuzz-offload := vded/dataplane/offload.c
 FUZZ_EXTRA_fuzz-rxbatch := vded/dataplane/port.c
 FUZZ_EXTRA_fuzz-config := vded/control/config.c vded/control/params.c vded/error.c
 FUZZ_LIBS_fuzz-config := $(JSON_LIBS)
+FUZZ_EXTRA_fuzz-params := vded/control/params.c vded/error.c
+FUZZ_LIBS_fuzz-params := $(JSON_LIBS)
 # fuzz-control drives the method table, whose handlers reach every backend: it links the engine
 # without its process (main.c), its socket (control.c) and its config file (config.c).
 FUZZ_EXTRA_fuzz-control := $(filter-out vded/main.c vded/control/control.c vded/control/config.c,$(VDED_SRC))
@@ -213,9 +215,11 @@ $(B)/tests/fuzz/%-replay: tests/fuzz/%.c tests/fuzz/replay.c $$(call obj,$$(FUZZ
 
 # One clang build and run per target, from the same FUZZ_EXTRA_/FUZZ_LIBS_ lists as the replays.
 FUZZ_SECONDS ?= 30
+# make fuzz FUZZ=fuzz-params: only the targets named
+FUZZ ?= $(FUZZ_NAMES)
 FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC))
 fuzz:
-	@set -e; mkdir -p build-fuzz; $(foreach n,$(FUZZ_NAMES), \
+	@set -e; mkdir -p build-fuzz; $(foreach n,$(FUZZ), \
 	  echo "fuzz: $(n)"; mkdir -p tests/fuzz/corpus/$(n); \
 	  clang -std=gnu11 -D_GNU_SOURCE -DVDE_VERSION='"$(VERSION)"' -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -Iinclude -Icommon -Ivded $(JSON_CFLAGS) $(NL_CFLAGS) -o build-fuzz/$(n) tests/fuzz/$(n).c \
