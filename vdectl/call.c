@@ -1,14 +1,17 @@
 /*
  * vdectl call: the one connection to vded, one request at a time (libvdeclient), lists gathered
- * page by page, and vded's errors mapped to vdectl's exit codes.
+ * page by page, vded's errors mapped to vdectl's exit codes, and the timeout (-t) that keeps a
+ * stuck vded from hanging vdectl.
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include "proto.h"
 #include "vdeclient.h"
@@ -41,13 +44,87 @@ static int exit_code_for(const char *code)
 	}
 }
 
+/*
+ * The timeout (opt_timeout seconds, 0: none). A vded that is stuck still has its socket: the kernel
+ * completes the connect until the listen backlog is full, takes the request into the socket buffer,
+ * and then nothing answers. So every wait is bounded: the connect by SIGALRM (libvdeclient makes and
+ * connects the socket in one call, so no option can be set on it before), every send and receive
+ * after it by SO_SNDTIMEO and SO_RCVTIMEO, which end a blocking call that waits that long with
+ * EAGAIN. Those bound only blocking calls: attach's poll() of the connection, which lasts as long as
+ * CMD by design, is not limited.
+ */
+static volatile sig_atomic_t call_alarmed;
+
+static void call_on_alarm(int sig)
+{
+	(void)sig;
+	call_alarmed = 1;
+}
+
+/* Run connect under the alarm; old keeps SIGALRM's disposition for call_alarm_off(). */
+static void call_alarm_on(struct sigaction *old)
+{
+	/* no SA_RESTART, so that the signal ends a connect() that waits; the interval sends it again
+	 * should the first one come before connect() began to wait */
+	struct sigaction sa = { .sa_handler = call_on_alarm };
+	struct itimerval it = { .it_value = { .tv_sec = opt_timeout }, .it_interval = { .tv_sec = 1 } };
+
+	call_alarmed = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, old);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void call_alarm_off(const struct sigaction *old)
+{
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+
+	/* a signal of the timer is delivered before setitimer() returns: none is left for old */
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, old, NULL);
+}
+
+/* Bound every send and receive on the connection's socket. 0 or -errno. */
+static int call_socket_timeouts(int sock)
+{
+	struct timeval tv = { .tv_sec = opt_timeout };
+
+	if (setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return -errno;
+	return 0;
+}
+
+static int call_timed_out(void)
+{
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "vded did not answer within %u s", opt_timeout);
+	errmsg("%s", msg);
+	print_json_error(NULL, "timeout", ETIMEDOUT, msg);
+	return VDECTL_ERROR;
+}
+
 static int call_connect(void)
 {
 	const char *path = opt_socket ? opt_socket : vdeclient_default_socket();
 	const char *hint = "";
 	char msg[PATH_MAX + 128];
-	int ret = vdeclient_connect(path, &conn), denied;
+	struct sigaction old;
+	int ret, denied;
 
+	if (opt_timeout)
+		call_alarm_on(&old);
+	ret = vdeclient_connect(path, &conn);
+	if (opt_timeout)
+		call_alarm_off(&old);
+	if (ret == -EINTR && call_alarmed)
+		return call_timed_out();
+	if (ret == 0 && opt_timeout && (ret = call_socket_timeouts(vdeclient_fd(conn))) < 0) {
+		call_close();
+		errmsg("cannot set the timeout on the connection: %s", strerror(-ret));
+		return VDECTL_ERROR;
+	}
 	if (ret == 0)
 		return VDECTL_OK;
 	denied = ret == -EACCES || ret == -EPERM;
@@ -137,6 +214,9 @@ int call(const char *method, struct json_object *params, struct json_object **re
 	}
 	if (ret == -EPIPE && !replies && (error = call_pending_error()) != NULL)
 		return call_error(error);
+	/* the socket blocks: EAGAIN only comes from SO_SNDTIMEO or SO_RCVTIMEO */
+	if (ret == -EAGAIN || ret == -EWOULDBLOCK)
+		return call_timed_out();
 	if (ret == -ECONNRESET)
 		errmsg("%s: vded closed the connection", method);
 	else

@@ -1,9 +1,10 @@
 /*
  * vdectl main: the command table and the global options.
  *
- * Grammar: vdectl [-s SOCK] [-j] NOUN VERB [ARGS]. Each NOUN VERB pair is one row of commands[]; its
- * positionals and options are specs that options.c parses by and the help below prints from, so the
- * synopsis, the help text, the usage errors, the params sent and the dispatch cannot drift apart.
+ * Grammar: vdectl [-s SOCK] [-t SECONDS] [-j] NOUN VERB [ARGS]. Each NOUN VERB pair is one row of
+ * commands[]; its positionals and options are specs that options.c parses by and the help below
+ * prints from, so the synopsis, the help text, the usage errors, the params sent and the dispatch
+ * cannot drift apart.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +22,7 @@
 
 const char *opt_socket;
 int opt_json;
+unsigned opt_timeout = VDECTL_TIMEOUT_DEFAULT;
 
 /* ---------------------------------------------------------------- the options of each command */
 
@@ -296,7 +298,7 @@ static void print_usage_noun(FILE *f, const char *noun)
 
 static void print_usage_top(FILE *f)
 {
-	fputs("usage: vdectl [-s SOCK] [-j] NOUN VERB [ARGS...]\n"
+	fputs("usage: vdectl [-s SOCK] [-t SECONDS] [-j] NOUN VERB [ARGS...]\n"
 	      "       vdectl -h | --version\n", f);
 }
 
@@ -314,7 +316,11 @@ static void __attribute__((noreturn)) help_top(void)
 			synopsis(cmd, 1, syn, sizeof(syn));
 		printf("  %s %s%s\n        %s\n", cmd->noun, cmd->verb, syn, cmd->summary);
 	}
-	printf("\nOptions:\n%s      --version              print the version\n", common_options);
+	printf("\nOptions:\n%s"
+	       "  -t, --timeout SECONDS      give up if vded does not answer within SECONDS\n"
+	       "                             (default: $VDECTL_TIMEOUT, else %d; 0: never),\n"
+	       "                             before NOUN only\n"
+	       "      --version              print the version\n", common_options, VDECTL_TIMEOUT_DEFAULT);
 	fputs("\nRun 'vdectl NOUN -h' for the commands of a noun, 'vdectl NOUN VERB -h' for the options\n"
 	      "of a command.\n"
 	      "Exit status: 0 ok, 1 error, 2 usage, 3 not found, 4 permission denied, 5 exists.\n", stdout);
@@ -395,20 +401,38 @@ static int noun_known(const char *noun)
 /* Long-only options get values above any char so they never collide with short options. */
 enum { OPT_VERSION = 256 };
 
+/* A timeout from -t or $VDECTL_TIMEOUT: whole seconds, 0..VDECTL_TIMEOUT_MAX. 0 or -EINVAL. */
+static int parse_timeout(const char *s, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	/* strtoul would take blanks, a sign and an empty string */
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*end || errno || v > VDECTL_TIMEOUT_MAX)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *noun, *verb;
+	const char *noun, *verb, *timeout = NULL;
 	int c, ret;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:hjs:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hjs:t:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			help_top();
@@ -418,6 +442,12 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			opt_socket = optarg;
+			break;
+		case 't':
+			if (parse_timeout(optarg, &opt_timeout) < 0)
+				usage_fail(NULL, NULL, "timeout '%s' is not a number of seconds (0..%d)", optarg,
+					   VDECTL_TIMEOUT_MAX);
+			timeout = optarg;
 			break;
 		case OPT_VERSION:
 			printf("vdectl %s\n", VDE_VERSION);
@@ -430,6 +460,11 @@ int main(int argc, char **argv)
 			usage_fail(NULL, NULL, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	/* -t wins over the environment, which wins over the default */
+	if (!timeout && (timeout = getenv("VDECTL_TIMEOUT")) != NULL && *timeout &&
+	    parse_timeout(timeout, &opt_timeout) < 0)
+		usage_fail(NULL, NULL, "VDECTL_TIMEOUT '%s' is not a number of seconds (0..%d)", timeout,
+			   VDECTL_TIMEOUT_MAX);
 	if (optind >= argc)
 		usage_fail(NULL, NULL, "missing command (try 'vdectl -h')");
 	noun = argv[optind];

@@ -82,9 +82,14 @@ struct command {
 	const char *details;		/* more for "NOUN VERB -h", before its options; may be NULL */
 };
 
-/* Global options: -s SOCK (NULL: $VDED_SOCKET, else the default) and -j, valid before or after VERB. */
+/* Global options: -s SOCK (NULL: $VDED_SOCKET, else the default) and -j, valid before or after VERB;
+ * -t SECONDS (else $VDECTL_TIMEOUT, else the default; 0: no limit), before NOUN: how long call.c
+ * waits for vded to accept, take and answer each request. */
 extern const char *opt_socket;
 extern int opt_json;
+extern unsigned opt_timeout;
+#define VDECTL_TIMEOUT_DEFAULT 30
+#define VDECTL_TIMEOUT_MAX 2147483647
 
 /* Print "vdectl: <why>" and the usage of cmd (NULL: of noun; both NULL: of vdectl) on stderr; exit 2. */
 void __attribute__((noreturn, format(printf, 3, 4)))
