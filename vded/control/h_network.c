@@ -90,6 +90,111 @@ static int network_slirp_spec(const struct method_args *a, struct network_def *d
 	return 0;
 }
 
+/* Whether a parameter of network.create has the same value in x and y (by its schema type). */
+static bool network_param_equal(const struct param_spec *s, const struct method_args *x, const struct method_args *y)
+{
+	const char *fx = (const char *)x + s->off, *fy = (const char *)y + s->off;
+
+	switch (s->type) {
+	case PT_BOOL:
+		return *(const bool *)fx == *(const bool *)fy;
+	case PT_UINT:
+	case PT_MODE:
+		return *(const unsigned *)fx == *(const unsigned *)fy;
+	case PT_NAME:
+	case PT_TEXT:
+	case PT_IFNAME:
+		return strcmp(fx, fy) == 0;
+	default:
+		/* lists: network.create takes none */
+		return false;
+	}
+}
+
+/* A parameter's value in a's fields as an `exists` message shows it. */
+static void network_param_text(const struct param_spec *s, const struct method_args *a, char *buf, size_t size)
+{
+	const char *f = (const char *)a + s->off;
+
+	switch (s->type) {
+	case PT_BOOL:
+		snprintf(buf, size, "%s", *(const bool *)f ? "on" : "off");
+		break;
+	case PT_UINT:
+		snprintf(buf, size, "%u", *(const unsigned *)f);
+		break;
+	case PT_MODE:
+		snprintf(buf, size, "%04o", *(const unsigned *)f);
+		break;
+	default:
+		if (*f)
+			snprintf(buf, size, "'%s'", f);
+		else
+			snprintf(buf, size, "none");
+		break;
+	}
+}
+
+/*
+ * exist_ok of a network that exists, for a caller who may see it (methods.c answers one it may not
+ * see with a plain `exists`, as for a create without exist_ok): the network is taken only if every
+ * parameter the request gives equals its definition; what the request leaves out is not compared.
+ * The definition is read back as network.create's params, the form the store saves and replays
+ * (codec_network_definition, params_parse_network_create), so both sides are compared as parsed.
+ * Returns 0, or -EEXIST with e naming the first difference in the schema's order, or -errno with e
+ * filled for a group that does not exist.
+ */
+static int network_exist_check(const struct network *net, const struct method_args *a, struct vde_error *e)
+{
+	struct json_object *saved = codec_network_definition(net), *params = json_object_new_object();
+	unsigned given = a->present & ~(PARAM_NAME | PARAM_EXIST_OK);
+	struct method_args have;
+	struct vde_error pe = { 0 };
+	char is[NETWORK_DESCR_MAX + 8], asked[NETWORK_DESCR_MAX + 8];
+	int ret;
+
+	/* network.create's own keys only: not owner_uid nor the backends kept with the definition, nor
+	 * the group, a number there, which is compared as a gid below */
+	json_object_object_foreach(saved, key, val) {
+		const struct param_spec *s = params_lookup(key);
+
+		if (s && (s->bit & PARAMS_NETWORK_CREATE_ALLOWED) && s->bit != PARAM_GROUP)
+			json_object_object_add(params, key, json_object_get(val));
+	}
+	json_object_put(saved);
+	ret = params_parse_network_create(params, &have, &pe);
+	json_object_put(params);
+	if (ret < 0)
+		return vde_error_set(e, PROTO_ERR_INTERNAL, -ret, "network '%s': its definition does not read back: %s",
+				     net->def.name, pe.message);
+	for (size_t i = 0; i < params_schema_count; i++) {
+		const struct param_spec *s = &params_schema[i];
+
+		if (!(given & s->bit))
+			continue;
+		if (s->bit == PARAM_GROUP) {
+			/* a name or a number in the request, a number in the definition */
+			gid_t gid;
+
+			if (policy_resolve_group(a->group, &gid) < 0)
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "group '%s' does not exist",
+						     a->group);
+			if (gid == net->def.group)
+				continue;
+			snprintf(is, sizeof(is), "%u", (unsigned)net->def.group);
+			snprintf(asked, sizeof(asked), "'%s'", a->group);
+		} else {
+			if (network_param_equal(s, a, &have))
+				continue;
+			network_param_text(s, &have, is, sizeof(is));
+			network_param_text(s, a, asked, sizeof(asked));
+		}
+		return vde_error_set(e, PROTO_ERR_EXISTS, EEXIST, "network '%s' exists with %s %s (asked: %s)",
+				     net->def.name, s->key, is, asked);
+	}
+	return 0;
+}
+
 HANDLER(run_network_create)
 {
 	struct network_def def = NETWORK_DEF_DEFAULTS;
@@ -101,6 +206,14 @@ HANDLER(run_network_create)
 	if (net) {
 		if (!a->exist_ok)
 			return vde_error_set(e, PROTO_ERR_EXISTS, EEXIST, "network '%s' already exists", a->name);
+		/* a replay (config file, store) leaves a network that exists as it is, whatever it says */
+		if (!ctx->replaying) {
+			/* a request that could not create the network is refused as such, existing or not */
+			if ((ret = network_vxvde_spec(a, &def, &vx, e)) < 0 ||
+			    (ret = network_slirp_spec(a, &def, &sl, e)) < 0 ||
+			    (ret = network_exist_check(net, a, e)) < 0)
+				return ret;
+		}
 		*res = handlers_network_json(net);
 		return 0;
 	}
