@@ -32,7 +32,7 @@ unsigned opt_timeout = VDECTL_TIMEOUT_DEFAULT;
 static const struct optspec network_create_opts[] = {
 	{ .name = "description", .arg = "TEXT", .param = "description", .type = OPT_STRING,
 	  .help = "free text shown by list and show" },
-	{ .name = "exist-ok", .param = "exist_ok", .type = OPT_FLAG, .help = "succeed if NAME already exists" },
+	{ .name = "exist-ok", .param = "exist_ok", .type = OPT_FLAG, .help = "succeed if NAME exists with the settings given" },
 	{ .name = "group", .arg = "GROUP", .param = "group", .type = OPT_STRING,
 	  .help = "the network's group, a name or number (default: your primary\n"
 		  "group; for root, vded's socket group); you must be a member" },
