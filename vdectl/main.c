@@ -401,8 +401,7 @@ static int noun_known(const char *noun)
 /* Long-only options get values above any char so they never collide with short options. */
 enum { OPT_VERSION = 256 };
 
-/* A timeout from -t or $VDECTL_TIMEOUT: whole seconds, 0..VDECTL_TIMEOUT_MAX. 0 or -EINVAL. */
-static int parse_timeout(const char *s, unsigned *out)
+int parse_timeout(const char *s, unsigned *out)
 {
 	unsigned long v;
 	char *end;

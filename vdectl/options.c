@@ -26,7 +26,7 @@ struct parser {
 	const struct command *cmd;
 	int argc;
 	char **argv;
-	struct option longopts[3 + MAX_OPTS + 1];
+	struct option longopts[4 + MAX_OPTS + 1];	/* -s, -j, -t, -h, the command's, the end */
 	int npos;
 	int cmd_index;	/* argv index of CMD (takes_command), else argc */
 };
@@ -302,6 +302,7 @@ static void build_longopts(struct parser *p)
 
 	lo[n++] = (struct option){ "socket", required_argument, NULL, 's' };
 	lo[n++] = (struct option){ "json", no_argument, NULL, 'j' };
+	lo[n++] = (struct option){ "timeout", required_argument, NULL, 't' };
 	lo[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	for (int i = 0; p->cmd->opts && p->cmd->opts[i].name; i++) {
 		const struct optspec *o = &p->cmd->opts[i];
@@ -329,7 +330,7 @@ void request_parse(struct request *req, const struct command *cmd, int argc, cha
 	opterr = 0;	/* we print our own one-line errors */
 	for (;;) {
 		int before = optind ? optind : 1;
-		int c = getopt_long(argc, argv, "+:hjs:", p.longopts, NULL);
+		int c = getopt_long(argc, argv, "+:hjs:t:", p.longopts, NULL);
 
 		switch (c) {
 		case 'h':
@@ -339,6 +340,11 @@ void request_parse(struct request *req, const struct command *cmd, int argc, cha
 			continue;
 		case 's':
 			opt_socket = optarg;
+			continue;
+		case 't':	/* the global options work after the verb too */
+			if (parse_timeout(optarg, &opt_timeout) < 0)
+				usage_fail(NULL, cmd, "timeout '%s' is not a number of seconds (0..%d)", optarg,
+					   VDECTL_TIMEOUT_MAX);
 			continue;
 		case ':':
 			usage_fail(NULL, cmd, "option '%s' needs an argument",

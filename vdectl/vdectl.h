@@ -88,6 +88,8 @@ struct command {
 extern const char *opt_socket;
 extern int opt_json;
 extern unsigned opt_timeout;
+/* A timeout from -t or $VDECTL_TIMEOUT: whole seconds, 0..VDECTL_TIMEOUT_MAX. 0 or -EINVAL. */
+int parse_timeout(const char *s, unsigned *out);
 #define VDECTL_TIMEOUT_DEFAULT 30
 #define VDECTL_TIMEOUT_MAX 2147483647
 
