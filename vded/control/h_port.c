@@ -1,4 +1,5 @@
-/* network.attach, port.list, port.detach: the ports of a network, and attaching clients to it. */
+/* network.attach, port.list, port.detach: the ports of a network, and attaching clients to it. Detaching
+ * a backend's port (tap, uplink, slirp, vxvde) takes that backend out of the saved definition. */
 #include <errno.h>
 
 #include "control/handlers.h"
@@ -53,7 +54,13 @@ HANDLER(run_port_detach)
 			return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENOENT, "network '%s' has no port %u", a->network,
 					     a->port);
 	} else {
-		log_notice("network %s: port %u detached by uid %u", a->network, a->port,
+		/* what a saved backend made goes from the definition too, or it comes back at the next
+		 * start, still listed (network.show, forward.list) and in the way of tap.remove */
+		int ret = handlers_forget_backend(net, p, e);
+
+		if (ret < 0)
+			return ret;
+		log_notice("network %s: port %u (%s) detached by uid %u", a->network, a->port, p->ops->kind,
 			   ctx->peer ? (unsigned)ctx->peer->uid : 0);
 		network_port_kill(p);
 	}

@@ -51,7 +51,8 @@ HANDLER(run_tap_remove)
 		log_notice("network %s: tap %s removed", a->network, a->ifname);
 		network_port_kill(p);
 	}
-	handlers_extras_remove(net, "taps", "ifname", a->ifname, NULL, NULL);
+	/* every entry of that name: a store written before port.detach forgot taps may hold two */
+	handlers_extras_remove_all(net, "taps", "ifname", a->ifname);
 	*res = json_object_new_object();
 	return 0;
 }

@@ -7,6 +7,8 @@
 #include "control/policy.h"
 #include "control/store.h"
 #include "dataplane/switch.h"
+#include "backends/tap.h"
+#include "backends/uplink.h"
 #include "log.h"
 
 struct network *handlers_find_network(const char *name, struct vde_error *e)
@@ -72,25 +74,106 @@ int handlers_extras_add(struct network *net, const char *key, struct json_object
 	return 0;
 }
 
-/* Forget the entry of key whose field equals value (and field2 equals value2, if given), and save. */
-void handlers_extras_remove(struct network *net, const char *key, const char *field, const char *value,
-			    const char *field2, const char *value2)
+/* Drop the first entry of key whose field equals value (and field2 equals value2, if field2), or
+ * every such entry if all; nothing is saved. Returns how many went. */
+static unsigned extras_drop(struct network *net, const char *key, const char *field, const char *value,
+			    const char *field2, const char *value2, bool all)
 {
 	struct json_object *list, *v;
+	unsigned n = 0;
 
-	if (!json_object_object_get_ex(net->extras, key, &list))
-		return;
-	for (size_t i = 0; i < json_object_array_length(list); i++) {
+	if (!json_object_object_get_ex(net->extras, key, &list) || !json_object_is_type(list, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(list);) {
 		struct json_object *entry = json_object_array_get_idx(list, i);
 		if (json_object_object_get_ex(entry, field, &v) && strcmp(json_object_get_string(v), value) == 0 &&
 		    (!field2 || (json_object_object_get_ex(entry, field2, &v) &&
 				 strcmp(json_object_get_string(v), value2) == 0))) {
 			json_object_array_del_idx(list, i, 1);
-			break;
+			n++;
+			if (!all)
+				break;
+			continue;
 		}
+		i++;
 	}
+	return n;
+}
+
+/* Forget the entry of key whose field equals value (and field2 equals value2, if given), and save. */
+void handlers_extras_remove(struct network *net, const char *key, const char *field, const char *value,
+			    const char *field2, const char *value2)
+{
+	extras_drop(net, key, field, value, field2, value2, false);
 	if (store_save(net) < 0)
 		log_warn("network %s: could not save the definition", net->def.name);
+}
+
+void handlers_extras_remove_all(struct network *net, const char *key, const char *field, const char *value)
+{
+	extras_drop(net, key, field, value, NULL, NULL, true);
+	if (store_save(net) < 0)
+		log_warn("network %s: could not save the definition", net->def.name);
+}
+
+/*
+ * What in net's definition made p, so that detaching p takes it out of the definition as well (as
+ * Open vSwitch's del-port does): a tap is its taps entry, an uplink its uplinks entry, the slirp port
+ * the network's slirp setting with its forwards (they live on that slirp), the vxvde port the vxvde
+ * setting. Changed in memory and saved; if the save fails, the definition is put back as it was and
+ * the error returned, so that the caller leaves the port running: what runs and what is saved agree
+ * either way. A tap inside a vded namespace belongs to that namespace's definition, not to net's:
+ * refused, naming ns.delete. Ports no definition holds (attach, endpoint, fd) need nothing: 0.
+ */
+int handlers_forget_backend(struct network *net, const struct port *p, struct vde_error *e)
+{
+	struct network_def old = net->def;
+	struct json_object *old_extras = NULL;
+	const char *kind = p->ops && p->ops->kind ? p->ops->kind : "";
+	const char *ifname = tap_ifname(p), *url = uplink_url(p);
+	int ret;
+
+	if (ifname && tap_find(net, ifname) != p) {
+		/* tap_find looks in vded's own namespace only: this one is in a vded namespace */
+		struct json_object *o = handlers_port_json(p), *ns = NULL;
+		json_object_object_get_ex(o, "netns", &ns);
+		ret = vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+				    "port %u of network '%s' is interface %s of namespace '%s': ns.delete removes it",
+				    p->id, net->def.name, ifname, ns ? json_object_get_string(ns) : "?");
+		json_object_put(o);
+		return ret;
+	}
+	if (!ifname && !url && strcmp(kind, "slirp") != 0 && strcmp(kind, "vxvde") != 0)
+		return 0;
+	if (json_object_deep_copy(net->extras, &old_extras, NULL) < 0)
+		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
+	if (ifname) {
+		/* every entry: an older vded saved a tap detached and added again twice */
+		extras_drop(net, "taps", "ifname", ifname, NULL, NULL, true);
+	} else if (url) {
+		/* one entry: two uplinks may share a locator, and only this one goes */
+		extras_drop(net, "uplinks", "url", url, NULL, NULL, false);
+	} else if (strcmp(kind, "slirp") == 0) {
+		net->def.slirp = false;
+		net->def.ipv6 = false;
+		net->def.subnet[0] = '\0';
+		net->def.dns[0] = '\0';
+		json_object_object_del(net->extras, "forwards");
+	} else {
+		net->def.vxvde[0] = '\0';
+		net->def.vxvde_if[0] = '\0';
+		net->def.vni = 0;
+		net->def.ttl = 0;
+	}
+	ret = store_save(net);
+	if (ret < 0) {
+		net->def = old;
+		json_object_put(net->extras);
+		net->extras = old_extras;
+		return vde_error_errno(e, ret, "cannot save network '%s': %s", net->def.name, strerror(-ret));
+	}
+	json_object_put(old_extras);
+	return 0;
 }
 
 /* A backend port was made: save its params under key (or undo it) and answer with the port. */

@@ -67,6 +67,13 @@ int handlers_extras_add(struct network *net, const char *key, struct json_object
  * (a failure to save is logged). */
 void handlers_extras_remove(struct network *net, const char *key, const char *field, const char *value,
 			    const char *field2, const char *value2);
+/* The same for every entry of key whose field equals value (a name that is unique, as a tap's). */
+void handlers_extras_remove_all(struct network *net, const char *key, const char *field, const char *value);
+/* Take out of net's definition what made port p (a taps or uplinks entry, the slirp setting and its
+ * forwards, the vxvde setting) and save, before p is killed. 0 (also for a port no definition holds),
+ * or -errno with e filled and the definition unchanged (a save failed; a namespace's tap, which
+ * only ns.delete removes). */
+int handlers_forget_backend(struct network *net, const struct port *p, struct vde_error *e);
 /* A backend port p was made: keep a's params under key (or kill p) and answer with the port. */
 int handlers_keep_backend(struct network *net, const char *key, struct port *p, const struct method_args *a,
 			  const struct request_ctx *ctx, struct json_object **res, struct vde_error *e);
