@@ -262,42 +262,68 @@ COMMAND_FILES := $(notdir $(COMMANDS))
 # library behind it would make json-c's ABI part of ours. Other programs speak the protocol (NDJSON on a
 # socket) or open vded://NETWORK through libvdeplug.
 HEADERS := include/libvdeplug.h include/libvdeplug_mod.h
+DOCDIR ?= $(PREFIX)/share/doc/vde
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DOCS := doc/protocol.md doc/vde-wire.md doc/security.md
+COMMAND_MANS := $(patsubst %,doc/%.1,$(COMMAND_FILES))
 
-install: $(VDED) $(VDECTL) $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(PLUGINS) $(COMMANDS)
-	install -d $(DESTDIR)$(LIBDIR)/vdeplug $(DESTDIR)$(INCDIR)
-	install -m 0755 $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(DESTDIR)$(LIBDIR)/
-	ln -sf libvdeplug.so.2 $(DESTDIR)$(LIBDIR)/libvdeplug.so.3
-	ln -sf libvdeplug.so.2 $(DESTDIR)$(LIBDIR)/libvdeplug.so
-	ln -sf libvdeplug_mod.so.2 $(DESTDIR)$(LIBDIR)/libvdeplug_mod.so
+# The vdeplug4 drop-in (libvdeplug.so.2, libvdeplug_mod.so.2, their headers, vde_plug, dpipe, vdens and
+# their man pages) has the same file names as Debian's vdeplug, vdens, libvdeplug2 and libvdeplug-dev,
+# so it is installed only with INSTALL_COMPAT=1. By default nothing a package may own is written: vded,
+# vdectl and the modules in $(LIBDIR)/vdeplug/, where Debian's libvdeplug (QEMU's) also looks
+# (/usr/lib/vdeplug/ with PREFIX=/usr; elsewhere set VDEPLUGIN_PATH), so vded:// works through it.
+INSTALL_COMPAT ?= 0
+ifeq ($(INSTALL_COMPAT),1)
+COMPAT_DEPS := $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(COMMANDS)
+endif
+
+install: $(VDED) $(VDECTL) $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(PLUGINS) $(COMPAT_DEPS)
+	install -d $(DESTDIR)$(LIBDIR)/vdeplug
 	install -m 0755 $(PLUGINS) $(DESTDIR)$(LIBDIR)/vdeplug/
-	install -m 0644 $(HEADERS) $(DESTDIR)$(INCDIR)/
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/vde $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSTEMDUNITDIR) \
-		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(VDED) $(DESTDIR)$(SBINDIR)/vded
 	install -m 0755 $(VDECTL) $(DESTDIR)$(BINDIR)/vdectl
-	install -m 0755 $(COMMANDS) $(DESTDIR)$(BINDIR)/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/vde/vded.conf ] || \
 		install -m 0644 etc/vded.conf $(DESTDIR)$(SYSCONFDIR)/vde/vded.conf
 	install -m 0644 doc/vded.8 $(DESTDIR)$(MANDIR)/man8/vded.8
 	install -m 0644 doc/vdectl.1 $(DESTDIR)$(MANDIR)/man1/vdectl.1
 	install -m 0644 doc/vded.conf.5 $(DESTDIR)$(MANDIR)/man5/vded.conf.5
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	install -m 0644 contrib/bash-completion/vdectl $(DESTDIR)$(BASHCOMPDIR)/vdectl
 	sed 's|/usr/sbin/vded|$(SBINDIR)/vded|' systemd/vded.service >$(DESTDIR)$(SYSTEMDUNITDIR)/vded.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vded.service
 	install -m 0644 systemd/vded.socket $(DESTDIR)$(SYSTEMDUNITDIR)/vded.socket
 	install -m 0644 systemd/sysusers.d/vde.conf $(DESTDIR)$(SYSUSERSDIR)/vde.conf
 	install -m 0644 systemd/tmpfiles.d/vde.conf $(DESTDIR)$(TMPFILESDIR)/vde.conf
+ifeq ($(INSTALL_COMPAT),1)
+	install -d $(DESTDIR)$(INCDIR)
+	install -m 0755 $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(DESTDIR)$(LIBDIR)/
+	ln -sf libvdeplug.so.2 $(DESTDIR)$(LIBDIR)/libvdeplug.so.3
+	ln -sf libvdeplug.so.2 $(DESTDIR)$(LIBDIR)/libvdeplug.so
+	ln -sf libvdeplug_mod.so.2 $(DESTDIR)$(LIBDIR)/libvdeplug_mod.so
+	install -m 0644 $(HEADERS) $(DESTDIR)$(INCDIR)/
+	install -m 0755 $(COMMANDS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(COMMAND_MANS) $(DESTDIR)$(MANDIR)/man1/
+endif
 
-# The configuration file stays (it may hold the administrator's edits), as with a package.
+# The configuration file stays (it may hold the administrator's edits), as with a package. The drop-in's
+# files are removed only with INSTALL_COMPAT=1, so that a plain uninstall never touches a package's.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/vded $(DESTDIR)$(BINDIR)/vdectl $(DESTDIR)$(MANDIR)/man8/vded.8 \
 		$(DESTDIR)$(MANDIR)/man1/vdectl.1 $(DESTDIR)$(MANDIR)/man5/vded.conf.5 \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/vded.service $(DESTDIR)$(SYSTEMDUNITDIR)/vded.socket \
 		$(DESTDIR)$(SYSUSERSDIR)/vde.conf $(DESTDIR)$(TMPFILESDIR)/vde.conf \
-		$(addprefix $(DESTDIR)$(BINDIR)/,$(COMMAND_FILES)) $(addprefix $(DESTDIR)$(LIBDIR)/vdeplug/,$(PLUGIN_FILES)) \
+		$(addprefix $(DESTDIR)$(LIBDIR)/vdeplug/,$(PLUGIN_FILES)) \
+		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS))) $(DESTDIR)$(BASHCOMPDIR)/vdectl
+ifeq ($(INSTALL_COMPAT),1)
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(COMMAND_FILES)) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(COMMAND_MANS))) \
 		$(addprefix $(DESTDIR)$(LIBDIR)/,libvdeplug.so.2 libvdeplug.so.3 libvdeplug.so libvdeplug_mod.so.2 \
 			libvdeplug_mod.so) $(addprefix $(DESTDIR)$(INCDIR)/,$(notdir $(HEADERS)))
-	-rmdir $(DESTDIR)$(LIBDIR)/vdeplug 2>/dev/null
+endif
+	-rmdir $(DESTDIR)$(LIBDIR)/vdeplug $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
 	rm -rf build build-asan build-fuzz

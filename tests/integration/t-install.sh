@@ -5,7 +5,11 @@
 # sysusers one makes group vde, the tmpfiles one makes /run/vde 0755), the man pages format cleanly.
 # The C API installed is vdeplug4's two headers, which compile on their own against the installed
 # library; vdeclient.h (the tree's internal control client) is not installed.
-# A second install keeps an edited configuration; uninstall removes the rest.
+# Nothing installed by default is a file a Debian package owns (vdeplug's vde_plug and dpipe, vdens,
+# libvdeplug-dev's headers), and no libvdeplug.so.2 lands in $LIBDIR to compete with libvdeplug2's in the
+# multiarch directory; the installed modules load with the system's libvdeplug. INSTALL_COMPAT=1 adds
+# the drop-in (library, headers, commands and their man pages). The bash completion offers every noun
+# and verb of `vdectl -h`. A second install keeps an edited configuration; uninstall removes the rest.
 . "$(dirname "$0")/lib.sh"
 need make install stat
 
@@ -21,14 +25,52 @@ for spec in usr/sbin/vded:755 usr/bin/vdectl:755 etc/vde/vded.conf:644 \
 	usr/lib/systemd/system/vded.service:644 usr/lib/systemd/system/vded.socket:644 \
 	usr/lib/sysusers.d/vde.conf:644 usr/lib/tmpfiles.d/vde.conf:644 \
 	usr/share/man/man8/vded.8:644 usr/share/man/man1/vdectl.1:644 usr/share/man/man5/vded.conf.5:644 \
-	usr/include/libvdeplug.h:644 usr/include/libvdeplug_mod.h:644 usr/lib/libvdeplug.so.2:755 \
-	usr/lib/libvdeplug_mod.so.2:755 usr/lib/vdeplug/libvdeplug_vded.so:755; do
+	usr/lib/vdeplug/libvdeplug_vded.so:755 usr/share/doc/vde/protocol.md:644 usr/share/doc/vde/vde-wire.md:644 \
+	usr/share/doc/vde/security.md:644 usr/share/bash-completion/completions/vdectl:644; do
 	f=$DEST/${spec%%:*}
 	[ -f "$f" ] || fail "make install did not install ${spec%%:*}"
 	assert_eq "$(stat -c %a "$f")" "${spec##*:}" "mode of ${spec%%:*}"
 done
 
+for f in usr/bin/vde_plug usr/bin/dpipe usr/bin/vdens usr/lib/libvdeplug.so.2 usr/include/libvdeplug.h; do
+	[ ! -e "$DEST/$f" ] || fail "make install without INSTALL_COMPAT=1 installed $f"
+done
+if command -v dpkg >/dev/null 2>&1; then
+	paths=$(cd "$DEST" && find . ! -type d | sed 's|^\.||')
+	# dpkg -S prints the owner of each owned path; paths no package owns only make it complain.
+	owned=$(dpkg -S $paths 2>/dev/null || true)
+	[ -z "$owned" ] || fail "make install PREFIX=/usr would overwrite files of Debian packages: $owned"
+fi
+if ldd /bin/true >/dev/null 2>&1 && [ -e /usr/lib/x86_64-linux-gnu/libvdeplug.so.2 ]; then
+	miss=$(ldd "$DEST/usr/lib/vdeplug/libvdeplug_vded.so" | grep 'not found' || true)
+	[ -z "$miss" ] || fail "the installed vded module does not load with the system's libvdeplug: $miss"
+fi
+# The completion names every noun (its output is read whole: grep -q closing a pipe early would fail it) and every verb of each noun that `vdectl -h` lists.
+cmds=$("$DEST/usr/bin/vdectl" -h | sed -n '/^Commands:/,/^Options:/s/^  \([a-z][a-z-]*\) \([a-z][a-z-]*\).*/\1 \2/p')
+[ -n "$cmds" ] || fail "no commands parsed from vdectl -h"
+complete_words() {
+	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _vdectl; printf "%s\n" "${COMPREPLY[@]}"' \
+		_ "$DEST/usr/share/bash-completion/completions/vdectl" "$DEST/usr/bin/vdectl" "$@"
+}
+nouns=$(complete_words "")
+while read -r noun verb; do
+	grep -qx "$noun" <<<"$nouns" || fail "bash completion does not offer noun $noun"
+	verbs=$(complete_words "$noun" "")
+	grep -qx "$verb" <<<"$verbs" || fail "bash completion does not offer $noun $verb"
+done <<<"$cmds"
+opts=$(complete_words network create --ex)
+grep -qx -- --exist-ok <<<"$opts" || fail "bash completion does not offer network create --exist-ok"
+
 [ ! -e "$DEST/usr/include/vdeclient.h" ] || fail "make install installed vdeclient.h, which no installed library backs"
+mk install INSTALL_COMPAT=1 >"$WORK/install-compat.log" 2>&1 ||
+	fail "make install INSTALL_COMPAT=1 failed: $(cat "$WORK/install-compat.log")"
+for spec in usr/include/libvdeplug.h:644 usr/include/libvdeplug_mod.h:644 usr/lib/libvdeplug.so.2:755 \
+	usr/lib/libvdeplug_mod.so.2:755 usr/bin/vde_plug:755 usr/bin/dpipe:755 usr/bin/vdens:755 \
+	usr/share/man/man1/vde_plug.1:644 usr/share/man/man1/vdens.1:644 usr/share/man/man1/dpipe.1:644; do
+	f=$DEST/${spec%%:*}
+	[ -f "$f" ] || fail "make install INSTALL_COMPAT=1 did not install ${spec%%:*}"
+	assert_eq "$(stat -c %a "$f")" "${spec##*:}" "mode of ${spec%%:*}"
+done
 for l in libvdeplug.so libvdeplug.so.3 libvdeplug_mod.so; do
 	[ "$(readlink "$DEST/usr/lib/$l")" = "${l%%.so*}.so.2" ] || fail "usr/lib/$l is not a link to ${l%%.so*}.so.2"
 done
@@ -88,7 +130,7 @@ else
 	log "systemd-sysusers/systemd-tmpfiles not installed: snippets not exercised"
 fi
 if command -v groff >/dev/null 2>&1; then
-	for m in man8/vded.8 man1/vdectl.1 man5/vded.conf.5; do
+	for m in man8/vded.8 man1/vdectl.1 man5/vded.conf.5 man1/vde_plug.1 man1/vdens.1 man1/dpipe.1; do
 		warn=$(groff -man -Tutf8 -ww -z "$DEST/usr/share/man/$m" 2>&1) || fail "groff failed on $m"
 		[ -z "$warn" ] || fail "groff warns on $m: $warn"
 	done
@@ -100,6 +142,8 @@ mk install >"$WORK/install2.log" 2>&1 || fail "second make install failed: $(cat
 grep -q 'edited by the administrator' "$DEST/etc/vde/vded.conf" || fail "make install overwrote an edited vded.conf"
 
 mk uninstall >"$WORK/uninstall.log" 2>&1 || fail "make uninstall failed: $(cat "$WORK/uninstall.log")"
+[ -f "$DEST/usr/bin/vde_plug" ] || fail "make uninstall without INSTALL_COMPAT=1 removed the drop-in's vde_plug"
+mk uninstall INSTALL_COMPAT=1 >"$WORK/uninstall.log" 2>&1 || fail "make uninstall failed: $(cat "$WORK/uninstall.log")"
 left=$(cd "$DEST" && find . -type f ! -path ./etc/vde/vded.conf ! -path './etc/group*' ! -path './etc/gshadow*' \
 	! -path './etc/passwd*' ! -path './etc/shadow*' ! -path ./etc/.pwd.lock | sort)
 [ -z "$left" ] || fail "make uninstall left files behind: $left"
