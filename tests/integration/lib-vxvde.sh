@@ -1,4 +1,5 @@
-# Shared by tests/integration/t-vxvde-*.sh: source it right after lib.sh.
+# Shared by tests/integration/t-vxvde-*.sh and the other scenarios with a second vded (t-backend-uplink,
+# t-detach-backends): source it right after lib.sh.
 #
 # A second vded in the test's namespace (its own run and state dirs), clients of either daemon, and
 # multicast on lo: the vxvde scenarios put both daemons on one group. Multicast never leaves the

@@ -6,46 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 need jq vde_plug ping
 
-RUN2=/run/vde2
-STATE2=$WORK/state2
-SOCK2=$RUN2/vded.sock
-PLUG2_PIDS=()
-
-vdectl2() {
-	"$VDECTL_BIN" -s "$SOCK2" "$@"
-}
-
-vded2_start() {
-	mkdir -p "$STATE2"
-	bg_start -o "$WORK/vded2.log" "$VDED_BIN" -F -v --run-dir "$RUN2" --state-dir "$STATE2" -S "$SOCK2"
-	VDED2_PID=$BG_PID
-	wait_for vdectl2 daemon info || fail "second vded did not start"
-}
-
-# vded2_stop: stop the second daemon and wait for its clients to see the hang-up (Debian's vde_plug
-# can crash if our cleanup's SIGTERM lands while it handles one).
-vded2_stop() {
-	local pid
-	bg_kill "$VDED2_PID"
-	for pid in "${PLUG2_PIDS[@]}"; do
-		wait_for pid_gone "$pid" || fail "vde_plug $pid still running 10 s after the second vded stopped"
-	done
-	PLUG2_PIDS=()
-}
-
-# plug RUNDIR NS TAP NETWORK ADDR: like plug_tap, on the endpoint of the daemon that uses RUNDIR.
-plug() {
-	local run=$1 ns=$2 tap=$3 net=$4 addr=$5
-	bg_start -o "$WORK/plug-$ns-$tap.log" ip netns exec "$ns" vde_plug "vde://$run/net/$net" "tap://$tap"
-	if [ "$run" = "$RUN" ]; then
-		PLUG_PIDS+=("$BG_PID")
-	else
-		PLUG2_PIDS+=("$BG_PID")
-	fi
-	wait_for ip -n "$ns" link show "$tap" || fail "vde_plug did not create $tap in $ns"
-	ip -n "$ns" link set "$tap" up
-	ip -n "$ns" addr add "$addr" dev "$tap"
-}
+# the second daemon and its clients (vded2_start, vded2_stop, vdectl2, plug)
+. "$(dirname "$0")/lib-vxvde.sh"
 
 # uplink_json CTL NET URL: the uplink port of NET with locator URL.
 uplink_json() {
