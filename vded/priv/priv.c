@@ -660,7 +660,7 @@ static const cap_value_t priv_caps[] = {
 	CAP_SYS_ADMIN,		/* namespaces: unshare, setns, bind mounts in /run/netns */
 	CAP_CHOWN, CAP_FOWNER,	/* endpoint directories get the engine's user and the network's group, */
 	CAP_FSETID,		/* and setgid although the parent is not in that group */
-	CAP_DAC_OVERRIDE,	/* remove what clients left in an endpoint directory */
+	CAP_DAC_OVERRIDE,	/* remove endpoint directories (they belong to the engine's user) */
 	CAP_SETUID, CAP_SETGID,	/* setfsuid/setfsgid/setgroups: connect as the client */
 	CAP_KILL,		/* pass signals on to the engine (another uid) */
 };
