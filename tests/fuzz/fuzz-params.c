@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct json_object *obj;
 	struct method_args a;
 	struct vde_error e;
-	unsigned allowed = ~0u, required = 0;
+	uint64_t allowed = ~UINT64_C(0), required = 0;
 
 	if (size < 1 || size > 65536)
 		return 0;

@@ -16,7 +16,7 @@
 
 /* Parse text (a JSON object, or NULL for no params) with the given key sets; the error code's name
  * ("ok" for success) and, in msg, the message. */
-static const char *parse(const char *text, unsigned allowed, unsigned required, struct method_args *a, char *msg,
+static const char *parse(const char *text, uint64_t allowed, uint64_t required, struct method_args *a, char *msg,
 			 size_t msglen)
 {
 	struct json_object *o = text ? json_tokener_parse(text) : NULL;

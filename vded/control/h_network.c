@@ -147,7 +147,7 @@ static void network_param_text(const struct param_spec *s, const struct method_a
 static int network_exist_check(const struct network *net, const struct method_args *a, struct vde_error *e)
 {
 	struct json_object *saved = codec_network_definition(net), *params = json_object_new_object();
-	unsigned given = a->present & ~(PARAM_NAME | PARAM_EXIST_OK);
+	uint64_t given = a->present & ~(PARAM_NAME | PARAM_EXIST_OK);
 	struct method_args have;
 	struct vde_error pe = { 0 };
 	char is[NETWORK_DESCR_MAX + 8], asked[NETWORK_DESCR_MAX + 8];

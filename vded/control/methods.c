@@ -1,6 +1,7 @@
 /* methods — the table and the dispatch of one request: frame → lookup → parse → policy → run → reply.
  * The handlers are in h_<noun>.c, the parameters in params.c, the objects in codec.c. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,8 +14,8 @@
 struct method {
 	const char *name;
 	enum policy_access access;
-	unsigned net_param;		/* PARAM_NAME or PARAM_NETWORK: the one that names a network, or 0 */
-	unsigned allowed, required;	/* PARAM_* bits */
+	uint64_t net_param;		/* PARAM_NAME or PARAM_NETWORK: the one that names a network, or 0 */
+	uint64_t allowed, required;	/* PARAM_* bits */
 	int (*run)(struct method_args *a, struct request_ctx *ctx, struct json_object **result,
 		   struct vde_error *e);
 };

@@ -56,7 +56,7 @@ const struct param_spec *params_lookup(const char *key)
 	return NULL;
 }
 
-const struct param_spec *params_spec(unsigned bit)
+const struct param_spec *params_spec(uint64_t bit)
 {
 	for (size_t i = 0; i < params_schema_count; i++)
 		if (params_schema[i].bit == bit)
@@ -169,7 +169,7 @@ static int params_store(const struct param_spec *s, struct json_object *v, struc
 	return -EINVAL;
 }
 
-int params_parse(const char *method, unsigned allowed, unsigned required, struct json_object *params,
+int params_parse(const char *method, uint64_t allowed, uint64_t required, struct json_object *params,
 		 struct method_args *a, struct vde_error *e)
 {
 	memset(a, 0, sizeof(*a));

@@ -9,46 +9,46 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <json-c/json.h>
 
 #include "error.h"
 #include "dataplane/network.h"
 
-/* One bit per key of the schema: which keys a method allows and requires, and which were given. */
-enum param_bit {
-	PARAM_NAME = 1u << 0,
-	PARAM_NETWORK = 1u << 1,
-	PARAM_DESCRIPTION = 1u << 2,
-	PARAM_PORT = 1u << 3,
-	PARAM_EXIST_OK = 1u << 4,
-	PARAM_MISSING_OK = 1u << 5,
-	PARAM_MAX_PORTS = 1u << 6,
-	PARAM_MAC_TABLE_SIZE = 1u << 7,
-	PARAM_MAC_AGING = 1u << 8,
-	PARAM_GROUP = 1u << 9,
-	PARAM_MODE = 1u << 10,
-	PARAM_FD = 1u << 11,
-	PARAM_IFNAME = 1u << 12,
-	PARAM_OWNER = 1u << 13,
-	PARAM_ADDRESSES = 1u << 14,
-	PARAM_MTU = 1u << 15,
-	PARAM_UP = 1u << 16,
-	PARAM_VXVDE = 1u << 17,
-	PARAM_VNI = 1u << 18,
-	PARAM_TTL = 1u << 19,
-	PARAM_INTERFACE = 1u << 20,
-	PARAM_SLIRP = 1u << 21,
-	PARAM_SUBNET = 1u << 22,
-	PARAM_IPV6 = 1u << 23,
-	PARAM_DNS = 1u << 24,
-	PARAM_PROTO = 1u << 25,
-	PARAM_HOST = 1u << 26,
-	PARAM_GUEST = 1u << 27,
-	PARAM_NETWORKS = 1u << 28,
-	PARAM_URL = 1u << 29,
-	PARAM_OFFSET = 1u << 30,
-	PARAM_LIMIT = 1u << 31,
-};
+/* One bit per key of the schema: which keys a method allows and requires, and which were given. 64 of
+ * them (uint64_t): an enum cannot hold more than an int. */
+#define PARAM_NAME             (UINT64_C(1) << 0)
+#define PARAM_NETWORK          (UINT64_C(1) << 1)
+#define PARAM_DESCRIPTION      (UINT64_C(1) << 2)
+#define PARAM_PORT             (UINT64_C(1) << 3)
+#define PARAM_EXIST_OK         (UINT64_C(1) << 4)
+#define PARAM_MISSING_OK       (UINT64_C(1) << 5)
+#define PARAM_MAX_PORTS        (UINT64_C(1) << 6)
+#define PARAM_MAC_TABLE_SIZE   (UINT64_C(1) << 7)
+#define PARAM_MAC_AGING        (UINT64_C(1) << 8)
+#define PARAM_GROUP            (UINT64_C(1) << 9)
+#define PARAM_MODE             (UINT64_C(1) << 10)
+#define PARAM_FD               (UINT64_C(1) << 11)
+#define PARAM_IFNAME           (UINT64_C(1) << 12)
+#define PARAM_OWNER            (UINT64_C(1) << 13)
+#define PARAM_ADDRESSES        (UINT64_C(1) << 14)
+#define PARAM_MTU              (UINT64_C(1) << 15)
+#define PARAM_UP               (UINT64_C(1) << 16)
+#define PARAM_VXVDE            (UINT64_C(1) << 17)
+#define PARAM_VNI              (UINT64_C(1) << 18)
+#define PARAM_TTL              (UINT64_C(1) << 19)
+#define PARAM_INTERFACE        (UINT64_C(1) << 20)
+#define PARAM_SLIRP            (UINT64_C(1) << 21)
+#define PARAM_SUBNET           (UINT64_C(1) << 22)
+#define PARAM_IPV6             (UINT64_C(1) << 23)
+#define PARAM_DNS              (UINT64_C(1) << 24)
+#define PARAM_PROTO            (UINT64_C(1) << 25)
+#define PARAM_HOST             (UINT64_C(1) << 26)
+#define PARAM_GUEST            (UINT64_C(1) << 27)
+#define PARAM_NETWORKS         (UINT64_C(1) << 28)
+#define PARAM_URL              (UINT64_C(1) << 29)
+#define PARAM_OFFSET           (UINT64_C(1) << 30)
+#define PARAM_LIMIT            (UINT64_C(1) << 31)
 
 enum param_type {
 	PT_NAME,	/* a network name (proto_valid_name) */
@@ -75,7 +75,7 @@ enum param_type {
 /* Every parameter any method takes; `present` says which were given (bit per PARAM_*). What was not
  * given is zero (the handler applies the default the schema names). */
 struct method_args {
-	unsigned present;
+	uint64_t present;
 	char name[NETWORK_NAME_MAX];
 	char network[NETWORK_NAME_MAX];
 	char description[NETWORK_DESCR_MAX];
@@ -109,7 +109,7 @@ struct method_args {
  * struct method_args. */
 struct param_spec {
 	const char *key;
-	unsigned bit;
+	uint64_t bit;
 	enum param_type type;
 	unsigned min, max;
 	const char *dflt;
@@ -123,13 +123,13 @@ extern const size_t params_schema_count;
 /* The spec of key, or NULL. */
 const struct param_spec *params_lookup(const char *key);
 /* The spec of one bit (a single PARAM_*), or NULL. */
-const struct param_spec *params_spec(unsigned bit);
+const struct param_spec *params_spec(uint64_t bit);
 
 /* Check params (an object, or NULL for none) against the schema for method (its name is only for the
  * messages): every key must be in allowed, every key of required present, each value of its type and
  * range. Fills a (zeroed first; a->raw = params, borrowed). Returns 0, or -EINVAL with e filled
  * (invalid-request if params is not an object, else invalid-params naming the key). Pure. */
-int params_parse(const char *method, unsigned allowed, unsigned required, struct json_object *params,
+int params_parse(const char *method, uint64_t allowed, uint64_t required, struct json_object *params,
 		 struct method_args *a, struct vde_error *e);
 
 /* network.create's keys: its table entry, the config file and the store's replay share them. */
