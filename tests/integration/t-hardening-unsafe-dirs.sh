@@ -65,11 +65,11 @@ done
 assert_eq "$(awk '/^NoNewPrivs:/ { print $2 }' "$st")" 1 "the engine's NoNewPrivs"
 assert_eq "$(awk '/^Groups:/ { print $2 }' "$st")" "" "the engine's supplementary groups"
 # The parent: CAP_CHOWN 0, DAC_OVERRIDE 1, FOWNER 3, FSETID 4, KILL 5, SETGID 6, SETUID 7, NET_ADMIN 12,
-# SYS_ADMIN 21 (mask 0x2010fb), nothing else, and nothing to regain beyond it.
+# NET_RAW 13, SYS_ADMIN 21 (mask 0x2030fb), nothing else, and nothing to regain beyond it.
 pst=/proc/$VDED_PID/status
 prm=$(awk '/^CapPrm:/ { print $2 }' "$pst")
-[ $((16#$prm & ~0x2010fb)) -eq 0 ] || fail "the parent's CapPrm $prm holds more than its acts need"
-[ $((16#$prm & 0x10fb)) -eq $((0x10fb)) ] || fail "the parent's CapPrm $prm lacks one its acts need"
+[ $((16#$prm & ~0x2030fb)) -eq 0 ] || fail "the parent's CapPrm $prm holds more than its acts need"
+[ $((16#$prm & 0x30fb)) -eq $((0x30fb)) ] || fail "the parent's CapPrm $prm lacks one its acts need"
 assert_eq "$(awk '/^CapBnd:/ { print $2 }' "$pst")" "$prm" "the parent's CapBnd"
 assert_eq "$(awk '/^NoNewPrivs:/ { print $2 }' "$pst")" 1 "the parent's NoNewPrivs"
 assert_eq "$(stat -c %u "$STATE")" "$nobody_uid" "the state dir's owner (the engine writes it)"

@@ -100,7 +100,7 @@ grep -q '"name": *"default"' "$DEST/etc/vde/vded.conf" || fail "the installed co
 unit=$DEST/usr/lib/systemd/system/vded.service
 grep -qx 'ExecStart=/usr/sbin/vded -F' "$unit" || fail "vded.service does not run /usr/sbin/vded -F"
 grep -qx 'Type=notify' "$unit" || fail "vded.service is not Type=notify"
-grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN CAP_CHOWN CAP_FOWNER CAP_FSETID CAP_DAC_OVERRIDE CAP_SETUID CAP_SETGID CAP_KILL' "$unit" ||
+grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_CHOWN CAP_FOWNER CAP_FSETID CAP_DAC_OVERRIDE CAP_SETUID CAP_SETGID CAP_KILL' "$unit" ||
 	fail "vded.service's capability bounding set is not the privileged process's eight"
 ! grep -q '^PrivateTmp=yes' "$unit" || fail "PrivateTmp would hide vde:// clients' sockets under /tmp"
 grep -qx 'ListenStream=/run/vde/vded.sock' "$DEST/usr/lib/systemd/system/vded.socket" ||

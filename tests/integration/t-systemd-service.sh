@@ -322,8 +322,8 @@ errors=$(inside journalctl --no-pager -q -p err -u vded.service)
 
 # --- the privilege split as systemd runs it.
 # The main process: root, with no capability outside the unit's bounding set.
-# CAP_CHOWN 0, DAC_OVERRIDE 1, FOWNER 3, FSETID 4, KILL 5, SETGID 6, SETUID 7, NET_ADMIN 12.
-bnd=$((0x10fb))
+# CAP_CHOWN 0, DAC_OVERRIDE 1, FOWNER 3, FSETID 4, KILL 5, SETGID 6, SETUID 7, NET_ADMIN 12, NET_RAW 13.
+bnd=$((0x30fb))
 assert_eq "$(status_field "$main" Uid | awk '{print $1, $2, $3, $4}')" "0 0 0 0" "the main process's uids"
 assert_eq "$(status_field "$main" NoNewPrivs)" 1 "the main process's NoNewPrivs (NoNewPrivileges=yes)"
 assert_eq "$((0x$(status_field "$main" CapBnd)))" "$bnd" "the main process's bounding set"

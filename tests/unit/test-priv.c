@@ -119,10 +119,78 @@ static void test_connect_and_sockbuf(void)
 	close(sv[1]);
 }
 
+/* A VM tap: persistent, in vded's own namespace; group and multi-queue only for one. */
+static void test_vm_tap(void)
+{
+	struct priv_request r = { .op = PRIV_OP_TAP_OPEN };
+
+	snprintf(r.u.tap.ifname, sizeof(r.u.tap.ifname), "vm0");
+	r.u.tap.owner = 1000;
+	r.u.tap.persist = 1;
+	r.u.tap.multi_queue = 1;
+	r.u.tap.has_group = 1;
+	r.u.tap.group = 100;
+	CHECK(validate(&r) == 0);
+	r.u.tap.group = (uint32_t)-1;
+	CHECK(validate(&r) == -EINVAL);
+	r.u.tap.group = 100;
+	r.u.tap.persist = 2;
+	CHECK(validate(&r) == -EINVAL);
+	r.u.tap.persist = 0;			/* a group or queues for vded's own tap: not asked for */
+	CHECK(validate(&r) == -EINVAL);
+	r.u.tap.has_group = 0;
+	r.u.tap.multi_queue = 0;
+	CHECK(validate(&r) == 0);
+	r.u.tap.persist = 1;
+	snprintf(r.u.tap.netns, sizeof(r.u.tap.netns), "red");
+	CHECK(validate(&r) == -EINVAL);		/* a VM tap is where the VM manager looks */
+
+	r = (struct priv_request){ .op = PRIV_OP_TAP_DELETE };
+	CHECK(validate(&r) == -EINVAL);
+	snprintf(r.u.tap.ifname, sizeof(r.u.tap.ifname), "vm0");
+	CHECK(validate(&r) == 0);
+	snprintf(r.u.tap.ifname, sizeof(r.u.tap.ifname), "a b");
+	CHECK(validate(&r) == -EINVAL);
+	/* only a persistent tap is removed: never a link of another kind */
+	struct vde_error e = { 0 };
+	CHECK(priv_tap_delete("lo", &e) == -ENODEV);
+	CHECK(priv_tap_delete("vde-no-such0", &e) == -ENODEV);
+}
+
+/* An interface port's packet socket: a checked name, never lo; the interface must be there. */
+static void test_packet(void)
+{
+	struct priv_request r = { .op = PRIV_OP_PACKET_OPEN };
+	struct vde_error e = { 0 };
+	int fd = -1;
+
+	CHECK(validate(&r) == -EINVAL);		/* empty */
+	snprintf(r.u.packet.ifname, sizeof(r.u.packet.ifname), "veth0");
+	CHECK(validate(&r) == 0);
+	r.u.packet.keep_ip = 1;
+	CHECK(validate(&r) == 0);
+	r.u.packet.keep_ip = 2;
+	CHECK(validate(&r) == -EINVAL);
+	r.u.packet.keep_ip = 0;
+	r.u.packet.ifindex = 0x80000000u;
+	CHECK(validate(&r) == -EINVAL);
+	r.u.packet.ifindex = 0;
+	snprintf(r.u.packet.ifname, sizeof(r.u.packet.ifname), "lo");
+	CHECK(validate(&r) == -EINVAL);
+	snprintf(r.u.packet.ifname, sizeof(r.u.packet.ifname), "../x");
+	CHECK(validate(&r) == -EINVAL);
+	memset(r.u.packet.ifname, 'a', sizeof(r.u.packet.ifname));
+	CHECK(validate(&r) == -EINVAL);
+	CHECK(priv_packet_open("vde-no-such0", 0, false, &fd, &e) == -ENODEV && fd < 0);
+	CHECK(priv_packet_open("lo", 0, true, &fd, &e) == -EINVAL && fd < 0);
+}
+
 int main(void)
 {
 	test_tap();
 	test_names();
 	test_connect_and_sockbuf();
+	test_vm_tap();
+	test_packet();
 	return unit_report("test-priv");
 }

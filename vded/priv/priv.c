@@ -26,7 +26,10 @@
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <net/if.h>
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
 #include <linux/if_tun.h>
+#include <net/ethernet.h>
 #include <unistd.h>
 
 #include "fdpass.h"
@@ -73,6 +76,10 @@ int priv_request_validate(const struct priv_request *r, struct vde_error *e)
 					     t->mtu);
 		if (t->has_mac > 1 || t->up > 1 || (t->has_mac && (t->mac[0] & 1)))
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "bad link settings");
+		/* a VM tap lives in vded's own namespace, where the VM manager finds it */
+		if (t->has_group > 1 || t->persist > 1 || t->multi_queue > 1 || (t->has_group && t->group == (uint32_t)-1) ||
+		    (!t->persist && (t->has_group || t->multi_queue)) || (t->persist && t->netns[0]))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "bad VM tap settings");
 		if (t->naddrs > PRIV_TAP_ADDRS)
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "at most %d addresses", PRIV_TAP_ADDRS);
 		for (unsigned i = 0; i < t->naddrs; i++)
@@ -108,6 +115,20 @@ int priv_request_validate(const struct priv_request *r, struct vde_error *e)
 					     PRIV_SOCKBUF_MAX);
 		return 0;
 	case PRIV_OP_READY:
+		return 0;
+	case PRIV_OP_PACKET_OPEN: {
+		const struct priv_packet *k = &r->u.packet;
+		/* lo carries the host's own traffic: never a port */
+		if (!priv_str_ok(k->ifname, sizeof(k->ifname)) || !proto_valid_ifname(k->ifname) ||
+		    strcmp(k->ifname, "lo") == 0)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "not a valid interface name");
+		if (k->keep_ip > 1 || k->ifindex > INT32_MAX)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "bad interface port settings");
+		return 0;
+	}
+	case PRIV_OP_TAP_DELETE:
+		if (!priv_str_ok(r->u.tap.ifname, sizeof(r->u.tap.ifname)) || !proto_valid_ifname(r->u.tap.ifname))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "not a valid interface name");
 		return 0;
 	default:
 		return vde_error_set(e, PROTO_ERR_INVALID_REQUEST, EINVAL, "unknown privileged request %u", r->op);
@@ -158,15 +179,23 @@ static int priv_tap_here(void *arg)
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->ifname);
 	/* with a virtio-net header and TSO, a TCP stream between two of vded's taps crosses vded in
 	 * 64 KiB pieces (see offload.h) */
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (t->multi_queue ? IFF_MULTI_QUEUE : 0);
 	c->what = "TUNSETIFF";
 	if (ioctl(c->fd, TUNSETIFF, &ifr) < 0)
 		goto fail;
 	c->what = "TUNSETOFFLOAD";
-	if (ioctl(c->fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)) < 0)
+	if (!t->persist &&
+	    ioctl(c->fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)) < 0)
 		goto fail;
 	c->what = "TUNSETOWNER";
 	if (t->owner != (uint32_t)-1 && ioctl(c->fd, TUNSETOWNER, (unsigned long)t->owner) < 0)
+		goto fail;
+	c->what = "TUNSETGROUP";
+	if (t->has_group && ioctl(c->fd, TUNSETGROUP, (unsigned long)t->group) < 0)
+		goto fail;
+	/* a VM tap outlives this fd: QEMU opens its queues (vded reaches it through a packet socket) */
+	c->what = "TUNSETPERSIST";
+	if (t->persist && ioctl(c->fd, TUNSETPERSIST, 1UL) < 0)
 		goto fail;
 	if (!t->mtu && !t->has_mac && !t->up && !t->naddrs)
 		return 0;
@@ -189,6 +218,8 @@ static int priv_tap_here(void *arg)
 	errno = -ret;
 fail:
 	ret = -errno;
+	if (t->persist)
+		ioctl(c->fd, TUNSETPERSIST, 0UL);
 	close(c->fd);		/* closing the only queue of a non-persistent tap removes it */
 	c->fd = -1;
 	return ret;
@@ -221,8 +252,127 @@ static int do_tap_open(const struct priv_tap *t, int *out, struct vde_error *e)
 	if (ret < 0)
 		return vde_error_errno(e, ret, "tap '%s': %s: %s", t->ifname, c.what ? c.what : "namespace",
 				       strerror(-ret));
+	if (t->persist) {
+		close(c.fd);	/* the VM's queues are its own: vded keeps none */
+		c.fd = -1;
+	}
 	*out = c.fd;
 	return 0;
+}
+
+/* The tun/tap flags of ifname (/sys/class/net/IF/tun_flags), or -ENODEV if it is no tun/tap device. */
+static long priv_tun_flags(const char *ifname)
+{
+	char path[96], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", ifname);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ENODEV;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ENODEV;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 0);
+}
+
+static int do_tap_delete(const struct priv_tap *t, struct vde_error *e)
+{
+	long flags = priv_tun_flags(t->ifname);
+	struct nl_sock *sk;
+	int ret;
+
+	if (flags < 0 || !(flags & IFF_PERSIST))
+		return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENODEV, "'%s' is not a persistent tap", t->ifname);
+	sk = vnl_open(-1);
+	if (!sk)
+		return priv_fail(e, errno, "netlink");
+	ret = vnl_link_delete(sk, t->ifname);
+	vnl_close(sk);
+	if (ret < 0)
+		return vde_error_errno(e, ret, "removing tap '%s': %s", t->ifname, strerror(-ret));
+	return 0;
+}
+
+/* Keep the host stack off an interface port: no IPv6 (no link-local address, no router or neighbour
+ * solicitations of the host's own on the port's network). */
+static int priv_ipv6_off(const char *ifname)
+{
+	char path[96];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;	/* no IPv6 in this kernel */
+	if (write(fd, "1", 1) != 1)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int do_packet_open(const struct priv_packet *k, int *out, struct vde_error *e)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	struct packet_mreq mr = { .mr_type = PACKET_MR_PROMISC };
+	unsigned idx = if_nametoindex(k->ifname);
+	struct nl_sock *sk;
+	int fd, one = 1, ret;
+
+	if (!idx)
+		return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENODEV, "no interface '%s'", k->ifname);
+	if (k->ifindex && k->ifindex != idx)
+		return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENODEV, "interface '%s' changed while it was checked",
+				     k->ifname);
+	/* protocol 0: nothing is queued before the bind narrows the socket to this interface */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return priv_fail(e, errno, "AF_PACKET socket");
+	sll.sll_ifindex = (int)idx;
+	mr.mr_ifindex = (int)idx;
+	/* the virtio-net header lets GSO frames cross whole, as between vded's taps (offload.h); frames
+	 * the host sends out of the interface (vded's own among them) are not received back */
+	if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0) {
+		ret = priv_fail(e, errno, "PACKET_VNET_HDR");
+		goto fail;
+	}
+	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0) {
+		ret = priv_fail(e, errno, "PACKET_IGNORE_OUTGOING");
+		goto fail;
+	}
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		ret = vde_error_errno(e, errno, "binding to '%s': %s", k->ifname, strerror(errno));
+		goto fail;
+	}
+	/* a membership, not IFF_PROMISC: it goes with the socket, and other users' settings stay */
+	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
+		ret = priv_fail(e, errno, "PACKET_ADD_MEMBERSHIP");
+		goto fail;
+	}
+	sk = vnl_open(-1);
+	if (!sk) {
+		ret = priv_fail(e, errno, "netlink");
+		goto fail;
+	}
+	ret = vnl_link_set(sk, k->ifname, 0, NULL, true);
+	if (ret == 0 && !k->keep_ip) {
+		ret = priv_ipv6_off(k->ifname);
+		if (ret == 0)
+			ret = vnl_addr_flush(sk, (int)idx);
+	}
+	vnl_close(sk);
+	if (ret < 0) {
+		ret = vde_error_errno(e, ret, "setting up '%s': %s", k->ifname, strerror(-ret));
+		goto fail;
+	}
+	*out = fd;
+	return 0;
+fail:
+	close(fd);
+	return ret;
 }
 
 /* /run/netns must be a shared mount so that the bind mounts below are seen in every mount
@@ -648,6 +798,8 @@ static int priv_dispatch(const struct priv_request *r, const int *fds, unsigned 
 	case PRIV_OP_CONNECT_AS: return do_connect_as(fds[0], fds[1], &r->u.connect, e);
 	case PRIV_OP_SOCKBUF: return do_sockbuf(fds[0], &r->u.sockbuf, e);
 	case PRIV_OP_READY: priv_sd_notify("READY=1\nSTATUS=serving"); return 0;
+	case PRIV_OP_PACKET_OPEN: return do_packet_open(&r->u.packet, out_fd, e);
+	case PRIV_OP_TAP_DELETE: return do_tap_delete(&r->u.tap, e);
 	}
 	return vde_error_set(e, PROTO_ERR_INVALID_REQUEST, EINVAL, "unknown privileged request");
 }
@@ -657,6 +809,7 @@ static int priv_dispatch(const struct priv_request *r, const int *fds, unsigned 
 /* The capabilities the parent's acts need; everything else leaves every set, bounding included. */
 static const cap_value_t priv_caps[] = {
 	CAP_NET_ADMIN,		/* taps, links, addresses, forced socket buffers */
+	CAP_NET_RAW,		/* the packet sockets of interface ports */
 	CAP_SYS_ADMIN,		/* namespaces: unshare, setns, bind mounts in /run/netns */
 	CAP_CHOWN, CAP_FOWNER,	/* endpoint directories get the engine's user and the network's group, */
 	CAP_FSETID,		/* and setgid although the parent is not in that group */
@@ -990,6 +1143,32 @@ int priv_tap_open(const struct priv_tap *t, int *fd, struct vde_error *e)
 
 	r.u.tap = *t;
 	return priv_call(&r, NULL, 0, fd, e);
+}
+
+int priv_tap_delete(const char *ifname, struct vde_error *e)
+{
+	struct priv_request r = { .op = PRIV_OP_TAP_DELETE };
+
+	if (strlen(ifname) >= sizeof(r.u.tap.ifname))
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "interface name too long");
+	memcpy(r.u.tap.ifname, ifname, strlen(ifname));
+	return priv_call(&r, NULL, 0, NULL, e);
+}
+
+int priv_packet_open(const char *ifname, unsigned ifindex, bool keep_ip, int *fd, struct vde_error *e)
+{
+	struct priv_request r = { .op = PRIV_OP_PACKET_OPEN };
+	int ret;
+
+	if (strlen(ifname) >= sizeof(r.u.packet.ifname))
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "interface name too long");
+	memcpy(r.u.packet.ifname, ifname, strlen(ifname));
+	r.u.packet.ifindex = ifindex;
+	r.u.packet.keep_ip = keep_ip;
+	ret = priv_call(&r, NULL, 0, fd, e);
+	if (ret == 0 && *fd < 0)
+		return vde_error_set(e, PROTO_ERR_INTERNAL, EIO, "no packet socket came back");
+	return ret;
 }
 
 static int priv_netns_call(uint32_t op, const char *name, bool reuse, struct vde_error *e)

@@ -3,7 +3,9 @@
  *
  * vded starts as root and splits in two processes joined by a SOCK_SEQPACKET socketpair:
  *  - the privileged parent keeps only the capabilities of its few acts and serves typed, fixed-layout
- *    requests, each validated here: make a tap (in vded's namespace or a vded namespace), make or
+ *    requests, each validated here: make a tap (in vded's namespace or a vded namespace; or a
+ *    persistent one for a VM, left closed), remove such a persistent tap, open a packet socket bound
+ *    to an existing interface (an interface port), make or
  *    remove a namespace, make, re-own or remove an endpoint directory under the root-owned
  *    RUN_DIR/net, connect a vde client's socket with that client's own credentials, and force socket
  *    buffers on vded's own UDP sockets. It parses nothing else and runs no event loop.
@@ -43,6 +45,8 @@ enum priv_op {
 	PRIV_OP_CONNECT_AS,		/* fds in: the client's connection, vded's datagram socket */
 	PRIV_OP_SOCKBUF,		/* fd in: a UDP socket of vded's */
 	PRIV_OP_READY,			/* sd_notify READY=1 from the main process */
+	PRIV_OP_PACKET_OPEN,		/* -> AF_PACKET fd bound to an interface */
+	PRIV_OP_TAP_DELETE,		/* remove a persistent tap (a VM tap) */
 	PRIV_OP_MAX
 };
 
@@ -55,6 +59,20 @@ struct priv_tap {
 	uint8_t mac[6], pad2[2];
 	uint32_t naddrs;
 	char addrs[PRIV_TAP_ADDRS][PRIV_CIDR_MAX];
+	/* A VM tap: made persistent (TUNSETPERSIST) and closed, so that its queues are free for QEMU;
+	 * no fd comes back. has_group: TUNSETGROUP to group; multi_queue: IFF_MULTI_QUEUE. */
+	uint32_t group;
+	uint8_t has_group, persist, multi_queue, pad3;
+};
+
+/* An interface port: an AF_PACKET socket bound to ifname in vded's namespace, promiscuous, with a
+ * virtio-net header, outgoing frames ignored; the link is brought up. ifindex, when not 0, must be
+ * the interface's index (the engine checked that interface's owner: a rename in between is refused).
+ * Without keep_ip the host stack is kept off it: its addresses flushed, IPv6 disabled. */
+struct priv_packet {
+	char ifname[PRIV_IFNAME_MAX];
+	uint32_t ifindex;
+	uint8_t keep_ip, pad[3];
 };
 
 struct priv_netns {
@@ -87,6 +105,7 @@ struct priv_request {
 		struct priv_endpoint endpoint;
 		struct priv_connect connect;
 		struct priv_sockbuf sockbuf;
+		struct priv_packet packet;
 	} u;
 };
 
@@ -126,6 +145,10 @@ int priv_request_validate(const struct priv_request *req, struct vde_error *e);
 
 /* The engine's calls. */
 int priv_tap_open(const struct priv_tap *t, int *fd, struct vde_error *e);
+/* Remove the persistent tap ifname (only a tun/tap device with IFF_PERSIST: never another link). */
+int priv_tap_delete(const char *ifname, struct vde_error *e);
+/* The packet socket of an interface port (struct priv_packet). *fd: non-blocking, close-on-exec. */
+int priv_packet_open(const char *ifname, unsigned ifindex, bool keep_ip, int *fd, struct vde_error *e);
 int priv_netns_create(const char *name, bool reuse, struct vde_error *e);
 int priv_netns_delete(const char *name, struct vde_error *e);
 /* Make RUN_DIR/net/NAME anew (whatever was there goes): owned by the engine's user, group gid,

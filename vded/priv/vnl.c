@@ -176,3 +176,47 @@ int vnl_addr_add(struct nl_sock *sk, const char *ifname, const char *cidr)
 	rtnl_addr_put(addr);
 	return ret;
 }
+
+struct vnl_flush {
+	struct nl_sock *sk;
+	int ifindex, err;
+};
+
+static void vnl_flush_one(struct nl_object *obj, void *arg)
+{
+	struct vnl_flush *f = arg;
+	struct rtnl_addr *addr = (struct rtnl_addr *)obj;
+	int ret;
+
+	if (rtnl_addr_get_ifindex(addr) != f->ifindex)
+		return;
+	ret = rtnl_addr_delete(f->sk, addr, 0);
+	/* an IPv6 link-local address may go with the others (or with disable_ipv6): not an error */
+	if (ret < 0 && vnl_errno(ret) != -ENODEV && !f->err)
+		f->err = vnl_errno(ret);
+}
+
+int vnl_addr_flush(struct nl_sock *sk, int ifindex)
+{
+	struct nl_cache *cache = NULL;
+	struct vnl_flush f = { .sk = sk, .ifindex = ifindex };
+	int ret = rtnl_addr_alloc_cache(sk, &cache);
+
+	if (ret < 0)
+		return vnl_errno(ret);
+	nl_cache_foreach(cache, vnl_flush_one, &f);
+	nl_cache_free(cache);
+	return f.err;
+}
+
+int vnl_link_delete(struct nl_sock *sk, const char *ifname)
+{
+	struct rtnl_link *link = NULL;
+	int ret = rtnl_link_get_kernel(sk, 0, ifname, &link);
+
+	if (ret < 0)
+		return vnl_errno(ret);
+	ret = rtnl_link_delete(sk, link);
+	rtnl_link_put(link);
+	return ret < 0 ? vnl_errno(ret) : 0;
+}

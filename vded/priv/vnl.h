@@ -18,6 +18,10 @@ void vnl_close(struct nl_sock *sk);
 int vnl_link_set(struct nl_sock *sk, const char *ifname, unsigned mtu, const uint8_t *mac, bool up);
 /* Add an address in CIDR notation (IPv4 or IPv6) to ifname. -EINVAL for a bad CIDR, -EEXIST. */
 int vnl_addr_add(struct nl_sock *sk, const char *ifname, const char *cidr);
+/* Remove every address (IPv4 and IPv6) of interface ifindex. Returns 0 or -errno. */
+int vnl_addr_flush(struct nl_sock *sk, int ifindex);
+/* Delete the link ifname (the caller checked what it is). Returns 0 or -errno. */
+int vnl_link_delete(struct nl_sock *sk, const char *ifname);
 /* Whether cidr parses as an address with a prefix length (pure check before anything is made). */
 bool vnl_cidr_valid(const char *cidr);
 
