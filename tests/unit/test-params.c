@@ -70,7 +70,7 @@ int main(void)
 	/* the defaults the schema names are the ones the daemon applies */
 	static const struct network_def dd = NETWORK_DEF_DEFAULTS;
 	const struct {
-		unsigned bit;
+		uint64_t bit;
 		unsigned value;
 	} num_defaults[] = {
 		{ PARAM_MAX_PORTS, dd.max_ports },
