@@ -448,6 +448,520 @@ static void test_seed(void)
 	switch_free(sw);
 }
 
+
+/* ---- port policy: frames in, frames out ---- */
+
+#define NP 8
+
+/* What left each port for one frame in: out_len[p] 0 if nothing, out[p] the bytes as sent. */
+static uint8_t out[NP][ETH_MAX_FRAME + 8];
+static size_t out_len[NP];
+
+/* Switch one frame as the data path does: ingress, then per active port the egress and its tagging. */
+static int deliver(struct vswitch *sw, unsigned in, const uint8_t *f, size_t len, uint64_t now_ms,
+		   struct switch_verdict *v)
+{
+	int dst = switch_ingress(sw, in, f, len, now_ms, v);
+
+	memset(out_len, 0, sizeof(out_len));
+	for (unsigned p = 0; p < NP; p++) {
+		enum switch_tx tx;
+
+		if (!switch_port_active(sw, p) || (dst >= 0 && (unsigned)dst != p) || dst == SWITCH_DROP)
+			continue;
+		tx = switch_egress(sw, in, p, v);
+		switch (tx) {
+		case SWITCH_TX_DROP:
+			break;
+		case SWITCH_TX_ASIS:
+			memcpy(out[p], f, len);
+			out_len[p] = len;
+			break;
+		case SWITCH_TX_POP:
+			memcpy(out[p], f, 12);
+			memcpy(out[p] + 12, f + 16, len - 16);
+			out_len[p] = len - 4;
+			break;
+		case SWITCH_TX_PUSH:
+			memcpy(out[p], f, 12);
+			out[p][12] = 0x81;
+			out[p][13] = 0x00;
+			out[p][14] = (uint8_t)(v->vlan >> 8);
+			out[p][15] = (uint8_t)v->vlan;
+			memcpy(out[p] + 16, f + 12, len - 12);
+			out_len[p] = len + 4;
+			break;
+		}
+	}
+	return dst;
+}
+
+/* The VID of the outer 802.1Q tag of what left port p, -1 if it left untagged, -2 if nothing left. */
+static int out_tag(unsigned p)
+{
+	if (!out_len[p])
+		return -2;
+	if (out[p][12] == 0x81 && out[p][13] == 0x00)
+		return (out[p][14] & 0x0f) << 8 | out[p][15];
+	return -1;
+}
+
+/* A frame from station src to dst (a number, or -1: broadcast), with an optional 802.1Q tag. */
+static size_t mkframe(uint8_t *buf, int dst, unsigned src, int vlan)
+{
+	uint8_t s[6], d[6];
+
+	mac_of(s, src);
+	if (dst < 0)
+		memcpy(d, BCAST, 6);
+	else
+		mac_of(d, (unsigned)dst);
+	return frame_build(buf, 64, d, s, vlan);
+}
+
+static struct vswitch *sw_conf(void)
+{
+	struct vswitch *sw = sw_with_ports(NP, 64, 300);
+
+	return sw;
+}
+
+static void conf_port(struct vswitch *sw, unsigned p, const struct switch_port_conf *c)
+{
+	CHECK_EQ(switch_port_configure(sw, p, c), 0);
+}
+
+static void test_conf_check(void)
+{
+	struct switch_port_conf c;
+	const char *why = NULL;
+
+	switch_port_conf_init(&c);
+	CHECK_EQ(switch_port_conf_check(&c, &why), 0);
+	c.vlan = 4095;
+	CHECK_EQ(switch_port_conf_check(&c, &why), -EINVAL);
+	CHECK(why != NULL);
+	c.vlan = 10;
+	c.trunk = true;
+	CHECK_EQ(switch_port_conf_check(&c, &why), -EINVAL);
+	switch_port_conf_init(&c);
+	c.native = 5;
+	CHECK_EQ(switch_port_conf_check(&c, &why), -EINVAL);
+	c.trunk = true;
+	CHECK_EQ(switch_port_conf_check(&c, &why), 0);
+	c.npinned = 1;
+	memcpy(c.pinned[0], MCAST, 6);
+	CHECK_EQ(switch_port_conf_check(&c, &why), -EINVAL);
+}
+
+/* Ports: 1, 2 access 10; 3 access 20; 4 trunk {10,20}; 5 trunk {20} native 10; 6 plain. */
+static struct vswitch *vlan_net(void)
+{
+	struct vswitch *sw = sw_conf();
+	struct switch_port_conf c;
+
+	switch_port_conf_init(&c);
+	c.vlan = 10;
+	conf_port(sw, 1, &c);
+	conf_port(sw, 2, &c);
+	c.vlan = 20;
+	conf_port(sw, 3, &c);
+	switch_port_conf_init(&c);
+	c.trunk = true;
+	switch_conf_trunk_add(&c, 10);
+	switch_conf_trunk_add(&c, 20);
+	conf_port(sw, 4, &c);
+	switch_port_conf_init(&c);
+	c.trunk = true;
+	c.native = 10;
+	switch_conf_trunk_add(&c, 20);
+	conf_port(sw, 5, &c);
+	CHECK(!switch_is_plain(sw));
+	return sw;
+}
+
+static void test_vlan_matrix(void)
+{
+	struct vswitch *sw = vlan_net();
+	struct switch_verdict v;
+	uint8_t f[128];
+	size_t len;
+
+	/* broadcast untagged from access 10: access 10 untagged, trunk tagged 10, native-10 trunk untagged,
+	 * plain tagged 10; not to VLAN 20, not back */
+	len = mkframe(f, -1, 100, -1);
+	CHECK_EQ(deliver(sw, 1, f, len, 1000, &v), SWITCH_FLOOD);
+	CHECK_EQ(v.vlan, 10);
+	CHECK_EQ(out_tag(1), -2);
+	CHECK_EQ(out_tag(2), -1);
+	CHECK_EQ(out_len[2], 64);
+	CHECK_EQ(out_tag(3), -2);
+	CHECK_EQ(out_tag(4), 10);
+	CHECK_EQ(out_len[4], 68);
+	CHECK(memcmp(out[4] + 16, f + 12, 64 - 12) == 0);	/* the rest of the frame follows the tag */
+	CHECK_EQ(out_tag(5), -1);
+	CHECK_EQ(out_tag(6), 10);
+	CHECK_EQ(out_tag(0), 10);	/* port 0 is plain too */
+
+	/* tagged 20 from the trunk: access 20 untagged, the other trunk as is, plain as is */
+	len = mkframe(f, -1, 101, 20);
+	CHECK_EQ(deliver(sw, 4, f, len, 1000, &v), SWITCH_FLOOD);
+	CHECK_EQ(out_tag(1), -2);
+	CHECK_EQ(out_tag(2), -2);
+	CHECK_EQ(out_tag(3), -1);
+	CHECK_EQ(out_len[3], 60);
+	CHECK(memcmp(out[3] + 12, f + 16, 60 - 12) == 0);
+	CHECK_EQ(out_tag(5), 20);
+	CHECK_EQ(out_tag(6), 20);
+
+	/* untagged on a trunk without native, a VLAN the trunk does not carry, tagged on an access port */
+	struct switch_port_stats *st4 = switch_port_stats(sw, 4), *st1 = switch_port_stats(sw, 1);
+	len = mkframe(f, -1, 102, -1);
+	CHECK_EQ(deliver(sw, 4, f, len, 1000, &v), SWITCH_DROP);
+	len = mkframe(f, -1, 102, 30);
+	CHECK_EQ(deliver(sw, 4, f, len, 1000, &v), SWITCH_DROP);
+	CHECK_EQ(st4->drop_vlan, 2);
+	len = mkframe(f, -1, 100, 10);
+	CHECK_EQ(deliver(sw, 1, f, len, 1000, &v), SWITCH_DROP);
+	CHECK_EQ(st1->drop_vlan, 1);
+
+	/* a priority tag (VID 0) on an access port is its VLAN; it leaves access ports without the tag */
+	len = mkframe(f, -1, 100, 0);
+	CHECK_EQ(deliver(sw, 1, f, len, 1000, &v), SWITCH_FLOOD);
+	CHECK_EQ(out_tag(2), -1);
+	CHECK_EQ(out_len[2], 60);
+	CHECK_EQ(out_tag(4), 0);	/* to a trunk as it came: tagged, VID 0 */
+
+	/* untagged on the native-10 trunk is VLAN 10 */
+	len = mkframe(f, -1, 103, -1);
+	CHECK_EQ(deliver(sw, 5, f, len, 1000, &v), SWITCH_FLOOD);
+	CHECK_EQ(v.vlan, 10);
+	CHECK_EQ(out_tag(1), -1);
+	CHECK_EQ(out_tag(2), -1);
+	CHECK_EQ(out_tag(3), -2);
+	CHECK_EQ(out_tag(4), 10);
+	/* and tagged 10 from the other trunk to it leaves untagged */
+	len = mkframe(f, -1, 104, 10);
+	CHECK_EQ(deliver(sw, 4, f, len, 1000, &v), SWITCH_FLOOD);
+	CHECK_EQ(out_tag(5), -1);
+	CHECK_EQ(out_len[5], 60);
+
+	/* unicast: station 100 was learned on port 1 in VLAN 10; tagged 10 from the trunk reaches it popped */
+	len = mkframe(f, 100, 105, 10);
+	CHECK_EQ(deliver(sw, 4, f, len, 1000, &v), 1);
+	CHECK_EQ(out_tag(1), -1);
+	CHECK_EQ(out_len[1], 60);
+	/* the same address in VLAN 20 is another station: unknown there, flooded in VLAN 20 only */
+	len = mkframe(f, 100, 105, 20);
+	CHECK_EQ(deliver(sw, 4, f, len, 1000, &v), SWITCH_FLOOD);
+	CHECK_EQ(out_tag(1), -2);
+	CHECK_EQ(out_tag(3), -1);
+	/* access 10 to access 10, unicast: as is; access 10 to a station of VLAN 20: unknown in 10, flooded in 10 */
+	len = mkframe(f, 100, 106, -1);
+	CHECK_EQ(deliver(sw, 2, f, len, 1000, &v), 1);
+	CHECK_EQ(out_tag(1), -1);
+	len = mkframe(f, 101, 106, -1);		/* 101 lives in VLAN 20 (port 4) */
+	CHECK_EQ(deliver(sw, 2, f, len, 1000, &v), SWITCH_FLOOD);
+	CHECK_EQ(out_tag(3), -2);
+	CHECK_EQ(out_tag(4), 10);
+	switch_free(sw);
+}
+
+static void test_qinq(void)
+{
+	struct vswitch *sw = vlan_net();
+	struct switch_verdict v;
+	uint8_t f[128];
+	size_t len;
+
+	/* 802.1ad S-tag 20 around a customer's 802.1Q tag 100, from the plain port: VLAN 20 by the outer tag */
+	len = mkframe(f, -1, 200, 20);
+	f[12] = 0x88;
+	f[13] = 0xa8;
+	memmove(f + 20, f + 16, 64 - 20);
+	f[16] = 0x81;
+	f[17] = 0x00;
+	f[18] = 0x00;
+	f[19] = 100;
+	CHECK_EQ(deliver(sw, 6, f, len, 1000, &v), SWITCH_FLOOD);
+	CHECK_EQ(v.vlan, 20);
+	CHECK(v.tagged);
+	/* access 20 gets the customer's frame: the S-tag popped, the C-tag 100 outermost */
+	CHECK_EQ(out_tag(3), 100);
+	CHECK_EQ(out_len[3], 60);
+	/* the trunk of 20 gets it as it came: S-tag kept */
+	CHECK_EQ(out_len[4], 64);
+	CHECK(out[4][12] == 0x88 && out[4][13] == 0xa8);
+	CHECK_EQ(out_tag(1), -2);
+	/* an S-tagged frame on a trunk is classified by its outer tag too */
+	f[6 + 5] = 201;
+	CHECK_EQ(deliver(sw, 5, f, len, 1000, &v), SWITCH_FLOOD);
+	CHECK_EQ(out_tag(3), 100);
+	switch_free(sw);
+}
+
+static void test_isolation(void)
+{
+	struct vswitch *sw = sw_conf();
+	struct switch_port_conf c;
+	struct switch_verdict v;
+	uint8_t f[128];
+	size_t len;
+
+	switch_port_conf_init(&c);
+	c.isolated = true;
+	conf_port(sw, 1, &c);
+	conf_port(sw, 2, &c);
+	/* 3 is the gateway (plain) */
+	len = mkframe(f, -1, 1, -1);
+	CHECK_EQ(deliver(sw, 1, f, len, 1000, &v), SWITCH_FLOOD);
+	CHECK_EQ(out_tag(2), -2);
+	CHECK_EQ(out_tag(3), -1);
+	len = mkframe(f, -1, 2, -1);
+	CHECK_EQ(deliver(sw, 2, f, len, 1000, &v), SWITCH_FLOOD);
+	CHECK_EQ(out_tag(1), -2);
+	CHECK_EQ(out_tag(3), -1);
+	len = mkframe(f, -1, 3, -1);
+	CHECK_EQ(deliver(sw, 3, f, len, 1000, &v), SWITCH_FLOOD);
+	CHECK_EQ(out_tag(1), -1);
+	CHECK_EQ(out_tag(2), -1);
+	/* unicast between the isolated pair is dropped and counted; to and from the gateway it passes */
+	len = mkframe(f, 2, 1, -1);
+	CHECK_EQ(deliver(sw, 1, f, len, 1000, &v), SWITCH_DROP);
+	CHECK_EQ(switch_port_stats(sw, 1)->drop_isolated, 1);
+	len = mkframe(f, 3, 1, -1);
+	CHECK_EQ(deliver(sw, 1, f, len, 1000, &v), 3);
+	len = mkframe(f, 2, 3, -1);
+	CHECK_EQ(deliver(sw, 3, f, len, 1000, &v), 2);
+	switch_free(sw);
+}
+
+static void test_mac_limit_and_pin(void)
+{
+	struct vswitch *sw = sw_conf();
+	struct switch_port_conf c;
+	struct switch_verdict v;
+	struct switch_port_stats *st;
+	uint8_t f[128];
+
+	switch_port_conf_init(&c);
+	c.max_macs = 2;
+	conf_port(sw, 1, &c);
+	st = switch_port_stats(sw, 1);
+	CHECK_EQ(deliver(sw, 1, f, mkframe(f, -1, 10, -1), 1000, &v), SWITCH_FLOOD);
+	CHECK_EQ(deliver(sw, 1, f, mkframe(f, -1, 11, -1), 1000, &v), SWITCH_FLOOD);
+	CHECK_EQ(deliver(sw, 1, f, mkframe(f, -1, 12, -1), 1000, &v), SWITCH_DROP);
+	CHECK_EQ(st->drop_mac_limit, 1);
+	CHECK_EQ(deliver(sw, 1, f, mkframe(f, -1, 10, -1), 2000, &v), SWITCH_FLOOD);
+	CHECK_EQ(switch_mac_count(sw), 2);
+	/* once 11 ages out there is room again */
+	CHECK_EQ(switch_age(sw, 302), 1);
+	CHECK_EQ(deliver(sw, 1, f, mkframe(f, -1, 12, -1), 302000, &v), SWITCH_FLOOD);
+
+	/* pinning: only the pinned source passes */
+	switch_port_conf_init(&c);
+	c.npinned = 1;
+	mac_of(c.pinned[0], 20);
+	conf_port(sw, 2, &c);
+	st = switch_port_stats(sw, 2);
+	CHECK_EQ(deliver(sw, 2, f, mkframe(f, -1, 20, -1), 303000, &v), SWITCH_FLOOD);
+	CHECK_EQ(deliver(sw, 2, f, mkframe(f, -1, 21, -1), 303000, &v), SWITCH_DROP);
+	CHECK_EQ(deliver(sw, 2, f, mkframe(f, 12, 21, -1), 303000, &v), SWITCH_DROP);
+	CHECK_EQ(st->drop_mac_pin, 2);
+	CHECK_EQ(deliver(sw, 2, f, mkframe(f, 12, 20, -1), 303000, &v), 1);
+	switch_free(sw);
+}
+
+static void test_move_protection(void)
+{
+	struct vswitch *sw = sw_conf();
+	struct switch_port_conf c;
+	struct switch_verdict v;
+	uint8_t f[128];
+
+	switch_port_conf_init(&c);
+	c.max_macs = 4;
+	conf_port(sw, 1, &c);
+	/* the victim (station 10) on secured port 1; an attacker on plain port 2 forges its source */
+	CHECK_EQ(deliver(sw, 1, f, mkframe(f, -1, 10, -1), 1000, &v), SWITCH_FLOOD);
+	CHECK_EQ(deliver(sw, 2, f, mkframe(f, -1, 10, -1), 1000, &v), SWITCH_DROP);
+	CHECK_EQ(switch_port_stats(sw, 2)->drop_mac_move, 1);
+	/* frames for the victim still go to port 1 */
+	CHECK_EQ(deliver(sw, 3, f, mkframe(f, 10, 30, -1), 1001, &v), 1);
+	/* a secured port takes no address that lives elsewhere: 30 is on port 3 */
+	CHECK_EQ(deliver(sw, 1, f, mkframe(f, -1, 30, -1), 1002, &v), SWITCH_DROP);
+	CHECK_EQ(switch_port_stats(sw, 1)->drop_mac_move, 1);
+	CHECK_EQ(deliver(sw, 0, f, mkframe(f, 30, 31, -1), 1003, &v), 3);
+	/* between plain ports a station still moves */
+	CHECK_EQ(deliver(sw, 2, f, mkframe(f, -1, 30, -1), 1004, &v), SWITCH_FLOOD);
+	CHECK_EQ(deliver(sw, 0, f, mkframe(f, 30, 31, -1), 1005, &v), 2);
+	/* once the victim's entry has aged out, the address may live elsewhere */
+	CHECK_EQ(deliver(sw, 2, f, mkframe(f, -1, 10, -1), 400000, &v), SWITCH_FLOOD);
+	CHECK_EQ(deliver(sw, 0, f, mkframe(f, 10, 31, -1), 400001, &v), 2);
+	switch_free(sw);
+}
+
+static void test_static_and_flush(void)
+{
+	struct vswitch *sw = sw_conf();
+	struct switch_verdict v;
+	uint8_t f[128], m[6];
+
+	mac_of(m, 10);
+	CHECK_EQ(switch_mac_add_static(sw, m, 0, 2), 0);
+	CHECK_EQ(switch_mac_add_static(sw, MCAST, 0, 2), -EINVAL);
+	CHECK_EQ(switch_mac_add_static(sw, m, 0, NP), -EINVAL);
+	CHECK_EQ(deliver(sw, 1, f, mkframe(f, 10, 11, -1), 1000, &v), 2);
+	/* learning does not move it, whoever forges it */
+	CHECK_EQ(deliver(sw, 3, f, mkframe(f, -1, 10, -1), 1000, &v), SWITCH_DROP);
+	CHECK_EQ(switch_port_stats(sw, 3)->drop_mac_move, 1);
+	/* frames from its own port pass */
+	CHECK_EQ(deliver(sw, 2, f, mkframe(f, 11, 10, -1), 1000, &v), 1);
+	/* aging, the port going and a flush of learned entries leave it */
+	CHECK_EQ(switch_age(sw, 100000), 1);	/* 11 went */
+	switch_port_remove(sw, 2);
+	CHECK_EQ(switch_port_add(sw, 2), 0);
+	CHECK_EQ(switch_mac_flush(sw, -1, false), 0);
+	CHECK_EQ(switch_mac_count(sw), 1);
+	CHECK_EQ(deliver(sw, 1, f, mkframe(f, 10, 11, -1), 100001, &v), 2);
+	/* flush by port: learned of that port only */
+	CHECK_EQ(deliver(sw, 3, f, mkframe(f, -1, 12, -1), 100002, &v), SWITCH_FLOOD);
+	CHECK_EQ(switch_mac_count(sw), 3);
+	CHECK_EQ(switch_mac_flush(sw, 3, false), 1);
+	CHECK_EQ(switch_mac_flush(sw, 2, false), 0);
+	CHECK_EQ(switch_mac_flush(sw, -1, true), 2);
+	CHECK_EQ(switch_mac_count(sw), 0);
+	switch_free(sw);
+}
+
+static void test_full_table(void)
+{
+	struct vswitch *sw = sw_with_ports(NP, 16, 300);
+	struct switch_port_conf c;
+	struct switch_verdict v;
+	uint8_t f[128];
+
+	switch_port_conf_init(&c);
+	c.max_macs = 4;
+	conf_port(sw, 1, &c);
+	conf_port(sw, 2, &c);
+	CHECK_EQ(deliver(sw, 1, f, mkframe(f, -1, 1, -1), 1000, &v), SWITCH_FLOOD);
+	/* plain port 3 fills the table */
+	for (unsigned n = 0; n < 40; n++)
+		deliver(sw, 3, f, mkframe(f, -1, 1000 + n, -1), 1000, &v);
+	CHECK_EQ(switch_mac_count(sw), 16);
+	/* unknown unicast from a secured port: not to the other secured port, to the plain ones */
+	CHECK_EQ(deliver(sw, 1, f, mkframe(f, 77, 1, -1), 1001, &v), SWITCH_FLOOD);
+	CHECK(v.restricted);
+	CHECK_EQ(out_tag(2), -2);
+	CHECK_EQ(out_tag(3), -1);
+	CHECK_EQ(out_tag(0), -1);
+	CHECK_EQ(switch_port_stats(sw, 1)->drop_table_full, 1);
+	/* from a plain port it floods as before */
+	CHECK_EQ(deliver(sw, 3, f, mkframe(f, 77, 1000, -1), 1001, &v), SWITCH_FLOOD);
+	CHECK_EQ(out_tag(2), -1);
+	/* full_flood: everyone */
+	c.full_flood = true;
+	conf_port(sw, 1, &c);
+	CHECK_EQ(deliver(sw, 1, f, mkframe(f, 77, 1, -1), 1002, &v), SWITCH_FLOOD);
+	CHECK_EQ(out_tag(2), -1);
+	switch_free(sw);
+}
+
+static void test_storm(void)
+{
+	struct vswitch *sw = sw_conf();
+	struct switch_port_conf c;
+	struct switch_verdict v;
+	uint8_t f[128], m[6];
+	int passed = 0;
+
+	switch_port_conf_init(&c);
+	c.storm_broadcast = 10;
+	c.storm_multicast = 5;
+	c.storm_unknown = 2;
+	conf_port(sw, 1, &c);
+	/* a full second's worth at once, then one frame per 100 ms */
+	for (int i = 0; i < 15; i++)
+		passed += deliver(sw, 1, f, mkframe(f, -1, 1, -1), 5000, &v) == SWITCH_FLOOD;
+	CHECK_EQ(passed, 10);
+	CHECK_EQ(switch_port_stats(sw, 1)->drop_storm, 5);
+	CHECK_EQ(deliver(sw, 1, f, mkframe(f, -1, 1, -1), 5099, &v), SWITCH_DROP);
+	CHECK_EQ(deliver(sw, 1, f, mkframe(f, -1, 1, -1), 5100, &v), SWITCH_FLOOD);
+	CHECK_EQ(deliver(sw, 1, f, mkframe(f, -1, 1, -1), 5100, &v), SWITCH_DROP);
+	/* multicast has its own bucket */
+	mac_of(m, 1);
+	passed = 0;
+	for (int i = 0; i < 8; i++) {
+		frame_build(f, 64, MCAST, m, -1);
+		passed += deliver(sw, 1, f, 64, 5100, &v) == SWITCH_FLOOD;
+	}
+	CHECK_EQ(passed, 5);
+	/* unknown unicast: 2 per second; known unicast is not limited */
+	passed = 0;
+	for (int i = 0; i < 4; i++)
+		passed += deliver(sw, 1, f, mkframe(f, 99, 1, -1), 5100, &v) == SWITCH_FLOOD;
+	CHECK_EQ(passed, 2);
+	deliver(sw, 2, f, mkframe(f, -1, 2, -1), 5100, &v);
+	passed = 0;
+	for (int i = 0; i < 50; i++)
+		passed += deliver(sw, 1, f, mkframe(f, 2, 1, -1), 5100, &v) == 2;
+	CHECK_EQ(passed, 50);
+	/* after 10 s idle the bucket holds one second's worth, not more */
+	passed = 0;
+	for (int i = 0; i < 15; i++)
+		passed += deliver(sw, 1, f, mkframe(f, -1, 1, -1), 15100, &v) == SWITCH_FLOOD;
+	CHECK_EQ(passed, 10);
+	switch_free(sw);
+}
+
+static void test_loop(void)
+{
+	struct vswitch *sw = sw_conf();
+	struct switch_port_conf c;
+	struct switch_verdict v;
+	uint8_t f[128];
+	size_t len;
+
+	switch_port_conf_init(&c);
+	c.loop_protect = true;
+	c.loop_hold = 2;
+	conf_port(sw, 2, &c);
+	conf_port(sw, 3, &c);
+	/* port 2 talks normally: its own broadcasts, also repeated, are no loop */
+	len = mkframe(f, -1, 20, -1);
+	CHECK_EQ(deliver(sw, 2, f, len, 1000, &v), SWITCH_FLOOD);
+	CHECK_EQ(deliver(sw, 2, f, len, 1001, &v), SWITCH_FLOOD);
+	CHECK(!v.loop_shut);
+	/* station 1 on port 1 broadcasts; port 3 sends the very frame back: shut */
+	len = mkframe(f, -1, 1, -1);
+	CHECK_EQ(deliver(sw, 1, f, len, 2000, &v), SWITCH_FLOOD);
+	CHECK_EQ(out_tag(3), -1);
+	CHECK_EQ(deliver(sw, 3, f, len, 2001, &v), SWITCH_DROP);
+	CHECK(v.loop_shut);
+	CHECK_EQ(switch_port_stats(sw, 3)->loop_shutdowns, 1);
+	CHECK_EQ(switch_port_shut_until(sw, 3), 4001);
+	/* it learned nothing from the looped frame: station 1 is still on port 1 */
+	CHECK_EQ(deliver(sw, 0, f, mkframe(f, 1, 5, -1), 2002, &v), 1);
+	/* while shut: nothing from it, nothing to it */
+	CHECK_EQ(deliver(sw, 3, f, mkframe(f, -1, 30, -1), 2500, &v), SWITCH_DROP);
+	CHECK_EQ(switch_port_stats(sw, 3)->drop_loop, 2);
+	CHECK_EQ(deliver(sw, 1, f, mkframe(f, -1, 1, -1), 3000, &v), SWITCH_FLOOD);
+	CHECK_EQ(out_tag(3), -2);
+	CHECK_EQ(out_tag(2), -1);
+	/* after the hold time it is open again */
+	CHECK_EQ(deliver(sw, 3, f, mkframe(f, -1, 30, -1), 4001, &v), SWITCH_FLOOD);
+	CHECK_EQ(switch_port_shut_until(sw, 3), 0);
+	CHECK_EQ(deliver(sw, 1, f, mkframe(f, -1, 1, -1), 4002, &v), SWITCH_FLOOD);
+	CHECK_EQ(out_tag(3), -1);
+	/* a port without loop protection is never shut */
+	len = mkframe(f, -1, 7, -1);
+	CHECK_EQ(deliver(sw, 2, f, len, 5000, &v), SWITCH_FLOOD);
+	CHECK_EQ(deliver(sw, 1, f, len, 5001, &v), SWITCH_FLOOD);
+	CHECK(!v.loop_shut);
+	switch_free(sw);
+}
+
 int main(void)
 {
 	test_new_and_ports();
@@ -462,6 +976,16 @@ int main(void)
 	test_vlan();
 	test_mac_foreach();
 	test_seed();
+	test_conf_check();
+	test_vlan_matrix();
+	test_qinq();
+	test_isolation();
+	test_mac_limit_and_pin();
+	test_move_protection();
+	test_static_and_flush();
+	test_full_table();
+	test_storm();
+	test_loop();
 	printf("test-switch: %u checks, %u failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
