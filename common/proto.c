@@ -6,18 +6,19 @@
 static const struct {
 	const char *code;
 	int err;
+	int exit;
 } proto_errs[] = {
-	[PROTO_OK] = { "ok", 0 },
-	[PROTO_ERR_PARSE] = { "parse-error", EBADMSG },
-	[PROTO_ERR_INVALID_REQUEST] = { "invalid-request", EINVAL },
-	[PROTO_ERR_TOO_LARGE] = { "too-large", EMSGSIZE },
-	[PROTO_ERR_UNSUPPORTED] = { "unsupported", EOPNOTSUPP },
-	[PROTO_ERR_INVALID_PARAMS] = { "invalid-params", EINVAL },
-	[PROTO_ERR_NOT_FOUND] = { "not-found", ENOENT },
-	[PROTO_ERR_EXISTS] = { "exists", EEXIST },
-	[PROTO_ERR_PERMISSION] = { "permission-denied", EACCES },
-	[PROTO_ERR_LIMIT] = { "limit", ENOSPC },
-	[PROTO_ERR_INTERNAL] = { "internal", EIO },
+	[PROTO_OK] = { "ok", 0, PROTO_EXIT_OK },
+	[PROTO_ERR_PARSE] = { "parse-error", EBADMSG, PROTO_EXIT_ERROR },
+	[PROTO_ERR_INVALID_REQUEST] = { "invalid-request", EINVAL, PROTO_EXIT_USAGE },
+	[PROTO_ERR_TOO_LARGE] = { "too-large", EMSGSIZE, PROTO_EXIT_ERROR },
+	[PROTO_ERR_UNSUPPORTED] = { "unsupported", EOPNOTSUPP, PROTO_EXIT_ERROR },
+	[PROTO_ERR_INVALID_PARAMS] = { "invalid-params", EINVAL, PROTO_EXIT_USAGE },
+	[PROTO_ERR_NOT_FOUND] = { "not-found", ENOENT, PROTO_EXIT_NOT_FOUND },
+	[PROTO_ERR_EXISTS] = { "exists", EEXIST, PROTO_EXIT_EXISTS },
+	[PROTO_ERR_PERMISSION] = { "permission-denied", EACCES, PROTO_EXIT_DENIED },
+	[PROTO_ERR_LIMIT] = { "limit", ENOSPC, PROTO_EXIT_LIMIT },
+	[PROTO_ERR_INTERNAL] = { "internal", EIO, PROTO_EXIT_ERROR },
 };
 
 const char *proto_err_code(enum proto_err err)
@@ -32,6 +33,13 @@ int proto_err_errno(enum proto_err err)
 	if ((unsigned)err >= sizeof(proto_errs) / sizeof(proto_errs[0]))
 		err = PROTO_ERR_INTERNAL;
 	return proto_errs[err].err;
+}
+
+int proto_err_exit(enum proto_err err)
+{
+	if ((unsigned)err >= sizeof(proto_errs) / sizeof(proto_errs[0]))
+		err = PROTO_ERR_INTERNAL;
+	return proto_errs[err].exit;
 }
 
 enum proto_err proto_err_from_errno(int err)

@@ -30,18 +30,10 @@ void call_close(void)
 	conn = NULL;
 }
 
+/* the one table (common/proto.c): a code this vdectl does not know counts as internal */
 static int exit_code_for(const char *code)
 {
-	switch (proto_err_from_code(code)) {
-	case PROTO_ERR_NOT_FOUND:
-		return VDECTL_NOT_FOUND;
-	case PROTO_ERR_PERMISSION:
-		return VDECTL_DENIED;
-	case PROTO_ERR_EXISTS:
-		return VDECTL_EXISTS;
-	default:
-		return VDECTL_ERROR;
-	}
+	return proto_err_exit(proto_err_from_code(code));
 }
 
 /*

@@ -21,7 +21,7 @@
 #endif
 
 const char *opt_socket;
-int opt_json;
+int opt_json, opt_pretty;
 unsigned opt_timeout = VDECTL_TIMEOUT_DEFAULT;
 
 /* ---------------------------------------------------------------- the options of each command */
@@ -109,8 +109,8 @@ static const struct optspec port_detach_opts[] = { OPT_MISSING_OK("the port does
 
 /* ---------------------------------------------------------------- the commands */
 
-#define NETWORK_NAME { "NAME", "name" }
-#define NETWORK { "NETWORK", "network" }
+#define NETWORK_NAME { "NAME", "name", POS_NETNAME }
+#define NETWORK { "NETWORK", "network", POS_NETNAME }
 
 static const struct command commands[] = {
 	{ "network", "create", network_create, { NETWORK_NAME }, network_create_opts, 0, 0,
@@ -127,7 +127,7 @@ static const struct command commands[] = {
 	{ "network", "list", network_list, { { NULL } }, NULL, 0, 0, "List the networks.", NULL },
 	{ "network", "show", network_show, { NETWORK_NAME }, NULL, 0, 0,
 	  "Show a network's settings and ports.", NULL },
-	{ "network", "attach", network_attach, { { "NAME", "network" } }, network_attach_opts, 1, 0,
+	{ "network", "attach", network_attach, { { "NAME", "network", POS_NETNAME } }, network_attach_opts, 1, 0,
 	  "Run CMD holding a new port of network NAME as descriptor N.",
 	  "The port lives as long as CMD. Each datagram on the descriptor is one Ethernet frame;\n"
 	  "QEMU takes it as -netdev socket,id=n0,fd=3. vdectl passes SIGINT, SIGTERM and SIGHUP on\n"
@@ -171,6 +171,8 @@ static const struct command commands[] = {
 	  "CMD was not found, 126 if it could not be run.\n" },
 	{ "port", "list", port_list, { NETWORK }, NULL, 0, 0,
 	  "List the ports of a network with their traffic counters.", NULL },
+	{ "port", "show", port_show, { NETWORK, { "PORT", "port", POS_PORT } }, NULL, 0, 0,
+	  "Show one port of a network: who made it, its counters and its kind's details.", NULL },
 	{ "port", "detach", port_detach, { NETWORK, { "PORT", "port", POS_PORT } }, port_detach_opts, 0, 0,
 	  "Close port number PORT of a network.", NULL },
 	{ "mac", "list", mac_list, { NETWORK }, NULL, 0, 0,
@@ -189,6 +191,7 @@ static const char common_options[] =
 	"  -s, --socket SOCK          control socket (default: $VDED_SOCKET, else\n"
 	"                             " VDED_DEFAULT_SOCKET ")\n"
 	"  -j, --json                 print the result object as one line of JSON\n"
+	"  -p, --pretty               print it as indented JSON (implies -j)\n"
 	"  -h, --help                 show this help\n";
 
 /* Append printf output to buf of size, keeping it NUL-terminated when it does not fit. */
@@ -298,7 +301,7 @@ static void print_usage_noun(FILE *f, const char *noun)
 
 static void print_usage_top(FILE *f)
 {
-	fputs("usage: vdectl [-s SOCK] [-t SECONDS] [-j] NOUN VERB [ARGS...]\n"
+	fputs("usage: vdectl [-s SOCK] [-t SECONDS] [-j [-p]] NOUN VERB [ARGS...]\n"
 	      "       vdectl -h | --version\n", f);
 }
 
@@ -323,7 +326,8 @@ static void __attribute__((noreturn)) help_top(void)
 	       "      --version              print the version\n", common_options, VDECTL_TIMEOUT_DEFAULT);
 	fputs("\nRun 'vdectl NOUN -h' for the commands of a noun, 'vdectl NOUN VERB -h' for the options\n"
 	      "of a command.\n"
-	      "Exit status: 0 ok, 1 error, 2 usage, 3 not found, 4 permission denied, 5 exists.\n", stdout);
+	      "Exit status: 0 ok, 1 error, 2 usage or invalid argument, 3 not found, 4 permission denied,\n"
+	      "5 exists, 6 limit reached.\n", stdout);
 	exit(VDECTL_OK);
 }
 
@@ -372,13 +376,15 @@ void help_command(const struct command *cmd)
 
 void usage_fail(const char *noun, const struct command *cmd, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs("vdectl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "vdectl: %s\n", msg);
+	/* with -j, the same error object vded would send for a bad parameter: one class, one answer */
+	print_json_error(NULL, proto_err_code(PROTO_ERR_INVALID_PARAMS), EINVAL, msg);
 	if (cmd)
 		print_usage_command(stderr, cmd);
 	else if (noun)
@@ -422,6 +428,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -431,13 +438,16 @@ int main(int argc, char **argv)
 	int c, ret;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:hjs:t:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hjps:t:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			help_top();
 			break;
 		case 'j':
 			opt_json = 1;
+			break;
+		case 'p':
+			opt_json = opt_pretty = 1;
 			break;
 		case 's':
 			opt_socket = optarg;

@@ -1,9 +1,14 @@
-/* vdectl port: list a network's ports with their counters, detach one. */
+/* vdectl port: list a network's ports with their counters, show or detach one. */
 #include "vdectl.h"
 
 int port_list(const struct command *cmd, struct request *req)
 {
 	return call_print_all("port.list", req, "ports", PRINT_PORT_LIST);
+}
+
+int port_show(const struct command *cmd, struct request *req)
+{
+	return call_print("port.show", req, PRINT_PORT_DETAIL);
 }
 
 int port_detach(const struct command *cmd, struct request *req)

@@ -279,6 +279,13 @@ static void take_positionals(struct parser *p)
 				usage_fail(NULL, cmd, "%s: '%s' is not a port number", ps->name, arg);
 			value = json_object_new_int64(v);
 			break;
+		case POS_NETNAME:
+			/* the same rule and words as vded's (params.c), and the same exit status */
+			if (!proto_valid_name(arg))
+				usage_fail(NULL, cmd, "%s: '%s' is not a valid network name (%s)", ps->name, arg,
+					   PROTO_NAME_RULE);
+			value = json_object_new_string(arg);
+			break;
 		case POS_PROTO:
 			if (strcmp(arg, "tcp") != 0 && strcmp(arg, "udp") != 0)
 				usage_fail(NULL, cmd, "%s: '%s' is neither tcp nor udp", ps->name, arg);
@@ -302,6 +309,7 @@ static void build_longopts(struct parser *p)
 
 	lo[n++] = (struct option){ "socket", required_argument, NULL, 's' };
 	lo[n++] = (struct option){ "json", no_argument, NULL, 'j' };
+	lo[n++] = (struct option){ "pretty", no_argument, NULL, 'p' };
 	lo[n++] = (struct option){ "timeout", required_argument, NULL, 't' };
 	lo[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	for (int i = 0; p->cmd->opts && p->cmd->opts[i].name; i++) {
@@ -330,13 +338,16 @@ void request_parse(struct request *req, const struct command *cmd, int argc, cha
 	opterr = 0;	/* we print our own one-line errors */
 	for (;;) {
 		int before = optind ? optind : 1;
-		int c = getopt_long(argc, argv, "+:hjs:t:", p.longopts, NULL);
+		int c = getopt_long(argc, argv, "+:hjps:t:", p.longopts, NULL);
 
 		switch (c) {
 		case 'h':
 			help_command(cmd);
 		case 'j':
 			opt_json = 1;
+			continue;
+		case 'p':
+			opt_json = opt_pretty = 1;
 			continue;
 		case 's':
 			opt_socket = optarg;

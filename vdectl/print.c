@@ -377,6 +377,29 @@ static void print_port(struct json_object *result)
 	print_kv("detail:", port_detail(port, detail, sizeof(detail)));
 }
 
+/* port.show: the port object itself, one "key: value" line each. */
+static void print_port_detail(struct json_object *port)
+{
+	static const char *const counters[] = { "rx_frames", "rx_bytes", "tx_frames", "tx_bytes", "tx_dropped",
+						"rx_errors" };
+	char buf[256], detail[1024], key[32];
+	char *clean;
+
+	print_kv("port:", field_text(port, "id", buf, sizeof(buf)));
+	print_kv("kind:", field_text(port, "kind", buf, sizeof(buf)));
+	clean = sanitize(field_text(port, "description", buf, sizeof(buf)));
+	print_kv("description:", clean);
+	free(clean);
+	print_kv("uid:", uid_text(port, "uid", 1, buf, sizeof(buf)));
+	print_kv("pid:", field_text(port, "pid", buf, sizeof(buf)));
+	print_kv("created:", field_text(port, "created", buf, sizeof(buf)));
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		snprintf(key, sizeof(key), "%s:", counters[i]);
+		print_kv(key, field_text(port, counters[i], buf, sizeof(buf)));
+	}
+	print_kv("detail:", port_detail(port, detail, sizeof(detail)));
+}
+
 /* ---------------------------------------------------------------- macs, forwards, namespaces, daemon */
 
 static void print_mac_list(struct json_object *result)
@@ -446,6 +469,25 @@ static void print_ns_list(struct json_object *result)
 	table_print(&t);
 }
 
+/* A list of words after key, wrapped under the first one. */
+static void print_words(const char *key, struct json_object *arr)
+{
+	size_t n = arr ? json_object_array_length(arr) : 0;
+	int col = printf("%-12s", key);
+
+	if (!n)
+		fputs(" -", stdout);
+	for (size_t i = 0; i < n; i++) {
+		char *w = sanitize(json_object_get_string(json_object_array_get_idx(arr, i)) ?: "?");
+
+		if (col + 1 + (int)strlen(w) > 80 && i)
+			col = printf("\n%-12s", "") - 1;
+		col += printf(" %s", w);
+		free(w);
+	}
+	putchar('\n');
+}
+
 static void print_daemon_info(struct json_object *result)
 {
 	struct json_object *api = field_array(result, "api");
@@ -472,13 +514,18 @@ static void print_daemon_info(struct json_object *result)
 		len += (size_t)n;
 	}
 	print_kv("features:", buf[0] ? buf : "-");
+	print_words("methods:", field_array(result, "methods"));
 }
 
 /* ---------------------------------------------------------------- the one entry */
 
+/* One line (-j), or indented by two spaces per level (-p): the same object either way. */
 static void print_json(struct json_object *obj)
 {
-	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+
+	flags |= opt_pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN;
+	puts(json_object_to_json_string_ext(obj, flags));
 }
 
 void print_result(enum print_kind kind, struct json_object *result)
@@ -490,6 +537,7 @@ void print_result(enum print_kind kind, struct json_object *result)
 		[PRINT_NETWORK] = print_network,
 		[PRINT_PORT_LIST] = print_port_list,
 		[PRINT_PORT] = print_port,
+		[PRINT_PORT_DETAIL] = print_port_detail,
 		[PRINT_MAC_LIST] = print_mac_list,
 		[PRINT_FORWARD_LIST] = print_forward_list,
 		[PRINT_NS_LIST] = print_ns_list,

@@ -17,14 +17,18 @@
 
 #include <json-c/json.h>
 
-/* Exit codes (documented in vdectl.1): scripts tell "missing" and "exists" apart without parsing. */
+#include "proto.h"
+
+/* Exit codes (documented in vdectl.1): scripts tell "missing" and "exists" apart without parsing.
+ * They are common/proto's, one per error class, so a bad argument exits alike whoever finds it. */
 enum {
-	VDECTL_OK = 0,
-	VDECTL_ERROR = 1,
-	VDECTL_USAGE = 2,
-	VDECTL_NOT_FOUND = 3,
-	VDECTL_DENIED = 4,
-	VDECTL_EXISTS = 5,
+	VDECTL_OK = PROTO_EXIT_OK,
+	VDECTL_ERROR = PROTO_EXIT_ERROR,
+	VDECTL_USAGE = PROTO_EXIT_USAGE,
+	VDECTL_NOT_FOUND = PROTO_EXIT_NOT_FOUND,
+	VDECTL_DENIED = PROTO_EXIT_DENIED,
+	VDECTL_EXISTS = PROTO_EXIT_EXISTS,
+	VDECTL_LIMIT = PROTO_EXIT_LIMIT,
 };
 
 /* The most positional arguments a command takes (forward add NETWORK PROTO HOST GUEST). */
@@ -58,6 +62,7 @@ struct optspec {
 /* What a positional argument is: checked by options.c before anything is sent. */
 enum pos_type {
 	POS_STRING,	/* sent as a string */
+	POS_NETNAME,	/* a network name (proto_valid_name), sent as a string */
 	POS_PORT,	/* a port number, sent as a number */
 	POS_PROTO,	/* tcp or udp */
 };
@@ -82,11 +87,11 @@ struct command {
 	const char *details;		/* more for "NOUN VERB -h", before its options; may be NULL */
 };
 
-/* Global options: -s SOCK (NULL: $VDED_SOCKET, else the default) and -j, valid before or after VERB;
+/* Global options: -s SOCK (NULL: $VDED_SOCKET, else the default), -j and -p, valid before or after VERB;
  * -t SECONDS (else $VDECTL_TIMEOUT, else the default; 0: no limit), before NOUN: how long call.c
  * waits for vded to accept, take and answer each request. */
 extern const char *opt_socket;
-extern int opt_json;
+extern int opt_json, opt_pretty;	/* -j; -p (indented JSON, implies -j) */
 extern unsigned opt_timeout;
 /* A timeout from -t or $VDECTL_TIMEOUT: whole seconds, 0..VDECTL_TIMEOUT_MAX. 0 or -EINVAL. */
 int parse_timeout(const char *s, unsigned *out);
@@ -132,6 +137,7 @@ enum print_kind {
 	PRINT_NETWORK,		/* network.show: settings, then its ports */
 	PRINT_PORT_LIST,
 	PRINT_PORT,		/* {"port": port} of tap.add and network.connect */
+	PRINT_PORT_DETAIL,	/* a port object (port.show) */
 	PRINT_MAC_LIST,
 	PRINT_FORWARD_LIST,
 	PRINT_NS_LIST,
@@ -194,6 +200,7 @@ int ns_delete(const struct command *cmd, struct request *req);
 int ns_list(const struct command *cmd, struct request *req);
 int ns_exec(const struct command *cmd, struct request *req);
 int port_list(const struct command *cmd, struct request *req);
+int port_show(const struct command *cmd, struct request *req);
 int port_detach(const struct command *cmd, struct request *req);
 int mac_list(const struct command *cmd, struct request *req);
 int daemon_info(const struct command *cmd, struct request *req);

@@ -85,10 +85,10 @@ NETNS+=(other)
 expect_rc 5 vdectl ns create other --net lab
 expect_rc 3 vdectl ns create r3 --net lab,nope
 [ ! -e /run/netns/r3 ] || fail "r3 left behind after a failed create"
-expect_rc 1 vdectl -j ns create .bad --net lab
+expect_rc 2 vdectl -j ns create .bad --net lab
 assert_json '.error.code' invalid-params "$OUT"
 expect_rc 2 vdectl ns create r3
-expect_rc 1 vdectl ns create r3 --net lab,lab,lab,lab,lab,lab,lab,lab,lab
+expect_rc 2 vdectl ns create r3 --net lab,lab,lab,lab,lab,lab,lab,lab,lab
 [ ! -e /run/netns/r3 ] || fail "r3 left behind after a failed create"
 
 # Restart: the namespaces stay, their links come back with the same MACs on the same networks.

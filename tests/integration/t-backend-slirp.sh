@@ -87,13 +87,13 @@ assert_contains "$ERR" 8081 "port-in-use error"
 fetch_is busy 127.0.0.1 8081 || fail "the refused forward disturbed the server on 8081"
 expect_rc 5 vdectl forward add nat tcp 127.0.0.1:8080 "$addr:80"
 expect_rc 0 vdectl network create plain
-expect_rc 1 vdectl -j forward add plain tcp 8082 10.0.2.15:80
+expect_rc 2 vdectl -j forward add plain tcp 8082 10.0.2.15:80
 assert_json '.error.code' invalid-params "$OUT"
 expect_rc 3 vdectl forward add nope tcp 8082 10.0.2.15:80
 for bad in "8082 10.0.2.15" "0 10.0.2.15:80" "65536 10.0.2.15:80" "1.2.3:8082 10.0.2.15:80" "8082 10.0.2.15:0" \
 	"8082 host:80"; do
 	read -r h g <<<"$bad"
-	expect_rc 1 vdectl -j forward add nat tcp "$h" "$g"
+	expect_rc 2 vdectl -j forward add nat tcp "$h" "$g"
 	assert_json '.error.code' invalid-params "$OUT"
 done
 expect_rc 2 vdectl forward add nat sctp 8082 10.0.2.15:80

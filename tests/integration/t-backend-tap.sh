@@ -74,7 +74,7 @@ ip link show tapd >/dev/null 2>&1 || fail "tapd vanished after being sent frames
 expect_rc 0 vdectl tap remove lab tapd
 
 # Bad requests: a clear error, the documented exit status, and no interface left behind.
-expect_rc 1 vdectl tap add lab tapx --owner no-such-user-here
+expect_rc 2 vdectl tap add lab tapx --owner no-such-user-here
 assert_contains "$ERR" "no-such-user-here" "unknown owner error"
 iface_gone tapx || fail "tapx left behind after an unknown owner"
 expect_rc 5 vdectl tap add lab lo
@@ -82,18 +82,18 @@ assert_contains "$ERR" "'lo'" "taken name error"
 ip -j addr show dev lo >"$WORK/lo.json"
 assert_json '[.[0].addr_info[] | select(.local == "127.0.0.1")] | length' 1 "$(cat "$WORK/lo.json")"
 for bad in 10.9.1.1 10.9.1.300/24 10.9.1.1/33 nonsense/8 fd00::1/129; do
-	expect_rc 1 vdectl -j tap add lab tapx --address "$bad"
+	expect_rc 2 vdectl -j tap add lab tapx --address "$bad"
 	assert_json '.error.code' invalid-params "$OUT"
 	assert_contains "$ERR" "$bad" "invalid CIDR error"
 	iface_gone tapx || fail "tapx left behind after address $bad"
 done
-expect_rc 1 vdectl -j tap add lab tapx --mtu 67
+expect_rc 2 vdectl -j tap add lab tapx --mtu 67
 assert_json '.error.code' invalid-params "$OUT"
-expect_rc 1 vdectl -j tap add lab tapx --mtu 9217
+expect_rc 2 vdectl -j tap add lab tapx --mtu 9217
 assert_json '.error.code' invalid-params "$OUT"
 iface_gone tapx || fail "tapx left behind after a bad MTU"
-expect_rc 1 vdectl tap add lab 'bad/name'
-expect_rc 1 vdectl tap add lab 0123456789abcdefXYZ
+expect_rc 2 vdectl tap add lab 'bad/name'
+expect_rc 2 vdectl tap add lab 0123456789abcdefXYZ
 expect_rc 3 vdectl tap add nope tapx
 iface_gone tapx || fail "tapx made for a network that does not exist"
 expect_rc 2 vdectl tap add lab

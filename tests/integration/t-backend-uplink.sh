@@ -69,7 +69,7 @@ ip netns exec ns1 ping -c 3 -i 0.2 -W 3 10.4.0.2 || fail "lab stopped working wi
 kill -0 "$VDED_PID" || fail "vded died"
 
 # Refused: no module for the scheme, a missing network; a bad port to disconnect.
-expect_rc 1 vdectl -j network connect lab nosuchscheme://x
+expect_rc 2 vdectl -j network connect lab nosuchscheme://x
 assert_json '.error.code' invalid-params "$OUT"
 expect_rc 3 vdectl network connect nope "$URL1"
 expect_rc 2 vdectl network connect lab

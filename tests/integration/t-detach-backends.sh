@@ -81,7 +81,7 @@ tp=$(port_id lab tap)
 expect_rc 0 vdectl port detach lab "$tp"
 expect_rc 0 vdectl port detach lab "$up1"
 # a forward needs the slirp that is gone
-expect_rc 1 vdectl forward add nat tcp 127.0.0.1:7303 10.0.2.15:22
+expect_rc 2 vdectl forward add nat tcp 127.0.0.1:7303 10.0.2.15:22
 # the tap is not there to remove; with --missing-ok that is fine
 expect_rc 3 vdectl tap remove lab tapd
 expect_rc 0 vdectl tap remove lab tapd --missing-ok
@@ -119,7 +119,7 @@ check_all
 expect_rc 0 vdectl ns create r1 --net lab
 nsp=$(port_id lab tap)
 [ -n "$nsp" ] || fail "no tap port for r1"
-expect_rc 1 vdectl -j port detach lab "$nsp"
+expect_rc 2 vdectl -j port detach lab "$nsp"
 assert_json '.error.code' invalid-params "$OUT"
 assert_contains "$(json_get .error.message "$OUT")" "ns.delete" "refusal names ns.delete"
 kinds_are lab "tap,uplink"

@@ -74,7 +74,7 @@ long64=$(printf 'n%.0s' $(seq 64))
 expect_rc 0 vdectl network create "$long63"
 expect_rc 0 vdectl network create "A_b.c-9"
 for bad in "$long64" "a/b" ".hidden" "sp ace" "../x" "tab	x" "é"; do
-	expect_rc 1 vdectl network create "$bad"
+	expect_rc 2 vdectl network create "$bad"
 	[ ! -e "$STATE/networks/$bad.json" ] || fail "definition written for invalid name '$bad'"
 done
 # The error code on the wire; names starting with '-' are checked here as vdectl would take them for options.

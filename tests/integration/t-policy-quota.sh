@@ -1,6 +1,6 @@
 #!/bin/bash
 # Per-user quotas from the configuration file: max_networks_per_user 2, max_ports_per_user 2.
-# A third network or a third port of the same user is refused with the error code "limit" (vdectl exit 1),
+# A third network or a third port of the same user is refused with the error code "limit" (vdectl exit 6),
 # on the control socket and on the endpoint alike; freeing one makes room again. Root is not held to them.
 . "$(dirname "$0")/lib.sh"
 need jq setpriv vde_plug
@@ -43,7 +43,7 @@ vded_start -g "$GS" -f "$WORK/vded.conf"
 # --- networks
 expect_rc 0 vdectl_as $A network create n1 --mode 0666
 expect_rc 0 vdectl_as $A network create n2 --mode 0666
-expect_rc 1 vdectl_as $A -j network create n3
+expect_rc 6 vdectl_as $A -j network create n3
 assert_json '.error.code' limit "$OUT"
 assert_json '.error.errno' 28 "$OUT"
 assert_contains "$(json_get '.error.message' "$OUT")" "max_networks_per_user" "the quota refusal"
@@ -61,7 +61,7 @@ expect_rc 0 vdectl network create r3
 expect_rc 0 vdectl_as $A network delete n2
 expect_rc 0 vdectl_as $A -j network create n3 --mode 0666
 assert_json '.owner_uid' "$A" "$OUT"
-expect_rc 1 vdectl_as $A network create n4
+expect_rc 6 vdectl_as $A network create n4
 
 # --- ports: two held by A (one each way in), the third refused each way in.
 # (setpriv itself, not the shell function, so that bg_start's PID is the client's and cleanup reaches it.
@@ -72,7 +72,7 @@ bg_start setpriv --reuid $A --regid $A --groups "$GS" "$VDECTL_BIN" -s "$SOCK" n
 bg_start -o "$WORK/a-plug.log" sh -c 'exec "$@" <"$0"' "$WORK/plug-in" \
 	setpriv --reuid $A --regid $A --groups "$GS" vde_plug "vde://$RUN/net/r1"
 wait_for ports_of_is $A 2 || fail "A's two ports did not appear"
-expect_rc 1 vdectl_as $A -j network attach n3 -- true
+expect_rc 6 vdectl_as $A -j network attach n3 -- true
 assert_json '.error.code' limit "$OUT"
 assert_contains "$(json_get '.error.message' "$OUT")" "max_ports_per_user" "the port quota refusal"
 # Through the endpoint: vded hangs up on the over-quota client, which must not get a port.

@@ -151,7 +151,14 @@ int main(void)
 	}
 	CHECK_STR(p1("{\"port\":99999999999999999999}"), "invalid-params");
 	CHECK_STR(parse("{\"mtu\":10}", ALL, 0, &a, msg, sizeof(msg)), "invalid-params");
-	CHECK_STR(msg, "'mtu' must be in 68..9216");
+	CHECK_STR(msg, "'mtu' must be in 68..9216, not 10");
+	/* the bad value is named, not only the key */
+	CHECK_STR(parse("{\"network\":\"x y\"}", ALL, 0, &a, msg, sizeof(msg)), "invalid-params");
+	CHECK(strstr(msg, "'x y' is not a valid network name ('network': ") == msg);
+	CHECK_STR(parse("{\"networks\":[\"ok\",\"-bad\"]}", ALL, 0, &a, msg, sizeof(msg)), "invalid-params");
+	CHECK(strstr(msg, "'-bad' is not a valid network name ('networks': ") == msg);
+	CHECK_STR(parse("{\"ifname\":\"a/b\"}", ALL, 0, &a, msg, sizeof(msg)), "invalid-params");
+	CHECK(strstr(msg, "'a/b' is not an interface name") == msg);
 
 	/* booleans are booleans */
 	CHECK_STR(p1("{\"exist_ok\":\"yes\"}"), "invalid-params");

@@ -32,19 +32,42 @@ static unsigned daemon_count_visible(const struct peer *peer)
 	return n;
 }
 
+/*
+ * What this vded can do, beyond its methods (which daemon.info lists from the table itself): one
+ * name per capability a client may look for before it relies on it (doc/protocol.md, daemon.info).
+ */
+static const char *const daemon_features[] = {
+	"attach",		/* network.attach: a socketpair end by SCM_RIGHTS */
+	"attach-fd",		/* network.attach with "fd": the client's own socket or tap */
+	"endpoint",		/* a vde_switch-compatible directory per network */
+	"jumbo",		/* frames up to 9234 bytes (MTU 9216) */
+	"offload",		/* vded's taps use segmentation offload */
+	"tap",			/* tap.add / tap.remove */
+	"vxvde",		/* network.create vxvde */
+	"slirp",		/* network.create slirp, forward.* */
+	"uplink",		/* network.connect: any libvdeplug locator, retried */
+	"netns",		/* ns.* */
+	"paging",		/* offset/limit on the lists */
+	"exist-ok-diff",	/* exist_ok compares the settings */
+	"privsep",		/* a privileged parent and an unprivileged engine */
+	"persistence",		/* definitions saved and replayed at start */
+};
+
 HANDLER(run_daemon_info)
 {
 	struct json_object *o = json_object_new_object(), *api = json_object_new_array(),
-			   *feat = json_object_new_array();
+			   *feat = json_object_new_array(), *meth = json_object_new_array();
 
 	codec_add_str(o, "version", VDE_VERSION);
 	json_object_array_add(api, json_object_new_int(PROTO_API_MAJOR));
 	json_object_array_add(api, json_object_new_int(PROTO_API_MINOR));
 	json_object_object_add(o, "api", api);
-	json_object_array_add(feat, json_object_new_string("attach"));
-	json_object_array_add(feat, json_object_new_string("endpoint"));
-	json_object_array_add(feat, json_object_new_string("jumbo"));
+	for (size_t i = 0; i < sizeof(daemon_features) / sizeof(daemon_features[0]); i++)
+		json_object_array_add(feat, json_object_new_string(daemon_features[i]));
 	json_object_object_add(o, "features", feat);
+	for (size_t i = 0; i < methods_count(); i++)
+		json_object_array_add(meth, json_object_new_string(methods_name(i)));
+	json_object_object_add(o, "methods", meth);
 	codec_add_int(o, "pid", priv_main_pid());
 	codec_add_int(o, "engine_pid", getpid());
 	codec_add_str(o, "run_dir", info_run_dir);

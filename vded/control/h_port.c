@@ -1,4 +1,4 @@
-/* network.attach, port.list, port.detach: the ports of a network, and attaching clients to it. Detaching
+/* network.attach, port.list, port.show, port.detach: the ports of a network, and attaching clients to it. Detaching
  * a backend's port (tap, uplink, slirp, vxvde) takes that backend out of the saved definition. */
 #include <errno.h>
 
@@ -41,6 +41,20 @@ HANDLER(run_port_list)
 	return 0;
 }
 
+HANDLER(run_port_show)
+{
+	struct network *net = handlers_find_network(a->network, e);
+	struct port *p;
+
+	if (!net)
+		return -ENOENT;
+	p = handlers_find_port(net, a->port, e);
+	if (!p)
+		return -ENOENT;
+	*res = handlers_port_json(p);
+	return 0;
+}
+
 HANDLER(run_port_detach)
 {
 	struct network *net = handlers_find_network(a->network, e);
@@ -48,11 +62,10 @@ HANDLER(run_port_detach)
 
 	if (!net)
 		return -ENOENT;
-	p = a->port <= net->def.max_ports ? net->ports[a->port] : NULL;
-	if (!p || p->dead) {
+	p = handlers_find_port(net, a->port, e);
+	if (!p) {
 		if (!a->missing_ok)
-			return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENOENT, "network '%s' has no port %u", a->network,
-					     a->port);
+			return -ENOENT;
 	} else {
 		/* what a saved backend made goes from the definition too, or it comes back at the next
 		 * start, still listed (network.show, forward.list) and in the way of tap.remove */

@@ -20,6 +20,17 @@ struct network *handlers_find_network(const char *name, struct vde_error *e)
 	return net;
 }
 
+struct port *handlers_find_port(struct network *net, unsigned id, struct vde_error *e)
+{
+	struct port *p = id <= net->def.max_ports ? net->ports[id] : NULL;
+
+	if (!p || p->dead) {
+		vde_error_set(e, PROTO_ERR_NOT_FOUND, ENOENT, "network '%s' has no port %u", net->def.name, id);
+		return NULL;
+	}
+	return p;
+}
+
 struct json_object *handlers_network_json(const struct network *net)
 {
 	return codec_network(net, handlers_run_dir(), switch_mac_count(net->sw));

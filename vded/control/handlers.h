@@ -28,6 +28,7 @@ HANDLER(run_network_list);
 HANDLER(run_network_show);
 HANDLER(run_network_attach);
 HANDLER(run_port_list);
+HANDLER(run_port_show);
 HANDLER(run_port_detach);
 HANDLER(run_mac_list);
 HANDLER(run_tap_add);
@@ -46,6 +47,9 @@ const char *handlers_run_dir(void);
 
 /* The network called name, or NULL with the one not-found error in e (policy_not_found). */
 struct network *handlers_find_network(const char *name, struct vde_error *e);
+
+/* Port id of net if it exists (and is not being removed), or NULL with a not-found error in e. */
+struct port *handlers_find_port(struct network *net, unsigned id, struct vde_error *e);
 
 /* net's API object (codec_network with the run dir and the MAC count). Caller puts. */
 struct json_object *handlers_network_json(const struct network *net);

@@ -49,6 +49,7 @@ static const struct method methods[] = {
 	{ "port.detach", POLICY_DETACH, PARAM_NETWORK, PARAM_NETWORK | PARAM_PORT | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_PORT,
 	  run_port_detach },
 	{ "port.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK | PAGE, PARAM_NETWORK, run_port_list },
+	{ "port.show", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK | PARAM_PORT, PARAM_NETWORK | PARAM_PORT, run_port_show },
 	{ "tap.add", POLICY_ADMIN, PARAM_NETWORK, PARAM_NETWORK | PARAM_IFNAME | PARAM_OWNER | PARAM_ADDRESSES | PARAM_MTU | PARAM_UP,
 	  PARAM_NETWORK | PARAM_IFNAME, run_tap_add },
 	{ "tap.remove", POLICY_ADMIN, PARAM_NETWORK, PARAM_NETWORK | PARAM_IFNAME | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_IFNAME,
@@ -63,6 +64,16 @@ static int method_cmp(const void *key, const void *elem)
 static const struct method *method_lookup(const char *name)
 {
 	return bsearch(name, methods, sizeof(methods) / sizeof(methods[0]), sizeof(methods[0]), method_cmp);
+}
+
+size_t methods_count(void)
+{
+	return sizeof(methods) / sizeof(methods[0]);
+}
+
+const char *methods_name(size_t i)
+{
+	return i < methods_count() ? methods[i].name : NULL;
 }
 
 int methods_parse(const char *method, struct json_object *params, struct method_args *args, struct vde_error *e)

@@ -31,6 +31,11 @@ int methods_parse(const char *method, struct json_object *params, struct method_
 int methods_call(const char *method, struct json_object *params, struct request_ctx *ctx,
 		 struct json_object **result, struct vde_error *e);
 
+/* The methods of the table, in name order (daemon.info lists them): how many, and the name of the
+ * i-th (static; NULL past the end). */
+size_t methods_count(void);
+const char *methods_name(size_t i);
+
 /* An error reply for id (borrowed; NULL means null). */
 struct json_object *methods_error_reply(struct json_object *id, const struct vde_error *e);
 

@@ -64,6 +64,21 @@ const struct param_spec *params_spec(uint64_t bit)
 	return NULL;
 }
 
+/*
+ * A message names the bad value, not only the key: "'x y' is not a valid network name". The value is
+ * the client's own; at most PARAMS_SHOWN bytes of it are quoted (vdectl escapes what a terminal must
+ * not see, and JSON escapes the rest).
+ */
+#define PARAMS_SHOWN 64
+
+static int params_bad_name(const struct param_spec *s, const char *str, struct vde_error *e)
+{
+	size_t len = strlen(str);
+
+	return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%.*s%s' is not a valid network name ('%s': %s)",
+			     PARAMS_SHOWN, str, len > PARAMS_SHOWN ? "..." : "", s->key, PROTO_NAME_RULE);
+}
+
 static int params_store(const struct param_spec *s, struct json_object *v, struct method_args *a,
 		       struct vde_error *e)
 {
@@ -84,9 +99,12 @@ static int params_store(const struct param_spec *s, struct json_object *v, struc
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be an integer", s->key);
 		errno = 0;
 		n = json_object_get_int64(v);
-		if (errno || n < s->min || n > s->max)
-			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be in %u..%u", s->key,
-					     s->min, s->max);
+		if (errno)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be in %u..%u, not %s",
+					     s->key, s->min, s->max, json_object_get_string(v));
+		if (n < s->min || n > s->max)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be in %u..%u, not %lld",
+					     s->key, s->min, s->max, (long long)n);
 		*(unsigned *)field = (unsigned)n;
 		return 0;
 	case PT_MODE:
@@ -131,18 +149,22 @@ static int params_store(const struct param_spec *s, struct json_object *v, struc
 		a->nnets = 0;
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
 			struct json_object *x = json_object_array_get_idx(v, i);
-			if (!json_object_is_type(x, json_type_string) || !proto_valid_name(json_object_get_string(x)) ||
+			if (!json_object_is_type(x, json_type_string) ||
 			    strlen(json_object_get_string(x)) != (size_t)json_object_get_string_len(x))
 				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
 						     "'%s' must hold network names", s->key);
+			if (!proto_valid_name(json_object_get_string(x)))
+				return params_bad_name(s, json_object_get_string(x), e);
 			strcpy(a->networks[a->nnets++], json_object_get_string(x));
 		}
 		return 0;
 	case PT_IFNAME:
-		if (!json_object_is_type(v, json_type_string) || !proto_valid_ifname(json_object_get_string(v)))
+		if (!json_object_is_type(v, json_type_string))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be a string", s->key);
+		if (!proto_valid_ifname(json_object_get_string(v)))
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
-					     "'%s' must be an interface name (1-15 characters, no '/', ':' or spaces)",
-					     s->key);
+					     "'%.*s' is not an interface name ('%s': 1-15 characters, no '/', ':' or spaces)",
+					     PARAMS_SHOWN, json_object_get_string(v), s->key);
 		strcpy(field, json_object_get_string(v));
 		return 0;
 	case PT_NAME:
@@ -154,9 +176,7 @@ static int params_store(const struct param_spec *s, struct json_object *v, struc
 		if (strlen(str) != len)
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' contains a NUL byte", s->key);
 		if (s->type == PT_NAME && !proto_valid_name(str))
-			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
-					     "'%s' is not a valid network name (1-63 of A-Z a-z 0-9 _ . -, not starting with . or -)",
-					     s->key);
+			return params_bad_name(s, str, e);
 		if (len >= s->size)
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' is longer than %zu bytes", s->key,
 					     s->size - 1);
