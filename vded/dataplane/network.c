@@ -56,11 +56,20 @@ struct network *network_find(const char *name)
 
 static void network_port_flush(struct network *net, struct port *p);
 
-/* Queue one frame (after hdr, if not NULL) for p; a full queue is sent at once. */
-static inline void network_push(struct network *net, struct port *p, const void *hdr, uint8_t *frame, size_t len)
+/* The 802.1Q tags the data path inserts, one per VID: an iovec points at them, nothing is copied. */
+static uint8_t vlan_tags[SWITCH_VLAN_MAX + 1][4];
+
+/*
+ * Queue one frame (after hdr, if not NULL) for p, tagged as tx says (switch_egress): as it is, without
+ * its outer tag ([12 bytes][after the tag]) or with a tag of vlan ([12 bytes][tag][rest]); a full queue
+ * is sent at once. A virtio-net header whose offsets count from the frame's start is copied into the
+ * port's own slot and moved by the 4 bytes.
+ */
+static inline void network_push(struct network *net, struct port *p, const struct virtio_net_hdr *hdr,
+				uint8_t *frame, size_t len, enum switch_tx tx, uint16_t vlan)
 {
 	struct iovec *iov;
-	unsigned k;
+	unsigned k, n = 0;
 
 	if (p->txq_len == PORT_BATCH) {
 		network_port_flush(net, p);	/* only segmentation makes more than a batch */
@@ -73,19 +82,44 @@ static inline void network_push(struct network *net, struct port *p, const void 
 		p->tx_next = net->tx_dirty;
 		net->tx_dirty = p;
 	}
-	iov = &p->txiov[2 * k];
+	iov = &p->txiov[PORT_TXIOV * k];
 	p->txq[k].msg_hdr.msg_iov = iov;
 	if (hdr) {
-		iov[0].iov_base = (void *)(uintptr_t)hdr;
-		iov[0].iov_len = OFFLOAD_HDR_LEN;
-		iov[1].iov_base = frame;
-		iov[1].iov_len = len;
-		p->txq[k].msg_hdr.msg_iovlen = 2;
-	} else {
-		iov[0].iov_base = frame;
-		iov[0].iov_len = len;
-		p->txq[k].msg_hdr.msg_iovlen = 1;
+		if (tx != SWITCH_TX_ASIS && (hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM || hdr->hdr_len)) {
+			struct virtio_net_hdr *h = &p->txhdr[k];
+			int d = tx == SWITCH_TX_PUSH ? 4 : -4;
+
+			*h = *hdr;
+			if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+				h->csum_start = (uint16_t)(h->csum_start + d);
+			if (h->hdr_len)
+				h->hdr_len = (uint16_t)(h->hdr_len + d);
+			hdr = h;
+		}
+		iov[n].iov_base = (void *)(uintptr_t)hdr;
+		iov[n++].iov_len = OFFLOAD_HDR_LEN;
 	}
+	switch (tx) {
+	case SWITCH_TX_POP:
+		iov[n].iov_base = frame;
+		iov[n++].iov_len = 12;
+		iov[n].iov_base = frame + 16;
+		iov[n++].iov_len = len - 16;
+		break;
+	case SWITCH_TX_PUSH:
+		iov[n].iov_base = frame;
+		iov[n++].iov_len = 12;
+		iov[n].iov_base = vlan_tags[vlan];
+		iov[n++].iov_len = 4;
+		iov[n].iov_base = frame + 12;
+		iov[n++].iov_len = len - 12;
+		break;
+	default:
+		iov[n].iov_base = frame;
+		iov[n++].iov_len = len;
+		break;
+	}
+	p->txq[k].msg_hdr.msg_iovlen = n;
 }
 
 /*
@@ -103,16 +137,16 @@ static struct {
 } seg_cache[PORT_BATCH];
 
 static inline void network_queue(struct network *net, struct port *p, unsigned idx, uint8_t *frame, size_t len,
-				 const struct virtio_net_hdr *vh)
+				 const struct virtio_net_hdr *vh, enum switch_tx tx, uint16_t vlan)
 {
 	static const struct virtio_net_hdr plain;
 
 	if (p->vnet) {
-		network_push(net, p, vh ? vh : &plain, frame, len);
+		network_push(net, p, vh ? vh : &plain, frame, len, tx, vlan);
 		return;
 	}
 	if (!vh) {
-		network_push(net, p, NULL, frame, len);
+		network_push(net, p, NULL, frame, len, tx, vlan);
 		return;
 	}
 	if (seg_cache[idx].count == 0) {
@@ -141,7 +175,7 @@ static inline void network_queue(struct network *net, struct port *p, unsigned i
 	}
 	for (int j = 0; j < seg_cache[idx].count; j++) {
 		struct offload_seg *sg = &seg_list[seg_cache[idx].first + j];
-		network_push(net, p, NULL, seg_arena + sg->off, sg->len);
+		network_push(net, p, NULL, seg_arena + sg->off, sg->len, tx, vlan);
 	}
 }
 
@@ -164,7 +198,9 @@ static void network_port_flush(struct network *net, struct port *p)
 			st->tx_frames += (unsigned)sent;
 			for (int i = 0; i < sent; i++) {
 				const struct msghdr *h = &p->txq[done + (unsigned)i].msg_hdr;
-				st->tx_bytes += h->msg_iov[h->msg_iovlen - 1].iov_len;	/* the frame, not its header */
+				/* the frame (its pieces, when tagged on the way out), not its header */
+				for (size_t j = p->vnet ? 1 : 0; j < h->msg_iovlen; j++)
+					st->tx_bytes += h->msg_iov[j].iov_len;
 			}
 			done += (unsigned)sent;
 			continue;
@@ -207,8 +243,9 @@ int network_port_receive(struct port *in, int (*recv)(struct port *p, struct por
 {
 	struct network *net = in->net;
 	struct port_rxbatch lent;
-	uint32_t now;
+	uint64_t now;
 	unsigned kept;
+	bool plain;
 	int n;
 
 	/* a receive from inside a flush would overwrite frames still queued: leave it to the next turn */
@@ -225,18 +262,20 @@ int network_port_receive(struct port *in, int (*recv)(struct port *p, struct por
 		return n;
 	}
 	kept = port_rx_take(n, rx_kept);
-	now = (uint32_t)ev_now(net_loop);
+	now = (uint64_t)(ev_now(net_loop) * 1000.);
+	plain = switch_is_plain(net->sw);
 	seg_arena_used = 0;
 	seg_list_used = 0;
 	for (unsigned i = 0; i < kept; i++) {
 		uint8_t *frame = rx_kept[i].data;
 		size_t len = rx_kept[i].len, swlen;
 		const struct virtio_net_hdr *vh = NULL;
+		struct switch_verdict v;
 		int dst;
 
 		seg_cache[i].count = 0;
 		if (rx_kept[i].trunc || (in->vnet && len < OFFLOAD_HDR_LEN)) {
-			switch_forward(net->sw, in->id, frame, 0, now);	/* counted as rx_errors */
+			switch_ingress(net->sw, in->id, frame, 0, now, &v);	/* counted as rx_errors */
 			continue;
 		}
 		if (in->vnet) {
@@ -248,18 +287,30 @@ int network_port_receive(struct port *in, int (*recv)(struct port *p, struct por
 		}
 		/* the switch judges Ethernet frames; a segmentation offload frame stands for several */
 		swlen = vh && vh->gso_type != VIRTIO_NET_HDR_GSO_NONE && len > ETH_MAX_FRAME ? ETH_MAX_FRAME : len;
-		dst = switch_forward(net->sw, in->id, frame, swlen, now);
+		dst = switch_ingress(net->sw, in->id, frame, swlen, now, &v);
 		if (swlen != len && dst != SWITCH_DROP)
 			switch_port_stats(net->sw, in->id)->rx_bytes += len - swlen;
 		if (dst >= 0) {
 			struct port *out = net->ports[dst];
 			if (out && !out->dead)
-				network_queue(net, out, i, frame, len, vh);
+				network_queue(net, out, i, frame, len, vh,
+					      plain ? SWITCH_TX_ASIS : switch_egress(net->sw, in->id, out->id, &v), v.vlan);
 		} else if (dst == SWITCH_FLOOD) {
-			for (struct port *out = net->port_list; out; out = out->net_next)
-				if (out != in && !out->dead)
-					network_queue(net, out, i, frame, len, vh);
+			for (struct port *out = net->port_list; out; out = out->net_next) {
+				enum switch_tx tx;
+
+				if (out == in || out->dead)
+					continue;
+				tx = plain ? SWITCH_TX_ASIS : switch_egress(net->sw, in->id, out->id, &v);
+				if (tx != SWITCH_TX_DROP)
+					network_queue(net, out, i, frame, len, vh, tx, v.vlan);
+			}
+		} else if (v.loop_shut) {
+			log_warn("network %s: port %u sends back frames flooded to it (a loop): shut for %u s",
+				 net->def.name, in->id,
+				 (unsigned)((switch_port_shut_until(net->sw, in->id) - now + 999) / 1000));
 		}
+		plain = switch_is_plain(net->sw);	/* a port shut or opened again by this frame */
 	}
 	network_flush(net);
 	rx_busy = false;
@@ -280,7 +331,8 @@ int network_port_add(struct network *net, int fd, const struct port_ops *ops, un
 {
 	struct port *p;
 	unsigned id = want_id;
-	size_t size = sizeof(*p) + PORT_BATCH * (sizeof(struct mmsghdr) + 2 * sizeof(struct iovec));
+	size_t size = sizeof(*p) + PORT_BATCH * (sizeof(struct mmsghdr) + PORT_TXIOV * sizeof(struct iovec) +
+						 sizeof(struct virtio_net_hdr));
 
 	if (want_id > net->def.max_ports) {
 		close(fd);
@@ -316,8 +368,9 @@ int network_port_add(struct network *net, int fd, const struct port_ops *ops, un
 	}
 	p->txq = (struct mmsghdr *)(p + 1);
 	p->txiov = (struct iovec *)(p->txq + PORT_BATCH);
+	p->txhdr = (struct virtio_net_hdr *)(p->txiov + PORT_TXIOV * PORT_BATCH);
 	for (unsigned i = 0; i < PORT_BATCH; i++) {
-		p->txq[i].msg_hdr.msg_iov = &p->txiov[2 * i];
+		p->txq[i].msg_hdr.msg_iov = &p->txiov[PORT_TXIOV * i];
 		p->txq[i].msg_hdr.msg_iovlen = 1;
 	}
 	p->net = net;
@@ -328,6 +381,9 @@ int network_port_add(struct network *net, int fd, const struct port_ops *ops, un
 	p->ops = ops;
 	p->created = time(NULL);
 	switch_port_add(net->sw, id);
+	/* the policy saved for this id (port.set), else the network's default for new ports */
+	if (net->port_conf[id] || net->port_default)
+		switch_port_configure(net->sw, id, net->port_conf[id] ? net->port_conf[id] : net->port_default);
 	net->ports[id] = p;
 	p->net_next = net->port_list;
 	net->port_list = p;
@@ -406,8 +462,9 @@ int network_create(const struct network_def *def, struct network **out, struct v
 	net->def = *def;
 	net->extras = json_object_new_object();
 	net->ports = calloc(def->max_ports + 1, sizeof(*net->ports));
+	net->port_conf = calloc(def->max_ports + 1, sizeof(*net->port_conf));
 	net->sw = switch_new(def->max_ports + 1, def->mac_table_size, def->mac_aging);
-	if (!net->ports || !net->sw) {
+	if (!net->ports || !net->port_conf || !net->sw) {
 		ret = vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -425,6 +482,7 @@ int network_create(const struct network_def *def, struct network **out, struct v
 fail:
 	switch_free(net->sw);
 	free(net->ports);
+	free(net->port_conf);
 	json_object_put(net->extras);
 	free(net);
 	return ret;
@@ -458,8 +516,58 @@ void network_destroy(struct network *net)
 		net_hooks->destroying(net);
 	switch_free(net->sw);
 	free(net->ports);
+	for (unsigned id = 0; id <= net->def.max_ports; id++)
+		free(net->port_conf[id]);
+	free(net->port_conf);
+	free(net->port_default);
 	json_object_put(net->extras);
 	free(net);
+}
+
+/* Replace *slot by a copy of c (NULL: none). */
+static int network_conf_store(struct switch_port_conf **slot, const struct switch_port_conf *c)
+{
+	struct switch_port_conf *copy = NULL;
+
+	if (c) {
+		if (switch_port_conf_check(c, NULL) < 0)
+			return -EINVAL;
+		copy = malloc(sizeof(*copy));
+		if (!copy)
+			return -ENOMEM;
+		*copy = *c;
+	}
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+int network_port_conf_save(struct network *net, unsigned id, const struct switch_port_conf *c)
+{
+	struct switch_port_conf plain;
+	int ret;
+
+	if (id == 0 || id > net->def.max_ports)
+		return -EINVAL;
+	ret = network_conf_store(&net->port_conf[id], c);
+	if (ret < 0)
+		return ret;
+	if (net->ports[id] && !net->ports[id]->dead) {
+		switch_port_conf_init(&plain);
+		c = net->port_conf[id] ? net->port_conf[id] : net->port_default ? net->port_default : &plain;
+		switch_port_configure(net->sw, id, c);
+	}
+	return 0;
+}
+
+int network_port_conf_set_default(struct network *net, const struct switch_port_conf *c)
+{
+	return network_conf_store(&net->port_default, c);
+}
+
+int network_port_configure(struct port *p, const struct switch_port_conf *c)
+{
+	return switch_port_configure(p->net->sw, p->id, c);
 }
 
 static void network_age_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -473,6 +581,12 @@ static void network_age_cb(struct ev_loop *loop, ev_timer *w, int revents)
 int network_init(struct ev_loop *loop)
 {
 	net_loop = loop;
+	for (unsigned vid = 0; vid <= SWITCH_VLAN_MAX; vid++) {
+		vlan_tags[vid][0] = 0x81;
+		vlan_tags[vid][1] = 0x00;
+		vlan_tags[vid][2] = (uint8_t)(vid >> 8);
+		vlan_tags[vid][3] = (uint8_t)vid;
+	}
 	if (port_rx_init() < 0)
 		return -ENOMEM;
 	ev_check_init(&net_reap_check, network_reap_cb);

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "dataplane/port.h"
+#include "dataplane/switch.h"
 #include "error.h"
 
 #define NETWORK_NAME_MAX 64
@@ -50,6 +51,11 @@ struct network {
 	 * their methods: {"taps": [tap.add params...], ...}. Owned. */
 	struct json_object *extras;
 	struct endpoint *endpoint;	/* the endpoint module's, opaque here */
+	/* Port policies (switch.h) by id, 1..max_ports: what port.set saved for that id, applied when a
+	 * port of that id appears (NULL: none, the default applies); and the default for new ports (NULL:
+	 * plain). Owned. */
+	struct switch_port_conf **port_conf;
+	struct switch_port_conf *port_default;
 	struct network *next;
 };
 
@@ -98,6 +104,17 @@ int network_port_add(struct network *net, int fd, const struct port_ops *ops, un
  * 0 for none (or when called from inside another batch), or -errno (the port is killed).
  */
 int network_port_receive(struct port *in, int (*recv)(struct port *p, struct port_rxbatch *b));
+/*
+ * The policy of port id (1..max_ports) from now on, copied: applied now if the port exists, and to
+ * every port that gets this id later (NULL: none, the network's default applies). 0, -EINVAL (id out of
+ * range, or c fails switch_port_conf_check), -ENOMEM.
+ */
+int network_port_conf_save(struct network *net, unsigned id, const struct switch_port_conf *c);
+/* The policy of new ports with no saved policy (copied; NULL: plain). Ports that exist keep theirs. */
+int network_port_conf_set_default(struct network *net, const struct switch_port_conf *c);
+/* Set one live port's policy (e.g. what network.attach asked for) without saving it. 0 or -errno. */
+int network_port_configure(struct port *p, const struct switch_port_conf *c);
+
 /* Schedule p's removal: it stops at once and is freed from the loop (safe inside any callback). */
 void network_port_kill(struct port *p);
 

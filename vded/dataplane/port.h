@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #define PORT_BATCH 64			/* frames per recvmmsg/sendmmsg */
+#define PORT_TXIOV 4			/* iovecs per queued frame: [header][12 bytes][tag][rest] */
 #define PORT_DESCR_MAX 256
 
 struct port;
@@ -130,12 +131,15 @@ struct port {
 	int dead;			/* removal pending: ignored by the data path */
 
 	/* Frames queued for this port during the current batch; iovecs point into the rx buffers
-	 * (two per message: a virtio-net header and the frame for a vnet port, else the frame). */
+	 * (PORT_TXIOV per message: a virtio-net header for a vnet port, then the frame, in two pieces
+	 * around a 4-byte tag pushed or in two around a tag popped). txhdr[k]: message k's own copy
+	 * of a header that tagging moved. */
 	unsigned txq_len;
 	bool tx_listed;			/* in the network's list of ports with queued frames */
 	struct port *tx_next;
 	struct mmsghdr *txq;
 	struct iovec *txiov;
+	struct virtio_net_hdr *txhdr;
 	bool vnet;			/* frames in and out carry a virtio-net header (vded's taps) */
 	struct port *reap_next;		/* in the list of dead ports to free */
 
