@@ -98,6 +98,27 @@ int proto_valid_name(const char *name)
 	return 1;
 }
 
+int proto_parse_mac(const char *text, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++) {
+		const char *p = text + 3 * i;
+		int v = 0;
+		for (int k = 0; k < 2; k++) {
+			char c = p[k];
+			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+				c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+			if (d < 0)
+				return 0;
+			v = v * 16 + d;
+		}
+		if (p[2] != (i == 5 ? '\0' : ':'))
+			return 0;
+		mac[i] = (uint8_t)v;
+	}
+	/* a port's own address: never a group address */
+	return !(mac[0] & 1);
+}
+
 int proto_valid_ifname(const char *name)
 {
 	size_t len = strlen(name);

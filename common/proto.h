@@ -6,6 +6,7 @@
 #define VDE_PROTO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define PROTO_MAX_MSG 65536	/* bytes per request line, newline included */
 /* Bytes per reply line, newline included: the largest reply vded sends in one message. Methods whose
@@ -65,5 +66,7 @@ enum proto_err proto_err_from_code(const char *code);
 int proto_valid_name(const char *name);
 /* Interface names: 1..15 bytes, no '/', ':', whitespace or control, not "." or "..". 1 if valid. */
 int proto_valid_ifname(const char *name);
+/* A unicast MAC address "xx:xx:xx:xx:xx:xx" (hex, either case) into mac. 1 if valid. */
+int proto_parse_mac(const char *text, uint8_t mac[6]);
 
 #endif

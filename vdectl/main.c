@@ -90,8 +90,26 @@ static const struct optspec tap_add_opts[] = {
 	{ .name = "mtu", .arg = "N", .param = "mtu", .type = OPT_UINT, .max = 2147483647,
 	  .help = "the interface MTU, 68..9216" },
 	{ .name = "up", .param = "up", .type = OPT_FLAG, .help = "bring the interface up" },
+	{ .name = "for-vm", .param = "for_vm", .type = OPT_FLAG,
+	  .help = "a persistent tap vded does not open, for QEMU or libvirt\n"
+		  "(-netdev tap,ifname=IFNAME; <target dev='IFNAME' managed='no'/>)" },
+	{ .name = "group", .arg = "GROUP", .param = "group", .type = OPT_STRING, .needs = "for-vm",
+	  .help = "with --for-vm: this group may open the tap too" },
+	{ .name = "multi-queue", .param = "multi_queue", .type = OPT_FLAG, .needs = "for-vm",
+	  .help = "with --for-vm: a multi-queue tap (QEMU queues=N)" },
+	{ .name = "mac", .arg = "MAC", .param = "mac", .type = OPT_STRING,
+	  .help = "the interface's MAC address (default: a random one, kept\nwith the definition)" },
 	{ NULL },
 };
+
+static const struct optspec port_add_opts[] = {
+	{ .name = "transient", .param = "transient", .type = OPT_FLAG,
+	  .help = "not saved: the port lives while the interface does" },
+	{ .name = "keep-ip", .param = "keep_ip", .type = OPT_FLAG,
+	  .help = "leave the host's addresses and IPv6 on the interface" },
+	{ NULL },
+};
+static const struct optspec port_remove_opts[] = { OPT_MISSING_OK("the network has no such interface port"), { NULL } };
 
 static const struct optspec ns_create_opts[] = {
 	{ .name = "net", .arg = "NET[,NET...]", .param = "networks", .type = OPT_NAMES,
@@ -173,6 +191,16 @@ static const struct command commands[] = {
 	  "List the ports of a network with their traffic counters.", NULL },
 	{ "port", "show", port_show, { NETWORK, { "PORT", "port", POS_PORT } }, NULL, 0, 0,
 	  "Show one port of a network: who made it, its counters and its kind's details.", NULL },
+	{ "port", "add", port_add, { NETWORK, { "IFNAME", "ifname" } }, port_add_opts, 0, 0,
+	  "Take the existing host interface IFNAME over as a port of a network.",
+	  "IFNAME may be a tap QEMU or libvirt made, a veth end, a VXLAN device or a NIC. vded\n"
+	  "reads and writes its frames (promiscuous, GSO frames whole) and, unless --keep-ip,\n"
+	  "removes its addresses and turns IPv6 off on it. The port is kept with the network's\n"
+	  "definition and taken again whenever the interface reappears; when the interface\n"
+	  "goes, the port goes. Admins may add any interface; a user only a tap it owns, on a\n"
+	  "network it may attach to, and only --transient.\n" },
+	{ "port", "remove", port_remove, { NETWORK, { "IFNAME", "ifname" } }, port_remove_opts, 0, 0,
+	  "Give the interface IFNAME back to the host (it stays; 'port add' took it).", NULL },
 	{ "port", "detach", port_detach, { NETWORK, { "PORT", "port", POS_PORT } }, port_detach_opts, 0, 0,
 	  "Close port number PORT of a network.", NULL },
 	{ "mac", "list", mac_list, { NETWORK }, NULL, 0, 0,

@@ -11,6 +11,16 @@ int port_show(const struct command *cmd, struct request *req)
 	return call_print("port.show", req, PRINT_PORT_DETAIL);
 }
 
+int port_add(const struct command *cmd, struct request *req)
+{
+	return call_print("port.add", req, PRINT_PORT);
+}
+
+int port_remove(const struct command *cmd, struct request *req)
+{
+	return call_print("port.remove", req, PRINT_NOTHING);
+}
+
 int port_detach(const struct command *cmd, struct request *req)
 {
 	return call_print("port.detach", req, PRINT_NOTHING);

@@ -202,6 +202,8 @@ int ns_exec(const struct command *cmd, struct request *req);
 int port_list(const struct command *cmd, struct request *req);
 int port_show(const struct command *cmd, struct request *req);
 int port_detach(const struct command *cmd, struct request *req);
+int port_add(const struct command *cmd, struct request *req);
+int port_remove(const struct command *cmd, struct request *req);
 int mac_list(const struct command *cmd, struct request *req);
 int daemon_info(const struct command *cmd, struct request *req);
 

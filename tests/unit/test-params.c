@@ -12,7 +12,7 @@
 #include "backends/vxvde.h"
 #include "unit.h"
 
-#define ALL (~0u)
+#define ALL (~UINT64_C(0))
 
 /* Parse text (a JSON object, or NULL for no params) with the given key sets; the error code's name
  * ("ok" for success) and, in msg, the message. */
@@ -240,6 +240,18 @@ int main(void)
 	CHECK(params_parse_network_create(o, &a, &e) == -EINVAL);
 	CHECK_STR(e.message, "missing parameter 'name' for network.create");
 	json_object_put(o);
+
+	/* a MAC: six hex pairs, either case, unicast only */
+	CHECK_STR(parse("{\"mac\":\"02:aB:00:00:00:01\"}", ALL, 0, &a, NULL, 0), "ok");
+	CHECK(a.mac[0] == 0x02 && a.mac[1] == 0xab && a.mac[5] == 0x01 && (a.present & PARAM_MAC));
+	CHECK_STR(p1("{\"mac\":\"01:00:5e:00:00:01\"}"), "invalid-params");	/* multicast */
+	CHECK_STR(p1("{\"mac\":\"02:00:00:00:00\"}"), "invalid-params");
+	CHECK_STR(p1("{\"mac\":\"02:00:00:00:00:01:\"}"), "invalid-params");
+	CHECK_STR(p1("{\"mac\":\"02-00-00-00-00-01\"}"), "invalid-params");
+	CHECK_STR(p1("{\"mac\":\"0g:00:00:00:00:01\"}"), "invalid-params");
+	CHECK_STR(p1("{\"mac\":2}"), "invalid-params");
+	CHECK_STR(parse("{\"transient\":true,\"keep_ip\":true}", ALL, 0, &a, NULL, 0), "ok");
+	CHECK(a.transient && a.keep_ip && !a.for_vm);
 
 	return unit_report("test-params");
 }

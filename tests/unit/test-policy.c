@@ -227,5 +227,21 @@ int main(void)
 	close(sv[1]);
 	CHECK(policy_peer_from_socket(-1, &got) == -EBADF);
 
+	/* interface ports: admins any interface; a user only its own tap, and only transient */
+	{
+		struct vde_error e = { 0 };
+
+		pc.admin_group = ADMIN_GID;
+		policy_configure(&pc);
+		CHECK(policy_check_interface(&root, "port.add", "eth0", false, 0, false, &e) == 0);
+		CHECK(policy_check_interface(&admin, "port.add", "veth0", false, 0, false, &e) == 0);
+		CHECK(policy_check_interface(&member, "port.add", "eth0", false, 0, true, &e) == -EACCES);
+		CHECK(e.code == PROTO_ERR_PERMISSION && strstr(e.message, "does not own interface 'eth0'"));
+		CHECK(policy_check_interface(&member, "port.add", "tap1", true, other.uid, true, &e) == -EACCES);
+		CHECK(policy_check_interface(&member, "port.add", "tap1", true, member.uid, true, &e) == 0);
+		CHECK(policy_check_interface(&member, "port.add", "tap1", true, member.uid, false, &e) == -EACCES);
+		CHECK(strstr(e.message, "transient") != NULL);
+	}
+
 	return unit_report("test-policy");
 }

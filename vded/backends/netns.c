@@ -53,19 +53,6 @@ static struct vns *ns_find(const char *name)
 	return NULL;
 }
 
-/* A MAC that stays the same for NAME's i-th interface across restarts: locally administered, unicast. */
-static void ns_stable_mac(const char *name, unsigned i, uint8_t mac[6])
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (const char *c = name; *c; c++)
-		h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
-	h = (h ^ (i + 1)) * 0x100000001b3ULL;
-	mac[0] = 0x02;
-	for (int k = 1; k < 6; k++)
-		mac[k] = (uint8_t)(h >> (8 * k));
-}
-
 /* The state directory, opened once without following a symlink (V16); -1 if it cannot be. */
 static int ns_state_fd(void)
 {
@@ -149,7 +136,7 @@ int netns_create(const char *name, char nets[][64], unsigned nnets, bool replayi
 		struct tap_spec spec = { .mac = mac, .up = true, .netns = n->name };
 
 		snprintf(spec.ifname, sizeof(spec.ifname), "vde%u", i);
-		ns_stable_mac(name, i, mac);
+		tap_stable_mac(name, i, mac);
 		ret = tap_add(network_find(nets[i]), &spec, NULL, e);
 		if (ret < 0)
 			goto fail;
@@ -213,7 +200,7 @@ struct json_object *netns_list_json(void)
 			struct port *p;
 
 			snprintf(ifname, sizeof(ifname), "vde%u", i);
-			ns_stable_mac(n->name, i, m);
+			tap_stable_mac(n->name, i, m);
 			snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 			p = net ? tap_find_ns(net, n->name, ifname) : NULL;
 			json_object_object_add(y, "ifname", json_object_new_string(ifname));

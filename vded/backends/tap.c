@@ -7,6 +7,7 @@
 #include "dataplane/network.h"
 #include "priv/priv.h"
 #include "proto.h"
+#include "backends/ifport.h"
 #include "backends/tap.h"
 #include "priv/vnl.h"
 
@@ -63,6 +64,71 @@ struct port *tap_find(struct network *net, const char *ifname)
 	return tap_find_ns(net, "", ifname);
 }
 
+void tap_stable_mac(const char *key, unsigned i, uint8_t mac[6])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+
+	for (const char *c = key; *c; c++)
+		h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
+	h = (h ^ (i + 1)) * 0x100000001b3ULL;
+	mac[0] = 0x02;
+	for (int k = 1; k < 6; k++)
+		mac[k] = (uint8_t)(h >> (8 * k));
+}
+
+bool tap_is_vm(const struct port *p)
+{
+	const struct ifport_spec *s = ifport_spec_of(p);
+
+	return s && s->vm_tap;
+}
+
+/* A VM tap: made persistent by the parent (no fd kept), then taken as an interface port. */
+static int tap_add_vm(struct network *net, const struct tap_spec *spec, struct priv_tap *req, struct port **out,
+		      struct vde_error *e)
+{
+	struct ifport_spec is = { .transient = true, .vm_tap = true };
+	struct ifport_info info;
+	int fd = -1, ret;
+
+	if (spec->netns)
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "a VM tap is made in vded's own namespace");
+	req->persist = 1;
+	req->multi_queue = spec->multi_queue;
+	req->has_group = spec->has_group;
+	req->group = spec->has_group ? (uint32_t)spec->group : 0;
+	req->up = 1;
+	if (ifport_lookup(spec->ifname, &info) == 0) {
+		/* after a restart the persistent tap is there, maybe with a VM on it: keep it as it is */
+		if (!spec->reuse || !info.is_tun)
+			return vde_error_set(e, PROTO_ERR_EXISTS, EEXIST, "interface '%s' already exists", spec->ifname);
+	} else {
+		ret = priv_tap_open(req, &fd, e);
+		if (ret < 0)
+			return ret;
+		if (fd >= 0)
+			close(fd);
+		if (ifport_lookup(spec->ifname, &info) < 0)
+			return vde_error_set(e, PROTO_ERR_INTERNAL, ENODEV, "tap '%s' vanished as it was made", spec->ifname);
+	}
+	snprintf(is.ifname, sizeof(is.ifname), "%s", spec->ifname);
+	ret = ifport_add(net, &is, &info, out, e);
+	if (ret < 0 && !spec->reuse)
+		priv_tap_delete(spec->ifname, NULL);
+	return ret;
+}
+
+int tap_remove_vm(struct network *net, const char *ifname, struct vde_error *e)
+{
+	struct port *p = ifport_find(net, ifname);
+	int ret;
+
+	if (p && tap_is_vm(p))
+		network_port_kill(p);
+	ret = priv_tap_delete(ifname, e);
+	return ret == -ENODEV ? 0 : ret;	/* gone already: what was asked */
+}
+
 int tap_add(struct network *net, const struct tap_spec *spec, struct port **out, struct vde_error *e)
 {
 	struct priv_tap req = { .owner = (uint32_t)-1 };
@@ -96,6 +162,12 @@ int tap_add(struct network *net, const struct tap_spec *spec, struct port **out,
 	req.naddrs = spec->naddrs;
 	for (unsigned i = 0; i < spec->naddrs; i++)
 		snprintf(req.addrs[i], sizeof(req.addrs[i]), "%s", spec->addrs[i]);
+	if (spec->for_vm) {
+		/* its addresses would be the host's on the VM's network: not asked for */
+		if (spec->naddrs)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "a VM tap takes no addresses");
+		return tap_add_vm(net, spec, &req, out, e);
+	}
 	tp = calloc(1, sizeof(*tp));
 	if (!tp)
 		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");

@@ -6,6 +6,7 @@
 #include "control/handlers.h"
 #include "control/methods.h"
 #include "control/policy.h"
+#include "backends/ifport.h"
 #include "priv/priv.h"
 
 static char info_run_dir[PATH_MAX - 128], info_state_dir[PATH_MAX];
@@ -51,6 +52,7 @@ static const char *const daemon_features[] = {
 	"exist-ok-diff",	/* exist_ok compares the settings */
 	"privsep",		/* a privileged parent and an unprivileged engine */
 	"persistence",		/* definitions saved and replayed at start */
+	"interface-ports",	/* port.add / port.remove, tap.add for_vm */
 };
 
 HANDLER(run_daemon_info)
@@ -73,6 +75,8 @@ HANDLER(run_daemon_info)
 	codec_add_str(o, "run_dir", info_run_dir);
 	codec_add_str(o, "state_dir", info_state_dir);
 	codec_add_int(o, "networks", daemon_count_visible(ctx->peer));
+	/* interface ports removed because their interface went away */
+	codec_add_int(o, "interfaces_gone", (int64_t)ifport_gone_count());
 	*res = o;
 	return 0;
 }

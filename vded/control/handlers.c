@@ -7,6 +7,7 @@
 #include "control/policy.h"
 #include "control/store.h"
 #include "dataplane/switch.h"
+#include "backends/ifport.h"
 #include "backends/tap.h"
 #include "backends/uplink.h"
 #include "log.h"
@@ -111,6 +112,19 @@ static unsigned extras_drop(struct network *net, const char *key, const char *fi
 	return n;
 }
 
+bool handlers_extras_has(const struct network *net, const char *key, const char *field, const char *value)
+{
+	struct json_object *list, *v;
+
+	if (!json_object_object_get_ex(net->extras, key, &list) || !json_object_is_type(list, json_type_array))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(list); i++)
+		if (json_object_object_get_ex(json_object_array_get_idx(list, i), field, &v) &&
+		    strcmp(json_object_get_string(v), value) == 0)
+			return true;
+	return false;
+}
+
 /* Forget the entry of key whose field equals value (and field2 equals value2, if given), and save. */
 void handlers_extras_remove(struct network *net, const char *key, const char *field, const char *value,
 			    const char *field2, const char *value2)
@@ -141,8 +155,16 @@ int handlers_forget_backend(struct network *net, const struct port *p, struct vd
 	struct network_def old = net->def;
 	struct json_object *old_extras = NULL;
 	const char *kind = p->ops && p->ops->kind ? p->ops->kind : "";
-	const char *ifname = tap_ifname(p), *url = uplink_url(p);
+	const char *ifname = tap_ifname(p), *url = uplink_url(p), *iface = ifport_ifname(p);
+	const struct ifport_spec *ifs = ifport_spec_of(p);
 	int ret;
+
+	if (ifs && ifs->vm_tap)
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+				     "port %u of network '%s' is the VM tap %s: tap remove removes it", p->id,
+				     net->def.name, iface);
+	if (ifs && ifs->transient)
+		return 0;
 
 	if (ifname && tap_find(net, ifname) != p) {
 		/* tap_find looks in vded's own namespace only: this one is in a vded namespace */
@@ -154,11 +176,13 @@ int handlers_forget_backend(struct network *net, const struct port *p, struct vd
 		json_object_put(o);
 		return ret;
 	}
-	if (!ifname && !url && strcmp(kind, "slirp") != 0 && strcmp(kind, "vxvde") != 0)
+	if (!ifname && !url && !iface && strcmp(kind, "slirp") != 0 && strcmp(kind, "vxvde") != 0)
 		return 0;
 	if (json_object_deep_copy(net->extras, &old_extras, NULL) < 0)
 		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
-	if (ifname) {
+	if (iface) {
+		extras_drop(net, "interfaces", "ifname", iface, NULL, NULL, true);
+	} else if (ifname) {
 		/* every entry: an older vded saved a tap detached and added again twice */
 		extras_drop(net, "taps", "ifname", ifname, NULL, NULL, true);
 	} else if (url) {

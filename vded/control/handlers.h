@@ -30,6 +30,8 @@ HANDLER(run_network_attach);
 HANDLER(run_port_list);
 HANDLER(run_port_show);
 HANDLER(run_port_detach);
+HANDLER(run_port_add);
+HANDLER(run_port_remove);
 HANDLER(run_mac_list);
 HANDLER(run_tap_add);
 HANDLER(run_tap_remove);
@@ -71,6 +73,8 @@ int handlers_extras_add(struct network *net, const char *key, struct json_object
  * (a failure to save is logged). */
 void handlers_extras_remove(struct network *net, const char *key, const char *field, const char *value,
 			    const char *field2, const char *value2);
+/* Whether net's definition holds an entry of key whose field equals value. */
+bool handlers_extras_has(const struct network *net, const char *key, const char *field, const char *value);
 /* The same for every entry of key whose field equals value (a name that is unique, as a tap's). */
 void handlers_extras_remove_all(struct network *net, const char *key, const char *field, const char *value);
 /* Take out of net's definition what made port p (a taps or uplinks entry, the slirp setting and its

@@ -44,6 +44,11 @@ const struct param_spec params_schema[] = {
 	{ "mac_aging", PARAM_MAC_AGING, PT_UINT, 1, 86400, "300", ARG(mac_aging) },
 	{ "group", PARAM_GROUP, PT_TEXT, 0, 0, NULL, ARG(group) },
 	{ "mode", PARAM_MODE, PT_MODE, 0, 0777, "0660", ARG(mode) },
+	{ "transient", PARAM_TRANSIENT, PT_BOOL, 0, 0, "false", ARG(transient) },
+	{ "keep_ip", PARAM_KEEP_IP, PT_BOOL, 0, 0, "false", ARG(keep_ip) },
+	{ "for_vm", PARAM_FOR_VM, PT_BOOL, 0, 0, "false", ARG(for_vm) },
+	{ "multi_queue", PARAM_MULTI_QUEUE, PT_BOOL, 0, 0, "false", ARG(multi_queue) },
+	{ "mac", PARAM_MAC, PT_MAC, 0, 0, NULL, ARG(mac) },
 };
 
 const size_t params_schema_count = sizeof(params_schema) / sizeof(params_schema[0]);
@@ -166,6 +171,11 @@ static int params_store(const struct param_spec *s, struct json_object *v, struc
 					     "'%.*s' is not an interface name ('%s': 1-15 characters, no '/', ':' or spaces)",
 					     PARAMS_SHOWN, json_object_get_string(v), s->key);
 		strcpy(field, json_object_get_string(v));
+		return 0;
+	case PT_MAC:
+		if (!json_object_is_type(v, json_type_string) || !proto_parse_mac(json_object_get_string(v), (uint8_t *)field))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "'%s' must be a unicast MAC address such as \"02:00:00:00:00:01\"", s->key);
 		return 0;
 	case PT_NAME:
 	case PT_TEXT:

@@ -49,6 +49,12 @@
 #define PARAM_URL              (UINT64_C(1) << 29)
 #define PARAM_OFFSET           (UINT64_C(1) << 30)
 #define PARAM_LIMIT            (UINT64_C(1) << 31)
+/* interface ports and VM taps (taken from the top, away from the next keys others append) */
+#define PARAM_TRANSIENT        (UINT64_C(1) << 63)
+#define PARAM_KEEP_IP          (UINT64_C(1) << 62)
+#define PARAM_FOR_VM           (UINT64_C(1) << 61)
+#define PARAM_MULTI_QUEUE      (UINT64_C(1) << 60)
+#define PARAM_MAC              (UINT64_C(1) << 59)
 
 enum param_type {
 	PT_NAME,	/* a network name (proto_valid_name) */
@@ -59,6 +65,7 @@ enum param_type {
 	PT_IFNAME,	/* an interface name (proto_valid_ifname) */
 	PT_ADDRLIST,	/* at most PARAMS_MAX_ADDRESSES CIDR strings */
 	PT_NAMELIST,	/* 1 to PARAMS_MAX_NETWORKS network names */
+	PT_MAC,		/* a unicast MAC address "02:00:00:00:00:01" (proto_parse_mac) */
 };
 
 /* Paging: entries per page unless "limit" says otherwise, and the most "limit" may ask for. A page
@@ -101,6 +108,8 @@ struct method_args {
 	unsigned nnets;
 	char networks[PARAMS_MAX_NETWORKS][64];
 	unsigned offset, limit;		/* paging (doc/protocol.md "Paging") */
+	bool transient, keep_ip, for_vm, multi_queue;
+	uint8_t mac[6];
 	struct json_object *raw;	/* the params object as sent (borrowed, valid during the call) */
 };
 

@@ -207,6 +207,23 @@ static int policy_check_access(const struct peer *peer, const char *method, enum
 	return -EINVAL;
 }
 
+int policy_check_interface(const struct peer *peer, const char *method, const char *ifname, bool has_owner,
+			   uid_t owner, bool transient, struct vde_error *e)
+{
+	if (policy_is_admin(peer))
+		return 0;
+	if (!has_owner || owner != peer->uid)
+		return policy_deny(peer, method, e, PROTO_ERR_PERMISSION,
+				   "uid %u does not own interface '%s': only admins take over an interface that is not "
+				   "their own tap", (unsigned)peer->uid, ifname);
+	/* a saved port would take whatever interface has that name next, whoever owns it then */
+	if (!transient)
+		return policy_deny(peer, method, e, PROTO_ERR_PERMISSION,
+				   "uid %u may add its tap '%s' only as a transient port (only admins keep one saved)",
+				   (unsigned)peer->uid, ifname);
+	return 0;
+}
+
 int policy_check(const struct peer *peer, const char *method, enum policy_access access,
 		 const struct network *net, const struct port *port, struct vde_error *e)
 {

@@ -67,6 +67,12 @@ const struct policy_config *policy_config(void);
 int policy_check(const struct peer *peer, const char *method, enum policy_access access,
 		 const struct network *net, const struct port *port, struct vde_error *e);
 
+/* Whether peer may take interface ifname over as a port (port.add; the network's attach right is
+ * checked apart): admins may any; a user only its own tap (has_owner: the tun owner is owner), and
+ * only as a transient port. 0, or -EACCES with e naming the rule, and a log line. */
+int policy_check_interface(const struct peer *peer, const char *method, const char *ifname, bool has_owner,
+			   uid_t owner, bool transient, struct vde_error *e);
+
 /* The one not-found error for a network name (missing, or hidden from the caller). Returns -ENOENT. */
 int policy_not_found(struct vde_error *e, const char *name);
 

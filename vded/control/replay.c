@@ -38,6 +38,7 @@ static const struct {
 	{ "taps", "tap.add" },
 	{ "forwards", "forward.add" },
 	{ "uplinks", "network.connect" },
+	{ "interfaces", "port.add" },
 };
 
 /*

@@ -260,32 +260,13 @@ static int do_tap_open(const struct priv_tap *t, int *out, struct vde_error *e)
 	return 0;
 }
 
-/* The tun/tap flags of ifname (/sys/class/net/IF/tun_flags), or -ENODEV if it is no tun/tap device. */
-static long priv_tun_flags(const char *ifname)
-{
-	char path[96], buf[32];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", ifname);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -ENODEV;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -ENODEV;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 0);
-}
-
 static int do_tap_delete(const struct priv_tap *t, struct vde_error *e)
 {
-	long flags = priv_tun_flags(t->ifname);
+	struct vnl_link_info li;
 	struct nl_sock *sk;
 	int ret;
 
-	if (flags < 0 || !(flags & IFF_PERSIST))
+	if (vnl_link_query(t->ifname, &li) < 0 || !li.is_tun || !li.persist)
 		return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENODEV, "'%s' is not a persistent tap", t->ifname);
 	sk = vnl_open(-1);
 	if (!sk)

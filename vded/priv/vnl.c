@@ -6,6 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -219,4 +223,90 @@ int vnl_link_delete(struct nl_sock *sk, const char *ifname)
 	ret = rtnl_link_delete(sk, link);
 	rtnl_link_put(link);
 	return ret < 0 ? vnl_errno(ret) : 0;
+}
+
+/* The attributes nested in a, each at most once: tb[type] (types up to max) or NULL. */
+static void vnl_nested(const struct rtattr *a, int len, const struct rtattr **tb, unsigned max)
+{
+	memset(tb, 0, sizeof(*tb) * (max + 1));
+	for (; RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type <= max)
+			tb[a->rta_type] = a;
+}
+
+int vnl_link_query(const char *ifname, struct vnl_link_info *info)
+{
+	struct {
+		struct nlmsghdr h;
+		struct ifinfomsg ifi;
+		char attrs[64];
+	} req = { 0 };
+	union {
+		struct nlmsghdr h;
+		char buf[8192];
+	} rep;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct rtattr *a;
+	const struct rtattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1], *tun[IFLA_TUN_MAX + 1];
+	size_t n = strlen(ifname);
+	ssize_t got;
+	int fd, ret = -EIO;
+
+	memset(info, 0, sizeof(*info));
+	if (n == 0 || n >= IFNAMSIZ)
+		return -ENODEV;
+	req.h.nlmsg_type = RTM_GETLINK;
+	req.h.nlmsg_flags = NLM_F_REQUEST;
+	req.h.nlmsg_seq = 1;
+	req.ifi.ifi_family = AF_UNSPEC;
+	a = (struct rtattr *)req.attrs;
+	a->rta_type = IFLA_IFNAME;
+	a->rta_len = (unsigned short)RTA_LENGTH(n + 1);
+	memcpy(RTA_DATA(a), ifname, n + 1);
+	req.h.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(req.ifi)) + RTA_ALIGN(a->rta_len));
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	got = recv(fd, rep.buf, sizeof(rep.buf), 0);
+	if (got < 0) {
+		ret = -errno;
+		goto out;
+	}
+	for (struct nlmsghdr *h = &rep.h; NLMSG_OK(h, (size_t)got); h = NLMSG_NEXT(h, got)) {
+		if (h->nlmsg_type == NLMSG_ERROR && h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
+			int err = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			ret = err == -ENODEV || err == 0 ? -ENODEV : err;
+			break;
+		}
+		if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+			continue;
+		const struct ifinfomsg *ifi = NLMSG_DATA(h);
+		vnl_nested(IFLA_RTA(ifi), (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi))), tb, IFLA_MAX);
+		info->ifindex = ifi->ifi_index;
+		ret = info->ifindex > 0 ? 0 : -ENODEV;
+		if (!tb[IFLA_LINKINFO])
+			break;
+		vnl_nested(RTA_DATA(tb[IFLA_LINKINFO]), (int)RTA_PAYLOAD(tb[IFLA_LINKINFO]), li, IFLA_INFO_MAX);
+		if (!li[IFLA_INFO_KIND] || RTA_PAYLOAD(li[IFLA_INFO_KIND]) < 4 ||
+		    memcmp(RTA_DATA(li[IFLA_INFO_KIND]), "tun", 4) != 0)
+			break;
+		info->is_tun = true;
+		if (!li[IFLA_INFO_DATA])
+			break;
+		vnl_nested(RTA_DATA(li[IFLA_INFO_DATA]), (int)RTA_PAYLOAD(li[IFLA_INFO_DATA]), tun, IFLA_TUN_MAX);
+		if (tun[IFLA_TUN_PERSIST] && RTA_PAYLOAD(tun[IFLA_TUN_PERSIST]) >= 1)
+			info->persist = *(const uint8_t *)RTA_DATA(tun[IFLA_TUN_PERSIST]) != 0;
+		if (tun[IFLA_TUN_OWNER] && RTA_PAYLOAD(tun[IFLA_TUN_OWNER]) >= 4) {
+			memcpy(&info->owner, RTA_DATA(tun[IFLA_TUN_OWNER]), 4);
+			info->has_owner = true;
+		}
+		break;
+	}
+out:
+	close(fd);
+	return ret;
 }

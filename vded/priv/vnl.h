@@ -22,6 +22,15 @@ int vnl_addr_add(struct nl_sock *sk, const char *ifname, const char *cidr);
 int vnl_addr_flush(struct nl_sock *sk, int ifindex);
 /* Delete the link ifname (the caller checked what it is). Returns 0 or -errno. */
 int vnl_link_delete(struct nl_sock *sk, const char *ifname);
+/* What rtnetlink tells anyone (no capability) of the link ifname in the caller's namespace: its index
+ * and, for a tun/tap device, its owner and whether it is persistent. sysfs is not asked: it shows the
+ * namespace it was mounted in, not the caller's. 0, -ENODEV if there is no such link, or -errno. */
+struct vnl_link_info {
+	int ifindex;
+	bool is_tun, persist, has_owner;
+	uint32_t owner;
+};
+int vnl_link_query(const char *ifname, struct vnl_link_info *info);
 /* Whether cidr parses as an address with a prefix length (pure check before anything is made). */
 bool vnl_cidr_valid(const char *cidr);
 
