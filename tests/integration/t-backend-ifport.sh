@@ -42,7 +42,7 @@ expect_rc 0 vdectl -j port add lab v2
 expect_rc 5 vdectl port add lab v2
 expect_rc 3 vdectl port add lab no-such-if0
 assert_contains "$ERR" "no-such-if0" "missing interface error"
-expect_rc 1 vdectl port add lab lo
+expect_rc 2 vdectl port add lab lo
 
 # The host stack is off v1: no address of either family, IPv6 disabled.
 assert_eq "$(ip -j addr show dev v1 | jq '[.[0].addr_info[]] | length')" 0 "addresses left on v1"
