@@ -161,13 +161,14 @@ UNIT_EXTRA_test-methods := $(filter-out vded/main.c vded/control/methods.c,$(VDE
 UNIT_EXTRA_test-uvdel := libvdeclient/mod_parse.c libvdeclient/mod_util.c libvdeclient/mod_hash.c \
 	libvdeclient/vdeplug_open.c
 UNIT_EXTRA_test-vdestream := libvdeclient/vdeplug_stream.c
+UNIT_EXTRA_test-pcap := vdectl/pcap.c
 UNIT_EXTRA_test-params := vded/error.c
 UNIT_EXTRA_test-codec := vded/control/params.c vded/error.c
 UNIT_EXTRA_test-policy := vded/error.c
 UNIT_EXTRA_test-store := vded/control/codec.c vded/error.c
 UNIT_EXTRA_test-priv := vded/priv/vnl.c vded/error.c
 # The data path alone: network.c with its ports, switch and offloads; the test stubs the endpoint.
-UNIT_EXTRA_test-network := vded/dataplane/port.c vded/dataplane/switch.c vded/dataplane/offload.c vded/error.c
+UNIT_EXTRA_test-network := vded/dataplane/capture.c vded/dataplane/port.c vded/dataplane/switch.c vded/dataplane/offload.c vded/error.c
 # It links only the libraries in UNIT_LIBS_test-NAME (common/ needs none).
 UNIT_LIBS_test-listener := $(EV_LIBS)
 UNIT_LIBS_test-network := $(EV_LIBS) $(JSON_LIBS)

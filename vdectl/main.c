@@ -118,6 +118,19 @@ static const struct optspec ns_create_opts[] = {
 	{ NULL },
 };
 
+static const struct optspec capture_opts[] = {
+	{ .name = "port", .arg = "ID", .param = "ports", .type = OPT_UINTS, .min = 1, .max = 4096,
+	  .help = "only the frames port ID receives and is sent, both ways;\nmay be repeated (at most 16)" },
+	{ .name = "count", .arg = "N", .param = "count", .type = OPT_UINT, .min = 1, .max = 4294967295LL,
+	  .help = "stop after N frames" },
+	{ .name = "snaplen", .arg = "BYTES", .param = "snaplen", .type = OPT_UINT, .min = 64, .max = 262144,
+	  .help = "keep at most BYTES of each frame (default 262144: all)" },
+	{ .name = "write", .arg = "FILE", .type = OPT_STRING, .shortopt = 'w',
+	  .help = "write to FILE, or '-' for standard output (the default)" },
+	{ .name = "pcapng", .type = OPT_FLAG, .help = "write pcapng, one interface per port, with directions" },
+	{ NULL },
+};
+
 static const struct optspec network_delete_opts[] = { OPT_MISSING_OK("NAME does not exist"), { NULL } };
 static const struct optspec network_disconnect_opts[] = { OPT_MISSING_OK("there is no such uplink"), { NULL } };
 static const struct optspec tap_remove_opts[] = { OPT_MISSING_OK("the network has no such tap"), { NULL } };
@@ -207,6 +220,13 @@ static const struct command commands[] = {
 	  "List the MAC addresses a network has learned, with their port and age.", NULL },
 	{ "daemon", "info", daemon_info, { { NULL } }, NULL, 0, 0,
 	  "Show vded's version, API level and features.", NULL },
+	{ "capture", NULL, capture_run, { NETWORK }, capture_opts, 0, 0,
+	  "Capture the frames crossing a network as pcap (its owner or an admin).",
+	  "Without --port, every frame the network receives, once, as it comes in; with --port,\n"
+	  "what those ports send and are sent. Frames vded's taps hand over as one offloaded\n"
+	  "frame are written as the segments a wire would carry. Ctrl-C (or --count) stops it;\n"
+	  "the frames lost because the output could not keep up are reported on standard error\n"
+	  "(the network is never slowed). tcpdump -r FILE and wireshark read the file.\n" },
 };
 static const size_t ncommands = sizeof(commands) / sizeof(commands[0]);
 
@@ -235,6 +255,15 @@ static void __attribute__((format(printf, 3, 4))) append(char *buf, size_t size,
 	va_end(ap);
 }
 
+/* "NOUN VERB" of cmd, or "NOUN" for a command that is its noun alone (static buffer). */
+static const char *command_words(const struct command *cmd)
+{
+	static char words[64];
+
+	snprintf(words, sizeof(words), "%s%s%s", cmd->noun, cmd->verb ? " " : "", cmd->verb ? cmd->verb : "");
+	return words;
+}
+
 /*
  * "NAME [--opt ARG]... [--] CMD [ARGS...]" of cmd into buf. brief: the optional options as one
  * "[OPTIONS]", for the lists where a command's every option would not fit on its line.
@@ -254,7 +283,7 @@ static void synopsis(const struct command *cmd, int brief, char *buf, size_t siz
 			optional = 1;
 		else
 			append(buf, size, " [--%s%s%s]%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "",
-			       o->type == OPT_LIST ? "..." : "");
+			       o->type == OPT_LIST || o->type == OPT_UINTS ? "..." : "");
 	}
 	if (optional)
 		append(buf, size, " [OPTIONS]");
@@ -299,7 +328,7 @@ static void print_usage_command(FILE *f, const struct command *cmd)
 {
 	char prefix[128], syn[1024];
 
-	snprintf(prefix, sizeof(prefix), "usage: vdectl [-s SOCK] [-j] %s %s", cmd->noun, cmd->verb);
+	snprintf(prefix, sizeof(prefix), "usage: vdectl [-s SOCK] [-j] %s", command_words(cmd));
 	synopsis(cmd, 0, syn, sizeof(syn));
 	print_wrapped(f, prefix, syn, 8);
 }
@@ -316,11 +345,10 @@ static void print_usage_noun(FILE *f, const char *noun)
 		if (strcmp(cmd->noun, noun) != 0)
 			continue;
 		synopsis(cmd, 0, syn, sizeof(syn));
-		snprintf(line, sizeof(line), "%svdectl [-s SOCK] [-j] %s %s%s", prefix, cmd->noun, cmd->verb, syn);
+		snprintf(line, sizeof(line), "%svdectl [-s SOCK] [-j] %s%s", prefix, command_words(cmd), syn);
 		if (strlen(line) > HELP_COLUMNS) {
 			synopsis(cmd, 1, syn, sizeof(syn));
-			snprintf(line, sizeof(line), "%svdectl [-s SOCK] [-j] %s %s%s", prefix, cmd->noun,
-				 cmd->verb, syn);
+			snprintf(line, sizeof(line), "%svdectl [-s SOCK] [-j] %s%s", prefix, command_words(cmd), syn);
 		}
 		fprintf(f, "%s\n", line);
 		prefix = "       ";
@@ -329,7 +357,7 @@ static void print_usage_noun(FILE *f, const char *noun)
 
 static void print_usage_top(FILE *f)
 {
-	fputs("usage: vdectl [-s SOCK] [-t SECONDS] [-j [-p]] NOUN VERB [ARGS...]\n"
+	fputs("usage: vdectl [-s SOCK] [-t SECONDS] [-j [-p]] NOUN [VERB] [ARGS...]\n"
 	      "       vdectl -h | --version\n", f);
 }
 
@@ -343,9 +371,9 @@ static void __attribute__((noreturn)) help_top(void)
 		const struct command *cmd = &commands[i];
 
 		synopsis(cmd, 0, syn, sizeof(syn));
-		if (2 + strlen(cmd->noun) + 1 + strlen(cmd->verb) + strlen(syn) > HELP_COLUMNS)
+		if (2 + strlen(command_words(cmd)) + strlen(syn) > HELP_COLUMNS)
 			synopsis(cmd, 1, syn, sizeof(syn));
-		printf("  %s %s%s\n        %s\n", cmd->noun, cmd->verb, syn, cmd->summary);
+		printf("  %s%s\n        %s\n", command_words(cmd), syn, cmd->summary);
 	}
 	printf("\nOptions:\n%s"
 	       "  -t, --timeout SECONDS      give up if vded does not answer within SECONDS\n"
@@ -382,7 +410,10 @@ static void print_option_help(const struct optspec *o)
 	const char *h = o->help;
 
 	snprintf(flag, sizeof(flag), "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-	printf("      %-22s %.*s\n", flag, (int)strcspn(h, "\n"), h);
+	if (o->shortopt)
+		printf("  -%c, %-22s %.*s\n", o->shortopt, flag, (int)strcspn(h, "\n"), h);
+	else
+		printf("      %-22s %.*s\n", flag, (int)strcspn(h, "\n"), h);
 	while ((h = strchr(h, '\n')) != NULL) {
 		h++;
 		printf("%29s%.*s\n", "", (int)strcspn(h, "\n"), h);
@@ -451,6 +482,23 @@ int parse_timeout(const char *s, unsigned *out)
 	return 0;
 }
 
+/* Parse argv (argv[0]: the verb, or the noun of a command that has none) by cmd's row and run it. */
+static int run_command(const struct command *cmd, int argc, char **argv)
+{
+	struct request req;
+	int ret;
+
+	request_parse(&req, cmd, argc, argv);
+	ret = cmd->run(cmd, &req);
+	request_free(&req);
+	call_close();
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		errmsg("write error: %s", strerror(errno));
+		return VDECTL_ERROR;
+	}
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -463,7 +511,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *noun, *verb, *timeout = NULL;
-	int c, ret;
+	int c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:hjps:t:", longopts, NULL)) != -1) {
@@ -507,6 +555,14 @@ int main(int argc, char **argv)
 	noun = argv[optind];
 	if (!noun_known(noun))
 		usage_fail(NULL, NULL, "unknown command '%s' (try 'vdectl -h')", noun);
+	for (size_t i = 0; i < ncommands; i++) {
+		const struct command *cmd = &commands[i];
+
+		if (cmd->verb || strcmp(cmd->noun, noun) != 0)
+			continue;
+		/* a command that is its noun alone sees argv[0] = NOUN */
+		return run_command(cmd, argc - optind, argv + optind);
+	}
 	if (optind + 1 >= argc)
 		usage_fail(noun, NULL, "missing VERB after '%s'", noun);
 	verb = argv[optind + 1];
@@ -516,20 +572,11 @@ int main(int argc, char **argv)
 		usage_fail(noun, NULL, "unknown option '%s'", verb);
 	for (size_t i = 0; i < ncommands; i++) {
 		const struct command *cmd = &commands[i];
-		struct request req;
 
-		if (strcmp(cmd->noun, noun) != 0 || strcmp(cmd->verb, verb) != 0)
+		if (!cmd->verb || strcmp(cmd->noun, noun) != 0 || strcmp(cmd->verb, verb) != 0)
 			continue;
 		/* the command sees argv[0] = VERB, like a program of its own */
-		request_parse(&req, cmd, argc - optind - 1, argv + optind + 1);
-		ret = cmd->run(cmd, &req);
-		request_free(&req);
-		call_close();
-		if (fflush(stdout) != 0 || ferror(stdout)) {
-			errmsg("write error: %s", strerror(errno));
-			return VDECTL_ERROR;
-		}
-		return ret;
+		return run_command(cmd, argc - optind - 1, argv + optind + 1);
 	}
 	usage_fail(noun, NULL, "unknown verb '%s' for '%s'", verb, noun);
 }

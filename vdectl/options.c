@@ -27,6 +27,7 @@ struct parser {
 	int argc;
 	char **argv;
 	struct option longopts[4 + MAX_OPTS + 1];	/* -s, -j, -t, -h, the command's, the end */
+	char shortopts[16 + 2 * MAX_OPTS];		/* "+:hjps:t:" and the command's short options */
 	int npos;
 	int cmd_index;	/* argv index of CMD (takes_command), else argc */
 };
@@ -149,6 +150,7 @@ static void take_option(struct parser *p, int i)
 		value = json_object_new_string(optarg);
 		break;
 	case OPT_UINT:
+	case OPT_UINTS:
 		if (parse_number(optarg, o->max, &v) < 0 || v < o->min) {
 			if (parse_number(optarg, LLONG_MAX, &v) < 0)
 				usage_fail(NULL, p->cmd, "--%s: '%s' is not a number", o->name, optarg);
@@ -158,6 +160,11 @@ static void take_option(struct parser *p, int i)
 			usage_fail(NULL, p->cmd, "--%s: %s is out of range (at most %lld)", o->name, optarg, o->max);
 		}
 		req->opt_num[i] = v;
+		if (o->type == OPT_UINTS) {
+			if (o->param)
+				json_object_array_add(params_array(req->params, o->param), json_object_new_int64(v));
+			return;
+		}
 		value = json_object_new_int64(v);
 		break;
 	case OPT_MODE:
@@ -317,12 +324,32 @@ static void build_longopts(struct parser *p)
 
 		if (i >= MAX_OPTS) {
 			/* a table error, found by the first run of the command */
-			errmsg("%s %s: more than %d options", p->cmd->noun, p->cmd->verb, MAX_OPTS);
+			errmsg("%s %s: more than %d options", p->cmd->noun, p->cmd->verb ? p->cmd->verb : "", MAX_OPTS);
 			exit(VDECTL_ERROR);
 		}
 		lo[n++] = (struct option){ o->name, o->arg ? required_argument : no_argument, NULL, OPT_BASE + i };
 	}
 	lo[n] = (struct option){ NULL, 0, NULL, 0 };
+	n = (size_t)snprintf(p->shortopts, sizeof(p->shortopts), "+:hjps:t:");
+	for (int i = 0; p->cmd->opts && p->cmd->opts[i].name; i++) {
+		const struct optspec *o = &p->cmd->opts[i];
+
+		if (!o->shortopt)
+			continue;
+		p->shortopts[n++] = o->shortopt;
+		if (o->arg)
+			p->shortopts[n++] = ':';
+	}
+	p->shortopts[n] = '\0';
+}
+
+/* The index in cmd->opts of the option whose short name is c, or -1. */
+static int short_index(const struct command *cmd, int c)
+{
+	for (int i = 0; cmd->opts && cmd->opts[i].name; i++)
+		if (cmd->opts[i].shortopt == c)
+			return i;
+	return -1;
 }
 
 void request_parse(struct request *req, const struct command *cmd, int argc, char **argv)
@@ -338,7 +365,7 @@ void request_parse(struct request *req, const struct command *cmd, int argc, cha
 	opterr = 0;	/* we print our own one-line errors */
 	for (;;) {
 		int before = optind ? optind : 1;
-		int c = getopt_long(argc, argv, "+:hjps:t:", p.longopts, NULL);
+		int c = getopt_long(argc, argv, p.shortopts, p.longopts, NULL);
 
 		switch (c) {
 		case 'h':
@@ -368,7 +395,7 @@ void request_parse(struct request *req, const struct command *cmd, int argc, cha
 		case -1:
 			break;
 		default:
-			take_option(&p, c - OPT_BASE);
+			take_option(&p, c >= OPT_BASE ? c - OPT_BASE : short_index(cmd, c));
 			continue;
 		}
 

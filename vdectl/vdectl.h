@@ -7,7 +7,8 @@
  *   options.c   the one argument parser: options and positionals to API params, from the table's specs
  *   call.c      talking to vded: connect, one request, every page of a list, errors to exit codes
  *   print.c     output: one call per object kind prints it as a table, or verbatim with -j
- *   noun_*.c    the handlers of one noun each (network, port, mac, tap, forward, ns, daemon)
+ *   noun_*.c    the handlers of one noun each (network, port, mac, tap, forward, ns, daemon, capture)
+ *   pcap.c      capture records to pcap and pcapng (pure)
  */
 #ifndef VDECTL_H
 #define VDECTL_H
@@ -46,6 +47,7 @@ enum opt_type {
 	OPT_MODE,	/* octal permission bits, sent normalised as "0660" */
 	OPT_LIST,	/* may be repeated: the param is the array of the arguments */
 	OPT_NAMES,	/* NAME[,NAME...], may be repeated: the param is the array of every name */
+	OPT_UINTS,	/* may be repeated: the param is the array of the numbers, each within [min, max] */
 };
 
 struct optspec {
@@ -57,6 +59,7 @@ struct optspec {
 	const char *needs;	/* another option's name: without it this one is a usage error */
 	const char *required;	/* non-NULL: the option must be given; why, for the error line */
 	const char *help;	/* its "Options:" text; '\n' starts an aligned continuation line */
+	char shortopt;		/* a one-letter name too ('w' for -w), or 0 */
 };
 
 /* What a positional argument is: checked by options.c before anything is sent. */
@@ -77,7 +80,7 @@ struct posspec {
 struct request;
 struct command {
 	const char *noun;
-	const char *verb;
+	const char *verb;		/* NULL: the noun alone is the command (vdectl capture NET) */
 	int (*run)(const struct command *cmd, struct request *req);
 	struct posspec pos[MAX_POS];
 	const struct optspec *opts;	/* NULL: only -s, -j, -h */
@@ -206,5 +209,6 @@ int port_add(const struct command *cmd, struct request *req);
 int port_remove(const struct command *cmd, struct request *req);
 int mac_list(const struct command *cmd, struct request *req);
 int daemon_info(const struct command *cmd, struct request *req);
+int capture_run(const struct command *cmd, struct request *req);
 
 #endif

@@ -95,7 +95,10 @@ int main(void)
 		{ &root, POLICY_READ, 0 }, { &root, POLICY_ATTACH, 0 }, { &root, POLICY_MODIFY, 0 },
 		{ &root, POLICY_ADMIN, 0 }, { &root, POLICY_DETACH, 0 }, { &root, POLICY_CREATE, 0 },
 		{ &admin, POLICY_READ, 0 }, { &admin, POLICY_ATTACH, 0 }, { &admin, POLICY_MODIFY, 0 },
-		{ &admin, POLICY_ADMIN, 0 }, { &admin, POLICY_DETACH, 0 },
+		{ &admin, POLICY_ADMIN, 0 }, { &admin, POLICY_DETACH, 0 }, { &root, POLICY_CAPTURE, 0 },
+		{ &admin, POLICY_CAPTURE, 0 },
+		/* a capture shows every user's frames: the owner's, never a member's (see below: not even with w) */
+		{ &owner, POLICY_CAPTURE, 0 }, { &member, POLICY_CAPTURE, -EACCES }, { &other, POLICY_CAPTURE, -ENOENT },
 		/* the owner: rw- */
 		{ &owner, POLICY_CONNECT, 0 }, { &owner, POLICY_READ, 0 }, { &owner, POLICY_ATTACH, 0 },
 		{ &owner, POLICY_MODIFY, 0 }, { &owner, POLICY_DETACH, 0 }, { &owner, POLICY_ADMIN, -EACCES },
@@ -157,6 +160,10 @@ int main(void)
 		}
 	}
 	lab.def.mode = 0660;
+	/* a member who may attach (rw) may still not capture: the denial names why */
+	CHECK(check(&member, POLICY_ATTACH, &lab, NULL, NULL) == 0);
+	CHECK(check(&member, POLICY_CAPTURE, &lab, NULL, msg) == -EACCES);
+	CHECK(strstr(msg, "a capture shows every user's frames") != NULL);
 	CHECK(policy_can_read(&admin, &lab) && policy_can_read(&root, &lab));
 	CHECK(policy_can_read_all(&root) && policy_can_read_all(&admin) && !policy_can_read_all(&owner));
 	/* "other" without the group: the message names the group the network needs */

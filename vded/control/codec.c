@@ -58,6 +58,8 @@ struct json_object *codec_network(const struct network *net, const char *run_dir
 		json_object_object_add(o, "vxvde", vx);
 	}
 	codec_add_int(o, "macs", macs);
+	codec_add_int(o, "captures", net->ncaptures);
+	codec_add_int(o, "capture_dropped", (int64_t)net->capture_dropped);
 	return o;
 }
 

@@ -53,6 +53,7 @@ static const char *const daemon_features[] = {
 	"privsep",		/* a privileged parent and an unprivileged engine */
 	"persistence",		/* definitions saved and replayed at start */
 	"interface-ports",	/* port.add / port.remove, tap.add for_vm */
+	"capture",		/* capture.start: frames as records on a passed descriptor */
 };
 
 HANDLER(run_daemon_info)

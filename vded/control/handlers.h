@@ -1,7 +1,7 @@
 /*
  * handlers — what the method handlers share (private to vded/control/): the handler of every method
  * the table in methods.c names, one file per noun (h_daemon.c, h_network.c, h_port.c, h_mac.c,
- * h_tap.c, h_forward.c, h_uplink.c, h_ns.c), and the helpers they have in common (handlers.c).
+ * h_tap.c, h_forward.c, h_uplink.c, h_ns.c, h_capture.c), and the helpers they have in common (handlers.c).
  *
  * A handler gets its params parsed and the policy already checked (methods.c), and returns 0 with
  * *res set (a new object, which the reply takes) or -errno with e filled. ctx->peer is NULL on a
@@ -43,6 +43,7 @@ HANDLER(run_network_disconnect);
 HANDLER(run_ns_create);
 HANDLER(run_ns_delete);
 HANDLER(run_ns_list);
+HANDLER(run_capture_start);
 
 /* The run dir daemon.info reports and endpoints live under (set by methods_set_info; borrowed). */
 const char *handlers_run_dir(void);

@@ -39,6 +39,9 @@ const struct param_spec params_schema[] = {
 	{ "url", PARAM_URL, PT_TEXT, 0, 0, NULL, ARG(url) },
 	{ "offset", PARAM_OFFSET, PT_UINT, 0, UINT32_MAX, "0", ARG(offset) },
 	{ "limit", PARAM_LIMIT, PT_UINT, 1, PARAMS_LIMIT_MAX, NULL, ARG(limit) },
+	{ "ports", PARAM_PORTS, PT_PORTLIST, 1, NETWORK_MAX_PORTS_LIMIT, NULL, ARG(portids) },
+	{ "count", PARAM_COUNT, PT_UINT, 1, UINT32_MAX, NULL, ARG(count) },
+	{ "snaplen", PARAM_SNAPLEN, PT_UINT, 64, 262144, "262144", ARG(snaplen) },
 	{ "max_ports", PARAM_MAX_PORTS, PT_UINT, 1, NETWORK_MAX_PORTS_LIMIT, "256", ARG(max_ports) },
 	{ "mac_table_size", PARAM_MAC_TABLE_SIZE, PT_UINT, 16, 65536, "4096", ARG(mac_table_size) },
 	{ "mac_aging", PARAM_MAC_AGING, PT_UINT, 1, 86400, "300", ARG(mac_aging) },
@@ -161,6 +164,23 @@ static int params_store(const struct param_spec *s, struct json_object *v, struc
 			if (!proto_valid_name(json_object_get_string(x)))
 				return params_bad_name(s, json_object_get_string(x), e);
 			strcpy(a->networks[a->nnets++], json_object_get_string(x));
+		}
+		return 0;
+	case PT_PORTLIST:
+		if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0 ||
+		    json_object_array_length(v) > PARAMS_MAX_PORTIDS)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "'%s' must be an array of 1 to %d port ids", s->key, PARAMS_MAX_PORTIDS);
+		a->nportids = 0;
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			struct json_object *x = json_object_array_get_idx(v, i);
+
+			errno = 0;
+			n = json_object_is_type(x, json_type_int) ? json_object_get_int64(x) : -1;
+			if (errno || n < s->min || n > s->max)
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+						     "'%s' must hold port ids in %u..%u", s->key, s->min, s->max);
+			a->portids[a->nportids++] = (unsigned)n;
 		}
 		return 0;
 	case PT_IFNAME:

@@ -55,6 +55,9 @@
 #define PARAM_FOR_VM           (UINT64_C(1) << 61)
 #define PARAM_MULTI_QUEUE      (UINT64_C(1) << 60)
 #define PARAM_MAC              (UINT64_C(1) << 59)
+#define PARAM_PORTS            (UINT64_C(1) << 56)
+#define PARAM_COUNT            (UINT64_C(1) << 57)
+#define PARAM_SNAPLEN          (UINT64_C(1) << 58)
 
 enum param_type {
 	PT_NAME,	/* a network name (proto_valid_name) */
@@ -66,6 +69,7 @@ enum param_type {
 	PT_ADDRLIST,	/* at most PARAMS_MAX_ADDRESSES CIDR strings */
 	PT_NAMELIST,	/* 1 to PARAMS_MAX_NETWORKS network names */
 	PT_MAC,		/* a unicast MAC address "02:00:00:00:00:01" (proto_parse_mac) */
+	PT_PORTLIST,	/* 1 to PARAMS_MAX_PORTIDS port ids, each 1..NETWORK_MAX_PORTS_LIMIT */
 };
 
 /* Paging: entries per page unless "limit" says otherwise, and the most "limit" may ask for. A page
@@ -77,6 +81,7 @@ enum param_type {
 
 #define PARAMS_MAX_ADDRESSES 8
 #define PARAMS_MAX_NETWORKS 8
+#define PARAMS_MAX_PORTIDS 16
 #define PARAMS_DEFAULT_SUBNET "10.0.2.0/24"
 
 /* Every parameter any method takes; `present` says which were given (bit per PARAM_*). What was not
@@ -110,6 +115,9 @@ struct method_args {
 	unsigned offset, limit;		/* paging (doc/protocol.md "Paging") */
 	bool transient, keep_ip, for_vm, multi_queue;
 	uint8_t mac[6];
+	unsigned nportids;		/* capture.start: "ports" */
+	unsigned portids[PARAMS_MAX_PORTIDS];
+	unsigned count, snaplen;
 	struct json_object *raw;	/* the params object as sent (borrowed, valid during the call) */
 };
 

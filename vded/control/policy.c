@@ -194,6 +194,14 @@ static int policy_check_access(const struct peer *peer, const char *method, enum
 					   "uid %u is neither the owner (uid %u) of network '%s' nor an admin",
 					   (unsigned)peer->uid, (unsigned)net->def.owner_uid, net->def.name);
 		return 0;
+	case POLICY_CAPTURE:
+		/* a member who may attach sees its own frames only; a capture shows everyone's */
+		if (peer->uid != net->def.owner_uid)
+			return policy_deny(peer, method, e, PROTO_ERR_PERMISSION,
+					   "uid %u is neither the owner (uid %u) of network '%s' nor an admin: "
+					   "a capture shows every user's frames", (unsigned)peer->uid,
+					   (unsigned)net->def.owner_uid, net->def.name);
+		return 0;
 	case POLICY_ADMIN:
 		return policy_deny(peer, method, e, PROTO_ERR_PERMISSION,
 				   "uid %u is not an admin: %s makes host-side resources", (unsigned)peer->uid, method);

@@ -54,6 +54,7 @@ enum policy_access {
 	POLICY_MODIFY,		/* delete it, change its group, mode, description */
 	POLICY_DETACH,		/* remove one port */
 	POLICY_ADMIN,		/* host-side resources: taps, uplinks (root and the admin group) */
+	POLICY_CAPTURE,		/* read every user's frames on one network (its owner, admins) */
 };
 
 void policy_configure(const struct policy_config *cfg);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "caprec.h"
 #include "dataplane/network.h"
 #include "dataplane/offload.h"
 #include "dataplane/switch.h"
@@ -16,6 +17,7 @@ static struct network *net_list;
 static unsigned net_count;
 static unsigned net_max = 1024;
 static const struct network_hooks *net_hooks;
+static const struct network_capture_ops *net_capture;	/* set with the first capture */
 static ev_timer net_age_timer;
 static ev_check net_reap_check;
 static struct port *net_reap_list;	/* dead ports waiting to be freed, linked by reap_next */
@@ -136,19 +138,13 @@ static struct {
 	int first, count;	/* count 0: not made yet, -1: could not be made */
 } seg_cache[PORT_BATCH];
 
-static inline void network_queue(struct network *net, struct port *p, unsigned idx, uint8_t *frame, size_t len,
-				 const struct virtio_net_hdr *vh, enum switch_tx tx, uint16_t vlan)
+/*
+ * The segments of the batch's frame idx (an offloaded frame), made on first use: how many (*first
+ * indexes seg_list), or -1 if it cannot be cut (malformed, or more segments than allowed).
+ */
+static int network_segments(unsigned idx, const uint8_t *frame, size_t len, const struct virtio_net_hdr *vh,
+			    int *first)
 {
-	static const struct virtio_net_hdr plain;
-
-	if (p->vnet) {
-		network_push(net, p, vh ? vh : &plain, frame, len, tx, vlan);
-		return;
-	}
-	if (!vh) {
-		network_push(net, p, NULL, frame, len, tx, vlan);
-		return;
-	}
 	if (seg_cache[idx].count == 0) {
 		int n = -ENOMEM;
 		if (!seg_arena)
@@ -169,14 +165,62 @@ static inline void network_queue(struct network *net, struct port *p, unsigned i
 			seg_list_used += (unsigned)n;
 		}
 	}
-	if (seg_cache[idx].count < 0) {
+	*first = seg_cache[idx].first;
+	return seg_cache[idx].count;
+}
+
+static inline void network_queue(struct network *net, struct port *p, unsigned idx, uint8_t *frame, size_t len,
+				 const struct virtio_net_hdr *vh, enum switch_tx tx, uint16_t vlan)
+{
+	static const struct virtio_net_hdr plain;
+	int first, count;
+
+	if (p->vnet) {
+		network_push(net, p, vh ? vh : &plain, frame, len, tx, vlan);
+		return;
+	}
+	if (!vh) {
+		network_push(net, p, NULL, frame, len, tx, vlan);
+		return;
+	}
+	count = network_segments(idx, frame, len, vh, &first);
+	if (count < 0) {
 		switch_port_stats(net->sw, p->id)->tx_dropped++;	/* malformed, or more segments than allowed */
 		return;
 	}
-	for (int j = 0; j < seg_cache[idx].count; j++) {
-		struct offload_seg *sg = &seg_list[seg_cache[idx].first + j];
+	for (int j = 0; j < count; j++) {
+		struct offload_seg *sg = &seg_list[first + j];
 		network_push(net, p, NULL, seg_arena + sg->off, sg->len, tx, vlan);
 	}
+}
+
+/*
+ * Hand frame idx of the batch to the network's captures as a wire carries it, as received from port
+ * (CAPREC_DIR_IN) or delivered to it (CAPREC_DIR_OUT, as switched: before the port's VLAN tagging): an
+ * offloaded frame as the segments the ports without offloads get (the same ones, made once), or whole
+ * and marked if it cannot be cut. Only called while a capture runs.
+ */
+static void network_capture(struct network *net, unsigned port, uint8_t dir, unsigned idx, uint8_t *frame,
+			    size_t len, const struct virtio_net_hdr *vh)
+{
+	struct capture_piece pieces[SEG_MAX_PER_FRAME];
+	int first, count;
+
+	if (!vh) {
+		pieces[0] = (struct capture_piece){ frame, (uint32_t)len };
+		net_capture->frame(net, port, dir, pieces, 1, 0);
+		return;
+	}
+	count = network_segments(idx, frame, len, vh, &first);
+	if (count < 0) {
+		pieces[0] = (struct capture_piece){ frame, (uint32_t)len };
+		net_capture->frame(net, port, dir, pieces, 1, CAPREC_F_GSO);
+		return;
+	}
+	for (int j = 0; j < count; j++)
+		pieces[j] = (struct capture_piece){ seg_arena + seg_list[first + j].off, seg_list[first + j].len };
+	net_capture->frame(net, port, dir, pieces, (unsigned)count,
+			   vh->gso_type != VIRTIO_NET_HDR_GSO_NONE ? CAPREC_F_SEGMENTED : 0);
 }
 
 static inline int network_peer_gone(int err)
@@ -290,11 +334,16 @@ int network_port_receive(struct port *in, int (*recv)(struct port *p, struct por
 		dst = switch_ingress(net->sw, in->id, frame, swlen, now, &v);
 		if (swlen != len && dst != SWITCH_DROP)
 			switch_port_stats(net->sw, in->id)->rx_bytes += len - swlen;
+		if (net->captures)
+			network_capture(net, in->id, CAPREC_DIR_IN, i, frame, len, vh);
 		if (dst >= 0) {
 			struct port *out = net->ports[dst];
-			if (out && !out->dead)
+			if (out && !out->dead) {
 				network_queue(net, out, i, frame, len, vh,
 					      plain ? SWITCH_TX_ASIS : switch_egress(net->sw, in->id, out->id, &v), v.vlan);
+				if (net->captures)
+					network_capture(net, out->id, CAPREC_DIR_OUT, i, frame, len, vh);
+			}
 		} else if (dst == SWITCH_FLOOD) {
 			for (struct port *out = net->port_list; out; out = out->net_next) {
 				enum switch_tx tx;
@@ -302,8 +351,11 @@ int network_port_receive(struct port *in, int (*recv)(struct port *p, struct por
 				if (out == in || out->dead)
 					continue;
 				tx = plain ? SWITCH_TX_ASIS : switch_egress(net->sw, in->id, out->id, &v);
-				if (tx != SWITCH_TX_DROP)
-					network_queue(net, out, i, frame, len, vh, tx, v.vlan);
+				if (tx == SWITCH_TX_DROP)
+					continue;
+				network_queue(net, out, i, frame, len, vh, tx, v.vlan);
+				if (net->captures)
+					network_capture(net, out->id, CAPREC_DIR_OUT, i, frame, len, vh);
 			}
 		} else if (v.loop_shut) {
 			log_warn("network %s: port %u sends back frames flooded to it (a loop): shut for %u s",
@@ -313,6 +365,8 @@ int network_port_receive(struct port *in, int (*recv)(struct port *p, struct por
 		plain = switch_is_plain(net->sw);	/* a port shut or opened again by this frame */
 	}
 	network_flush(net);
+	if (net->captures)
+		net_capture->flush(net);
 	rx_busy = false;
 	return (int)kept;
 }
@@ -436,6 +490,8 @@ void network_port_kill(struct port *p)
 	p->dead = 1;
 	ev_io_stop(net_loop, &p->io);
 	switch_port_remove(p->net->sw, p->id);
+	if (p->net->captures)
+		net_capture->port_gone(p->net, p->id);
 	log_debug("network %s: port %u removed", p->net->def.name, p->id);
 	/* it may still be in a network's list of ports to flush: that list skips dead ports */
 	p->reap_next = net_reap_list;
@@ -499,6 +555,11 @@ void network_set_hooks(const struct network_hooks *hooks)
 	net_hooks = hooks;
 }
 
+void network_set_capture_ops(const struct network_capture_ops *ops)
+{
+	net_capture = ops;
+}
+
 void network_destroy(struct network *net)
 {
 	for (struct network **pp = &net_list; *pp; pp = &(*pp)->next) {
@@ -508,6 +569,8 @@ void network_destroy(struct network *net)
 			break;
 		}
 	}
+	if (net->captures)
+		net_capture->network_gone(net);
 	for (struct port *p = net->port_list; p; p = p->net_next)
 		network_port_kill(p);
 	/* Called from control or exit paths, never from inside a port callback: free now. */
@@ -604,5 +667,7 @@ void network_exit(void)
 		ev_ref(net_loop);
 		ev_timer_stop(net_loop, &net_age_timer);
 	}
+	if (net_capture)
+		net_capture->exit();
 	port_rx_exit();
 }

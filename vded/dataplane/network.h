@@ -56,6 +56,9 @@ struct network {
 	 * plain). Owned. */
 	struct switch_port_conf **port_conf;
 	struct switch_port_conf *port_default;
+	struct capture *captures;	/* running captures (capture.c's); NULL: the data path skips them */
+	unsigned ncaptures;		/* how many run */
+	uint64_t capture_dropped;	/* capture records dropped because a reader was slow */
 	struct network *next;
 };
 
@@ -119,5 +122,28 @@ int network_port_configure(struct port *p, const struct switch_port_conf *c);
 void network_port_kill(struct port *p);
 
 struct ev_loop *network_loop(void);
+
+/* One piece of a frame as a wire carries it (a segment of an offloaded frame, or the frame). */
+struct capture_piece {
+	const uint8_t *data;
+	uint32_t len;
+};
+
+/*
+ * What the data path calls while a network has captures (net->captures set): the capture module
+ * registers these with its first capture, so the data plane knows no capture code (as the endpoint's
+ * hooks). frame: a frame port received (CAPREC_DIR_IN) or was given (CAPREC_DIR_OUT), as its n pieces
+ * with CAPREC_F_* flags, borrowed until flush, which ends the batch. port_gone and network_gone: what
+ * a capture watches goes. exit: vded stops.
+ */
+struct network_capture_ops {
+	void (*frame)(struct network *net, unsigned port, uint8_t dir, const struct capture_piece *pieces,
+		      unsigned n, uint8_t flags);
+	void (*flush)(struct network *net);
+	void (*port_gone)(struct network *net, unsigned id);
+	void (*network_gone)(struct network *net);
+	void (*exit)(void);
+};
+void network_set_capture_ops(const struct network_capture_ops *ops);
 
 #endif
