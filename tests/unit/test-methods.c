@@ -89,6 +89,12 @@ int main(void)
 	snprintf(state, sizeof(state), "%s/state", dir);
 	CHECK(store_init(state) == 0);
 	CHECK(network_init(loop) == 0 && endpoint_init(loop, dir) == 0);
+	/* the table is looked up by bsearch: an entry out of order is a method nobody can call */
+	for (size_t i = 1; i < methods_count(); i++) {
+		if (strcmp(methods_name(i - 1), methods_name(i)) >= 0)
+			fprintf(stderr, "methods table: '%s' before '%s'\n", methods_name(i - 1), methods_name(i));
+		CHECK(strcmp(methods_name(i - 1), methods_name(i)) < 0);
+	}
 	/* no split in a unit test: the privileged acts run in-process */
 	CHECK(priv_init_inprocess(dir) == 0);
 	methods_set_info(dir, state);

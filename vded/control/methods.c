@@ -53,10 +53,10 @@ static const struct method methods[] = {
 	{ "port.detach", POLICY_DETACH, PARAM_NETWORK, PARAM_NETWORK | PARAM_PORT | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_PORT,
 	  run_port_detach },
 	{ "port.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK | PAGE, PARAM_NETWORK, run_port_list },
-	{ "port.show", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK | PARAM_PORT, PARAM_NETWORK | PARAM_PORT, run_port_show },
 	/* READ here: the handler judges the port it finds by name as port.detach would */
 	{ "port.remove", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK | PARAM_IFNAME | PARAM_MISSING_OK,
 	  PARAM_NETWORK | PARAM_IFNAME, run_port_remove },
+	{ "port.show", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK | PARAM_PORT, PARAM_NETWORK | PARAM_PORT, run_port_show },
 	{ "tap.add", POLICY_ADMIN, PARAM_NETWORK, PARAM_NETWORK | PARAM_IFNAME | PARAM_OWNER | PARAM_ADDRESSES | PARAM_MTU | PARAM_UP |
 	  PARAM_FOR_VM | PARAM_GROUP | PARAM_MULTI_QUEUE | PARAM_MAC,
 	  PARAM_NETWORK | PARAM_IFNAME, run_tap_add },
