@@ -227,6 +227,10 @@ static const struct command commands[] = {
 	  "frame are written as the segments a wire would carry. Ctrl-C (or --count) stops it;\n"
 	  "the frames lost because the output could not keep up are reported on standard error\n"
 	  "(the network is never slowed). tcpdump -r FILE and wireshark read the file.\n" },
+	{ "daemon", "upgrade", daemon_upgrade, { { NULL } }, NULL, 0, 0,
+	  "Make vded execute its binary again (a new version after a package upgrade), keeping every port.",
+	  "Every client, tap, namespace link and port id stays as it is; frames sent meanwhile wait in\n"
+	  "the kernel's buffers. Admins only. See vded(8), RESTARTS.\n" },
 };
 static const size_t ncommands = sizeof(commands) / sizeof(commands[0]);
 

@@ -210,5 +210,6 @@ int port_remove(const struct command *cmd, struct request *req);
 int mac_list(const struct command *cmd, struct request *req);
 int daemon_info(const struct command *cmd, struct request *req);
 int capture_run(const struct command *cmd, struct request *req);
+int daemon_upgrade(const struct command *cmd, struct request *req);
 
 #endif

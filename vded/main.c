@@ -29,6 +29,8 @@
 #include "backends/netns.h"
 #include "dataplane/network.h"
 #include "control/policy.h"
+#include "keep.h"
+#include "priv/keeper.h"
 #include "priv/priv.h"
 #include "backends/slirp.h"
 #include "control/store.h"
@@ -36,7 +38,6 @@
 #define VDED_DEFAULT_CONFIG "/etc/vde/vded.conf"
 #define VDED_DEFAULT_GROUP "vde"
 #define VDED_DEFAULT_USER "vded"
-#define SD_LISTEN_FDS_START 3
 
 /* Command-line settings; each wins over the config file. */
 struct vded_flags {
@@ -46,7 +47,7 @@ struct vded_flags {
 	const char *state_dir;
 	const char *group;
 	const char *user;
-	bool foreground, check_only;
+	bool foreground, check_only, keep;
 	int verbose;
 };
 
@@ -69,7 +70,7 @@ static struct vded_settings settings;
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"Usage: %s [-F] [-v]... [-n] [-f CONFIG] [-S CONTROL_SOCKET] [--run-dir DIR] [--state-dir DIR]\n"
+		"Usage: %s [-F] [-K] [-v]... [-n] [-f CONFIG] [-S CONTROL_SOCKET] [--run-dir DIR] [--state-dir DIR]\n"
 		"           [-g GROUP] [-u USER]\n"
 		"  -f, --config FILE     configuration (default " VDED_DEFAULT_CONFIG " if it exists)\n"
 		"  -S, --socket PATH     control socket (default RUN_DIR/" VDED_SOCKET_NAME ")\n"
@@ -80,6 +81,8 @@ static void usage(FILE *f, const char *prog)
 		"  -u, --user USER       the unprivileged user everything but the privileged acts runs as\n"
 		"                        (default " VDED_DEFAULT_USER "; see vded(8), PRIVILEGE SEPARATION)\n"
 		"  -F, --foreground      stay in the foreground, log to stderr\n"
+		"  -K, --keep            at SIGTERM leave every port to the next vded (systemd's fd store:\n"
+		"                        systemctl restart keeps them; see vded(8), RESTARTS)\n"
 		"  -v, --verbose         more log (repeat for debug)\n"
 		"  -n, --check           check the configuration, print \"configuration OK\" and exit\n"
 		"  -h, --help            this help;  --version  the version\n",
@@ -298,20 +301,6 @@ static void parent_gone_cb(struct ev_loop *loop, ev_io *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
-/* The control socket handed over by systemd (LISTEN_PID/LISTEN_FDS), or -1. */
-static int sd_listen_fd(void)
-{
-	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	int fd = -1;
-
-	if (pid && fds && strtol(pid, NULL, 10) == getpid() && strtol(fds, NULL, 10) >= 1)
-		fd = SD_LISTEN_FDS_START;
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	return fd;
-}
-
 static void replay_config_networks(const struct vded_config *cfg)
 {
 	if (!cfg->networks)
@@ -323,9 +312,13 @@ static void replay_config_networks(const struct vded_config *cfg)
 	}
 }
 
+static bool leave_ports;		/* exit leaving every port to the next life (keep.h) */
+
 static void signal_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	log_notice("signal %d: shutting down", w->signum);
+	leave_ports = flags.keep && w->signum == SIGTERM;
+	log_notice("signal %d: %s", w->signum, leave_ports ? "exiting, every port kept for the next start" :
+		   "shutting down");
 	ev_break(loop, EVBREAK_ALL);
 }
 
@@ -369,6 +362,7 @@ int main(int argc, char **argv)
 		{ "group", required_argument, NULL, 'g' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "foreground", no_argument, NULL, 'F' },
+		{ "keep", no_argument, NULL, 'K' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
@@ -381,7 +375,7 @@ int main(int argc, char **argv)
 	ev_io parent_watch;
 	int c, ret, status = 1, listen_fd;
 
-	while ((c = getopt_long(argc, argv, "f:S:g:u:Fvnh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:S:g:u:FKvnh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': flags.config = optarg; break;
 		case 'S': flags.socket = optarg; break;
@@ -390,6 +384,7 @@ int main(int argc, char **argv)
 		case 'g': flags.group = optarg; break;
 		case 'u': flags.user = optarg; break;
 		case 'F': flags.foreground = true; break;
+		case 'K': flags.keep = true; break;
 		case 'v': flags.verbose++; break;
 		case 'n': flags.check_only = true; break;
 		case 'h': usage(stdout, argv[0]); return 0;
@@ -412,9 +407,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	listen_fd = sd_listen_fd();
+	/* what the previous life left: systemd's socket and fd store, or an upgrade's exec */
+	keeper_import();
 	log_init("vded", !flags.foreground, flags.verbose);
-	if (!flags.foreground && listen_fd < 0 && daemon(0, 0) < 0) {
+	if (!flags.foreground && !keeper_has(KEEPER_PREFIX "control", NULL) && daemon(0, 0) < 0) {
 		log_err("daemon: %s", strerror(errno));
 		goto out;
 	}
@@ -424,19 +420,24 @@ int main(int argc, char **argv)
 	/* as root, before the split: what lives in root-owned places */
 	if (run_dir_prepare(settings.run_dir) < 0 || state_dir_prepare(settings.state_dir) < 0)
 		goto out;
-	if (listen_fd < 0) {
+	if (!keeper_has(KEEPER_PREFIX "control", &settings.socket_activated)) {
 		listen_fd = control_listen(settings.socket, settings.policy.socket_group);
 		if (listen_fd < 0) {
 			log_err("control socket %s: %s%s", settings.socket, strerror(-listen_fd),
 				listen_fd == -EADDRINUSE ? " (another vded is running)" : "");
 			goto out;
 		}
-	} else {
-		settings.socket_activated = true;
+		/* kept, so a new engine (or vded) serves the very same socket */
+		ret = keeper_put(KEEPER_PREFIX "control", listen_fd, false);
+		close(listen_fd);
+		if (ret < 0) {
+			log_err("control socket: %s", strerror(-ret));
+			goto out;
+		}
 	}
 	{
 		struct priv_setup ps = { .engine_uid = settings.uid, .engine_gid = settings.gid,
-					 .run_dir = settings.run_dir };
+					 .run_dir = settings.run_dir, .argv = argv };
 		/* the parent stays in here for good; what returns is the engine, unprivileged */
 		ret = priv_split(&ps);
 		if (ret < 0) {
@@ -449,6 +450,9 @@ int main(int argc, char **argv)
 		log_err("cannot initialise the event loop");
 		goto out;
 	}
+	if (keep_init(loop) < 0)
+		log_warn("keep: ports will not survive a restart");
+	listen_fd = keep_claim(KEEPER_PREFIX "control");
 	ret = store_init(settings.state_dir);
 	if (ret < 0) {
 		log_err("state dir %s: %s", settings.state_dir, strerror(-ret));
@@ -482,6 +486,8 @@ int main(int argc, char **argv)
 	log_info("%d network(s) loaded from %s", ret, settings.state_dir);
 	replay_config_networks(&cfg);
 	netns_load_all();
+	control_resume();
+	keep_finish();
 
 	ev_signal_init(&sig_int, signal_stop_cb, SIGINT);
 	ev_signal_init(&sig_term, signal_stop_cb, SIGTERM);
@@ -489,11 +495,18 @@ int main(int argc, char **argv)
 	ev_signal_start(loop, &sig_int);
 	ev_signal_start(loop, &sig_term);
 	ev_signal_start(loop, &sig_hup);
-	log_notice("vded %s ready: control socket %s, %u network(s)", VDE_VERSION,
-		   settings.socket_activated ? "(socket activation, fd 3)" : settings.socket, network_count());
+	log_notice("vded %s ready: control socket %s, %u network(s)%s", VDE_VERSION,
+		   settings.socket_activated ? "(socket activation)" : settings.socket, network_count(),
+		   keep_resuming() ? ", resumed" : "");
 	priv_ready();
 	ev_run(loop, 0);
 	status = 0;
+	if (leave_ports || keep_leaving()) {
+		/* no teardown: the descriptors are the next life's (the parent and systemd hold them) */
+		slirp_save_all();
+		keep_flush();
+		goto out;
+	}
 	control_exit();
 out_net:
 	netns_exit();

@@ -31,16 +31,34 @@ expect_rc 0 vdectl -j network show lab
 vded_stop
 wait_for pid_gone "$engine" || fail "the engine outlived the parent's SIGTERM"
 
-# --- the engine dies: the parent exits too, with a failure status (so Restart=on-failure acts)
+# --- the engine dies: the parent starts a new one (with every kept port: t-restart-keep); a crash
+# loop (a sixth crash within a minute) makes it give up with a failure status (Restart=on-failure)
 vded_start
 engine=$(engine_of)
 kill -KILL "$engine"
-wait_for pid_gone "$VDED_PID" || fail "the parent kept running without its engine"
+new_engine() {
+	local e
+	e=$(pgrep -P "$VDED_PID") && [ "$e" != "$1" ]
+}
+answers() {
+	vdectl -j daemon info >/dev/null 2>&1
+}
+wait_for new_engine "$engine" || fail "the parent did not start a new engine"
+grep -q "engine died of signal 9: starting a new one" "$WORK/vded.log" || fail "the parent did not say why"
+wait_for vdectl daemon info || fail "the new engine does not answer"
+expect_rc 0 vdectl -j network show lab
+for i in 2 3 4 5 6; do
+	wait_for answers || fail "no engine answers after $((i - 1)) crashes"
+	engine=$(engine_of)
+	kill -KILL "$engine"
+	wait_for pid_gone "$engine" || fail "engine $engine did not die"
+done
+wait_for pid_gone "$VDED_PID" || fail "the parent kept replacing engines in a crash loop"
 rc=0
 wait "$VDED_PID" || rc=$?
 VDED_PID=
-[ "$rc" -ne 0 ] || fail "the parent exited 0 after its engine was killed"
-grep -q "engine died of signal 9" "$WORK/vded.log" || fail "the parent did not say why it stopped"
+[ "$rc" -ne 0 ] || fail "the parent exited 0 after a crash loop"
+grep -q "giving up" "$WORK/vded.log" || fail "the parent did not say why it stopped"
 
 # --- the parent dies: the engine exits too (nothing privileged can be done any more)
 vded_start

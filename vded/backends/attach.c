@@ -20,6 +20,7 @@
 
 #include "backends/attach.h"
 #include "control/policy.h"
+#include "keep.h"
 #include "log.h"
 
 static const struct port_ops attach_port_ops = {
@@ -52,6 +53,12 @@ static void attach_finish(struct port *p, const char *description, const struct 
 		snprintf(p->description, sizeof(p->description), "%s", description);
 	else
 		snprintf(p->description, sizeof(p->description), "%s pid=%d", p->ops->kind, (int)p->pid);
+	{
+		struct json_object *extra = json_object_new_object();
+		json_object_object_add(extra, "rw", json_object_new_boolean(p->ops == &attach_fd_char_ops));
+		json_object_object_add(extra, "vnet", json_object_new_boolean(p->vnet));
+		keep_port(p, NULL, extra);
+	}
 	if (owner->adopt)
 		owner->adopt(owner->conn, p);
 	log_info("network %s: port %u attached (%s): pid %d uid %u \"%s\"", p->net->def.name, p->id, p->ops->kind,
@@ -343,4 +350,39 @@ int attach_socketpair(struct network *net, unsigned want_port, const char *descr
 	attach_finish(p, description, owner);
 	*out = p;
 	return 0;
+}
+
+/* One port of the previous life, on its old id if it is free. */
+static void attach_restore_one(struct network *net, unsigned id, struct json_object *rec, void *ctx)
+{
+	const char *kind = keep_rec_str(rec, "kind");
+	const struct port_ops *ops = strcmp(kind, "attach") == 0 ? &attach_port_ops :
+				     keep_rec_int(rec, "rw", 0) ? &attach_fd_char_ops : &attach_fd_dgram_ops;
+	struct vde_error e = { 0 };
+	struct port *p;
+	char name[128];
+	int fd;
+
+	keep_port_name(name, sizeof(name), net->def.name, id, "d");
+	fd = keep_claim(name);
+	if (fd < 0)
+		return;
+	if (network_port_add(net, fd, ops, net->ports[id] ? 0 : id, &p, &e) < 0) {
+		log_warn("network %s: port %u could not come back: %s", net->def.name, id, e.message);
+		return;
+	}
+	p->vnet = keep_rec_int(rec, "vnet", 0) != 0;
+	keep_port_claimed(p, rec);
+	if (p->id != id) {
+		/* its fd was kept under the old id: keep it again under the new one */
+		keep_forget(name);
+		keep_port_fd(p, "d", p->fd);
+		log_warn("network %s: port %u came back as port %u (its id was taken)", net->def.name, id, p->id);
+	}
+}
+
+void attach_restore(struct network *net)
+{
+	keep_port_foreach(net, "attach", attach_restore_one, NULL);
+	keep_port_foreach(net, "fd", attach_restore_one, NULL);
 }

@@ -32,4 +32,8 @@ int attach_socketpair(struct network *net, unsigned want_port, const char *descr
 int attach_fd(struct network *net, unsigned want_port, const char *description,
 	      const struct attach_owner *owner, int *fd_in, struct port **out, struct vde_error *e);
 
+/* Bring back the previous life's attach and fd ports of net (keep.h), each on its old id; their
+ * control connections re-adopt them later (control_resume). */
+void attach_restore(struct network *net);
+
 #endif

@@ -20,9 +20,11 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backends/endpoint.h"
+#include "keep.h"
 #include "listener.h"
 #include "log.h"
 #include "dataplane/network.h"
@@ -262,6 +264,12 @@ static int ep_plug(struct ep_pending *pd, struct vde_request *req)
 	ev_io_init(&epp->ctl_io, ep_port_ctl_cb, epp->ctl, EV_READ);
 	epp->ctl_io.data = p;
 	ev_io_start(ep_loop, &epp->ctl_io);
+	{
+		struct json_object *extra = json_object_new_object();
+		json_object_object_add(extra, "sock", json_object_new_string(epp->name));
+		keep_port(p, NULL, extra);
+		keep_port_fd(p, "c", epp->ctl);
+	}
 	log_info("network %s: port %u plugged: pid %d uid %u \"%s\"", net->def.name, p->id, p->pid, p->uid,
 		 p->description);
 	return 0;
@@ -411,6 +419,96 @@ static void ep_start(struct endpoint *ep)
 
 static char ep_run_dir[PATH_MAX];
 
+static void ep_keep_name(char *buf, size_t size, const struct network *net, const char *what)
+{
+	snprintf(buf, size, "k/%s/%s", net->def.name, what);
+}
+
+/* One plugged client of the previous life: its data socket (still bound in the directory and
+ * connected to the client) and its ctl connection, on its old port id. */
+static void ep_restore_port(struct network *net, unsigned id, struct json_object *rec, void *ctx)
+{
+	struct endpoint *ep = ctx;
+	const char *sock = keep_rec_str(rec, "sock");
+	struct vde_error e = { 0 };
+	struct ep_port *epp;
+	struct port *p;
+	char name[128];
+	int fd, ctl;
+
+	keep_port_name(name, sizeof(name), net->def.name, id, "d");
+	fd = keep_claim(name);
+	keep_port_name(name, sizeof(name), net->def.name, id, "c");
+	ctl = keep_claim(name);
+	epp = calloc(1, sizeof(*epp));
+	if (fd < 0 || ctl < 0 || !sock || strlen(sock) >= sizeof(epp->name) || strchr(sock, '/') || !epp) {
+		if (fd >= 0)
+			close(fd);
+		if (ctl >= 0)
+			close(ctl);
+		free(epp);
+		return;
+	}
+	epp->ctl = ctl;
+	epp->dirfd = ep->dirfd;
+	snprintf(epp->name, sizeof(epp->name), "%s", sock);
+	if (network_port_add(net, fd, &ep_port_ops, net->ports[id] ? 0 : id, &p, &e) < 0) {
+		log_warn("network %s: port %u could not come back: %s", net->def.name, id, e.message);
+		close(ctl);
+		unlinkat(ep->dirfd, epp->name, 0);
+		free(epp);
+		return;
+	}
+	p->kind_data = epp;
+	keep_port_claimed(p, rec);
+	if (p->id != id) {
+		keep_forget(name);
+		keep_port_name(name, sizeof(name), net->def.name, id, "d");
+		keep_forget(name);
+		keep_port_fd(p, "d", p->fd);
+		keep_port_fd(p, "c", ctl);
+	}
+	ev_io_init(&epp->ctl_io, ep_port_ctl_cb, epp->ctl, EV_READ);
+	epp->ctl_io.data = p;
+	ev_io_start(ep_loop, &epp->ctl_io);
+}
+
+/* The previous life's directory and ctl listener, if both are still good: clients connected to them,
+ * and their data sockets are bound in that directory. */
+static bool ep_adopt(struct endpoint *ep)
+{
+	char name[128];
+	int dirfd, lfd, listening = 0;
+	socklen_t len = sizeof(listening);
+	struct stat st;
+
+	ep_keep_name(name, sizeof(name), ep->net, "dir");
+	dirfd = keep_claim(name);
+	ep_keep_name(name, sizeof(name), ep->net, "ctl");
+	lfd = keep_claim(name);
+	if (dirfd < 0 || lfd < 0 || fstat(dirfd, &st) < 0 || !S_ISDIR(st.st_mode) ||
+	    getsockopt(lfd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || !listening) {
+		if (dirfd >= 0)
+			close(dirfd);
+		if (lfd >= 0)
+			close(lfd);
+		return false;
+	}
+	ep->dirfd = dirfd;
+	ep->lfd = lfd;
+	return true;
+}
+
+static void ep_keep(struct endpoint *ep)
+{
+	char name[128];
+
+	ep_keep_name(name, sizeof(name), ep->net, "dir");
+	keep_fd(name, ep->dirfd);
+	ep_keep_name(name, sizeof(name), ep->net, "ctl");
+	keep_fd(name, ep->lfd);
+}
+
 static int endpoint_create(struct network *net, struct vde_error *e)
 {
 	const char *run_dir = ep_run_dir;
@@ -429,6 +527,15 @@ static int endpoint_create(struct network *net, struct vde_error *e)
 		free(ep);
 		return ret;
 	}
+	if (ep_adopt(ep)) {
+		/* a restart: same directory, same ctl, every plugged client back on its port */
+		ep->acl = ep_has_acl(ep);
+		ep->seq = (uint32_t)time(NULL);	/* new data socket names cannot meet the old ones */
+		net->endpoint = ep;
+		keep_port_foreach(net, "endpoint", ep_restore_port, ep);
+		ep_start(ep);
+		return 0;
+	}
 	ret = priv_endpoint_make(net->def.name, net->def.owner_uid, net->def.group, net->def.mode, &ep->dirfd, e);
 	if (ret < 0) {
 		free(ep);
@@ -444,6 +551,7 @@ static int endpoint_create(struct network *net, struct vde_error *e)
 		return ret;
 	}
 	net->endpoint = ep;
+	ep_keep(ep);
 	ep_start(ep);
 	return 0;
 }
@@ -472,6 +580,7 @@ static void endpoint_apply_policy(struct network *net)
 		ep_accept(&ep->listener, fd);
 	close(ep->lfd);
 	ep->lfd = lfd;
+	ep_keep(ep);
 	ep_start(ep);
 }
 
@@ -487,6 +596,13 @@ static void endpoint_destroy(struct network *net)
 	listener_stop(ep_loop, &ep->listener);
 	close(ep->lfd);
 	close(ep->dirfd);
+	{
+		char name[128];
+		ep_keep_name(name, sizeof(name), net, "dir");
+		keep_forget(name);
+		ep_keep_name(name, sizeof(name), net, "ctl");
+		keep_forget(name);
+	}
 	/* the directory goes with everything clients left in it: a later network of the same name
 	 * starts from an empty one */
 	if (priv_endpoint_remove(net->def.name, &e) < 0)

@@ -11,6 +11,7 @@
 
 #include "backends/ifport.h"
 #include "dataplane/network.h"
+#include "keep.h"
 #include "log.h"
 #include "priv/priv.h"
 #include "priv/vnl.h"
@@ -134,7 +135,7 @@ int ifport_add(struct network *net, const struct ifport_spec *spec, const struct
 		free(ip);
 		return ret;
 	}
-	ret = network_port_add(net, fd, &ifport_ops, 0, &p, e);
+	ret = network_port_add(net, fd, &ifport_ops, keep_port_want(net, ifport_ops.kind, spec->ifname), &p, e);
 	if (ret < 0) {		/* network_port_add closed fd */
 		free(ip);
 		return ret;
@@ -144,6 +145,7 @@ int ifport_add(struct network *net, const struct ifport_spec *spec, const struct
 	p->vnet = true;
 	snprintf(p->description, sizeof(p->description), "interface %s%s", spec->ifname,
 		 spec->transient ? " (transient)" : "");
+	keep_port_made(p, spec->ifname);	/* a restart re-adopts it (saved) on this same id */
 	log_info("network %s: port %u: interface %s (index %u)%s", net->def.name, p->id, spec->ifname,
 		 info->ifindex, spec->keep_ip ? ", addresses kept" : "");
 	if (out)

@@ -3,12 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <slirp/libslirp.h>
 
 #include "control/config.h"
+#include "keep.h"
 #include "log.h"
 #include "subnet.h"
 #include "dataplane/network.h"
@@ -256,6 +258,74 @@ static const struct port_ops sl_port_ops = {
 	.destroy = sl_destroy,
 };
 
+/*
+ * libslirp's state (DHCP leases, its view of the guests' connections) across a restart: written at
+ * an exit that leaves the ports to the next life into a memfd kept as k/NET/slirp, loaded when the
+ * network's slirp port is made again. The host side of established NAT connections does not
+ * survive (those sockets are vded's own): the guests see them reset. doc/restart.md.
+ */
+static struct sl_port *sl_of(struct network *net);
+
+static void sl_keep_name(char *buf, size_t size, const struct network *net)
+{
+	snprintf(buf, size, "k/%s/slirp", net->def.name);
+}
+
+static ssize_t sl_state_write(const void *buf, size_t len, void *opaque)
+{
+	return write(*(int *)opaque, buf, len);
+}
+
+static ssize_t sl_state_read(void *buf, size_t len, void *opaque)
+{
+	return read(*(int *)opaque, buf, len);
+}
+
+static void sl_state_load(struct network *net, struct sl_port *sl)
+{
+	char name[128];
+	int32_t version;
+	int fd, ret;
+
+	sl_keep_name(name, sizeof(name), net);
+	fd = keep_claim(name);
+	if (fd < 0)
+		return;
+	keep_forget(name);
+	if (lseek(fd, 0, SEEK_SET) == 0 && read(fd, &version, sizeof(version)) == (ssize_t)sizeof(version) &&
+	    version == slirp_state_version()) {
+		ret = slirp_state_load(sl->slirp, version, sl_state_read, &fd);
+		if (ret < 0)
+			log_warn("network %s: libslirp's saved state is unusable (%d): starting afresh", net->def.name,
+				 ret);
+		else
+			log_info("network %s: libslirp's state restored (DHCP leases)", net->def.name);
+	}
+	close(fd);
+}
+
+void slirp_save_all(void)
+{
+	for (struct network *net = network_first(); net; net = net->next) {
+		struct sl_port *sl = sl_of(net);
+		int32_t version = slirp_state_version();
+		char name[128];
+		int fd;
+
+		if (!sl)
+			continue;
+		fd = memfd_create("vded-slirp", MFD_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (write(fd, &version, sizeof(version)) == (ssize_t)sizeof(version)) {
+			slirp_state_save(sl->slirp, sl_state_write, &fd);
+			sl_keep_name(name, sizeof(name), net);
+			keep_fd(name, fd);
+		}
+		close(fd);
+	}
+}
+
 int slirp_backend_add(struct network *net, const struct slirp_spec *spec, struct port **out, struct vde_error *e)
 {
 	struct sl_port *sl = calloc(1, sizeof(*sl));
@@ -295,7 +365,7 @@ int slirp_backend_add(struct network *net, const struct slirp_spec *spec, struct
 		free(sl);
 		return vde_error_set(e, PROTO_ERR_INTERNAL, EIO, "libslirp refused the configuration");
 	}
-	ret = network_port_add(net, sv[0], &sl_port_ops, 0, &p, e);
+	ret = network_port_add(net, sv[0], &sl_port_ops, keep_port_want(net, "slirp", "slirp"), &p, e);
 	if (ret < 0) {
 		slirp_cleanup(sl->slirp);
 		close(sv[1]);
@@ -310,6 +380,8 @@ int slirp_backend_add(struct network *net, const struct slirp_spec *spec, struct
 	inet_ntop(AF_INET, &spec->net, net_s, sizeof(net_s));
 	snprintf(p->description, sizeof(p->description), "slirp %s/%d (libslirp %s)", net_s,
 		 __builtin_popcount(ntohl(spec->mask.s_addr)), slirp_version_string());
+	keep_port_made(p, "slirp");
+	sl_state_load(net, sl);
 	log_info("network %s: port %u: %s", net->def.name, p->id, p->description);
 	if (out)
 		*out = p;

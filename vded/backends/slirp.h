@@ -53,4 +53,7 @@ int slirp_forward_allowed(const struct peer *peer, const struct slirp_forward *f
 int slirp_forward_add(struct network *net, const struct slirp_forward *fw, struct vde_error *e);
 int slirp_forward_remove(struct network *net, const struct slirp_forward *fw, struct vde_error *e);
 
+/* Save every slirp port's libslirp state for the next life (keep.h): at an exit that leaves ports. */
+void slirp_save_all(void);
+
 #endif

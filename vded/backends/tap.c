@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keep.h"
 #include "log.h"
 #include "dataplane/network.h"
 #include "priv/priv.h"
@@ -173,13 +174,28 @@ int tap_add(struct network *net, const struct tap_spec *spec, struct port **out,
 		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
 	snprintf(tp->ifname, sizeof(tp->ifname), "%s", spec->ifname);
 	snprintf(tp->netns, sizeof(tp->netns), "%s", spec->netns ? spec->netns : "");
-	/* made and configured by the privileged process; closing the fd removes the tap */
-	ret = priv_tap_open(&req, &fd, e);
-	if (ret < 0) {
-		free(tp);
-		return ret;
+	/* a restart: the tap is still there, with its MAC, addresses, routes and bridge, held by its
+	 * kept descriptor; it comes back on its old port id */
+	char key[PRIV_NAME_MAX + PRIV_IFNAME_MAX + 2], name[128];
+	unsigned id = 0;
+	struct json_object *rec;
+
+	snprintf(key, sizeof(key), "%s/%s", tp->netns, tp->ifname);
+	rec = keep_port_find(net, "tap", key, &id);
+	if (rec) {
+		keep_port_name(name, sizeof(name), net->def.name, id, "d");
+		fd = keep_claim(name);
 	}
-	ret = network_port_add(net, fd, &tap_port_ops, 0, &p, e);
+	if (fd < 0) {
+		rec = NULL;
+		/* made and configured by the privileged process; closing the fd removes the tap */
+		ret = priv_tap_open(&req, &fd, e);
+		if (ret < 0) {
+			free(tp);
+			return ret;
+		}
+	}
+	ret = network_port_add(net, fd, &tap_port_ops, rec && !net->ports[id] ? id : 0, &p, e);
 	if (ret < 0) {		/* network_port_add closed fd */
 		free(tp);
 		return ret;
@@ -190,7 +206,14 @@ int tap_add(struct network *net, const struct tap_spec *spec, struct port **out,
 		snprintf(p->description, sizeof(p->description), "ns %s %s", spec->netns, spec->ifname);
 	else
 		snprintf(p->description, sizeof(p->description), "tap %s", spec->ifname);
-	log_info("network %s: port %u: tap %s", net->def.name, p->id, spec->ifname);
+	if (rec && p->id == id) {
+		keep_port_claimed(p, rec);
+	} else {
+		if (rec)
+			keep_forget(name);	/* kept under an id now taken: kept again under the new one */
+		keep_port(p, key, NULL);
+	}
+	log_info("network %s: port %u: tap %s%s", net->def.name, p->id, spec->ifname, rec ? " (kept)" : "");
 	if (out)
 		*out = p;
 	return 0;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "libvdeplug.h"
+#include "keep.h"
 #include "log.h"
 #include "dataplane/network.h"
 #include "backends/uplink.h"
@@ -316,7 +317,7 @@ int uplink_add(struct network *net, const char *url, struct port **out, struct v
 		return vde_error_errno(e, fd, "dup: %s", strerror(-fd));
 	}
 	/* the port's duplicate goes to network_port_add, which takes it (closes it if it fails) */
-	ret = network_port_add(net, fd, &uplink_ops, 0, &p, e);
+	ret = network_port_add(net, fd, &uplink_ops, keep_port_want(net, "uplink", url), &p, e);
 	if (ret < 0) {
 		vp.close(u->conn);
 		free(u);
@@ -329,6 +330,7 @@ int uplink_add(struct network *net, const char *url, struct port **out, struct v
 	u->retry.data = u;
 	uplink_go_up(u);
 	snprintf(p->description, sizeof(p->description), "uplink %s", url);
+	keep_port_made(p, url);
 	log_info("network %s: port %u: uplink %s", net->def.name, p->id, url);
 	if (out)
 		*out = p;

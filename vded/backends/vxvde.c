@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sys/random.h>
 
+#include "keep.h"
 #include "log.h"
 #include "machash.h"
 #include "vxproto.h"
@@ -264,7 +265,7 @@ int vxvde_add(struct network *net, const struct vxvde_spec *spec, struct port **
 		free(vx);
 		return ret;
 	}
-	ret = network_port_add(net, ufd, &vx_port_ops, 0, &p, e);
+	ret = network_port_add(net, ufd, &vx_port_ops, keep_port_want(net, "vxvde", "vxvde"), &p, e);
 	if (ret < 0) {
 		close(vx->mfd);
 		machash_free(vx->table);
@@ -285,6 +286,7 @@ int vxvde_add(struct network *net, const struct vxvde_spec *spec, struct port **
 		snprintf(p->description, sizeof(p->description), "vxvde %s port %u vni %u", where,
 			 ntohs(g.sa.sa_family == AF_INET ? g.in.sin_port : g.in6.sin6_port), spec->vni);
 	}
+	keep_port_made(p, "vxvde");
 	log_info("network %s: port %u: %s", net->def.name, p->id, p->description);
 	if (out)
 		*out = p;

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 
 #include "control/control.h"
 #include "fdpass.h"
+#include "keep.h"
+#include "dataplane/network.h"
 #include "listener.h"
 #include "log.h"
 #include "control/methods.h"
@@ -60,6 +63,7 @@ struct ctl_conn {
 	struct port *ports;		/* attach ports living as long as this connection */
 	int fd_in;			/* a descriptor received with the request being read, or -1 */
 	bool eof;			/* the client shut its side: send what is queued, then close */
+	unsigned keep_id;		/* kept as k/conn/ID while it holds ports (keep.h); 0: not kept */
 	struct ctl_conn *next;
 };
 
@@ -70,6 +74,7 @@ static char ctl_path[PATH_MAX];
 static struct ctl_conn *ctl_conns;
 static unsigned ctl_nconns;
 static unsigned ctl_refused;			/* since the last "refused" log line */
+static unsigned ctl_keep_seq;			/* the last keep_id given (above every inherited one) */
 static ev_tstamp ctl_refused_logged;
 
 static void ctl_port_release(struct port *p)
@@ -85,14 +90,27 @@ static void ctl_port_release(struct port *p)
 	p->owner = NULL;
 }
 
+static void ctl_keep_name(char *buf, size_t size, unsigned id)
+{
+	snprintf(buf, size, "k/conn/%u", id);
+}
+
 static void ctl_adopt(void *conn, struct port *p)
 {
 	struct ctl_conn *c = conn;
+	char name[32];
 
 	p->owner = c;
 	p->release = ctl_port_release;
 	p->owner_next = c->ports;
 	c->ports = p;
+	/* the port lives as long as this connection, in this life and the next: keep both together */
+	if (!c->keep_id) {
+		c->keep_id = ++ctl_keep_seq;
+		ctl_keep_name(name, sizeof(name), c->keep_id);
+		keep_fd(name, c->fd);
+	}
+	keep_port_set(p, "conn", json_object_new_int64(c->keep_id));
 }
 
 static void ctl_conn_free(struct ctl_conn *c)
@@ -104,6 +122,11 @@ static void ctl_conn_free(struct ctl_conn *c)
 		}
 	}
 	ctl_nconns--;
+	if (c->keep_id) {
+		char name[32];
+		ctl_keep_name(name, sizeof(name), c->keep_id);
+		keep_forget(name);
+	}
 	while (c->ports) {
 		struct port *p = c->ports;
 		c->ports = p->owner_next;
@@ -405,6 +428,17 @@ static void ctl_refuse(int fd, const struct peer *peer, const char *why, unsigne
 	}
 }
 
+static void ctl_conn_start(struct ctl_conn *c)
+{
+	ev_io_init(&c->rio, ctl_read_cb, c->fd, EV_READ);
+	ev_io_init(&c->wio, ctl_write_cb, c->fd, EV_WRITE);
+	c->rio.data = c->wio.data = c;
+	ev_io_start(ctl_loop, &c->rio);
+	c->next = ctl_conns;
+	ctl_conns = c;
+	ctl_nconns++;
+}
+
 static void ctl_accept(struct listener *l, int fd)
 {
 	struct ctl_conn *c;
@@ -430,13 +464,56 @@ static void ctl_accept(struct listener *l, int fd)
 		free(c);
 		return;
 	}
-	ev_io_init(&c->rio, ctl_read_cb, fd, EV_READ);
-	ev_io_init(&c->wio, ctl_write_cb, fd, EV_WRITE);
-	c->rio.data = c->wio.data = c;
-	ev_io_start(ctl_loop, &c->rio);
-	c->next = ctl_conns;
-	ctl_conns = c;
-	ctl_nconns++;
+	ctl_conn_start(c);
+}
+
+/* Kept connections of the previous life come back before anything is accepted: each with the
+ * ports it held (attach ports restored with their network, named by the connection's keep id). */
+void control_resume(void)
+{
+	for (struct network *net = network_first(); net; net = net->next) {
+		for (struct port *p = net->port_list; p; p = p->net_next) {
+			struct json_object *rec = keep_port_current(p);
+			long long id = rec ? keep_rec_int(rec, "conn", 0) : 0;
+			struct ctl_conn *c;
+			char name[32];
+			int fd;
+
+			if (id <= 0 || id > UINT32_MAX || p->owner)
+				continue;
+			for (c = ctl_conns; c && c->keep_id != (unsigned)id; c = c->next)
+				;
+			if (!c) {
+				ctl_keep_name(name, sizeof(name), (unsigned)id);
+				fd = keep_claim(name);
+				if (fd < 0)
+					continue;	/* the connection did not survive: the port goes with it */
+				c = calloc(1, sizeof(*c));
+				if (!c || policy_peer_from_socket(fd, &c->peer) < 0 || fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+					free(c);
+					close(fd);
+					continue;
+				}
+				c->fd = fd;
+				c->fd_in = -1;
+				c->keep_id = (unsigned)id;
+				ctl_conn_start(c);
+			}
+			if ((unsigned)id > ctl_keep_seq)
+				ctl_keep_seq = (unsigned)id;
+			p->owner = c;
+			p->release = ctl_port_release;
+			p->owner_next = c->ports;
+			c->ports = p;
+		}
+	}
+	/* an attach port whose connection did not come back would live for ever: it goes now */
+	for (struct network *net = network_first(); net; net = net->next)
+		for (struct port *p = net->port_list; p; p = p->net_next) {
+			struct json_object *rec = keep_port_current(p);
+			if (rec && keep_rec_int(rec, "conn", 0) > 0 && !p->owner)
+				network_port_kill(p);
+		}
 }
 
 int control_listen(const char *path, gid_t group)

@@ -14,6 +14,9 @@ int control_init(struct ev_loop *loop, const char *path, gid_t group);
 int control_listen(const char *path, gid_t group);
 /* Serve on an inherited listening socket (systemd socket activation); it is not unlinked at exit. */
 int control_adopt(struct ev_loop *loop, int fd);
+/* Take back the previous life's kept connections and the attach ports they held (keep.h). After
+ * control_adopt() and the networks' replay, before keep_finish(). */
+void control_resume(void);
 /* Close every connection (their attached ports go too) and remove the socket. */
 void control_exit(void);
 

@@ -7,6 +7,7 @@
 #include "control/methods.h"
 #include "control/policy.h"
 #include "backends/ifport.h"
+#include "keep.h"
 #include "priv/priv.h"
 
 static char info_run_dir[PATH_MAX - 128], info_state_dir[PATH_MAX];
@@ -73,11 +74,26 @@ HANDLER(run_daemon_info)
 	json_object_object_add(o, "methods", meth);
 	codec_add_int(o, "pid", priv_main_pid());
 	codec_add_int(o, "engine_pid", getpid());
+	codec_add_int(o, "engine_restarts", priv_respawns());
 	codec_add_str(o, "run_dir", info_run_dir);
 	codec_add_str(o, "state_dir", info_state_dir);
 	codec_add_int(o, "networks", daemon_count_visible(ctx->peer));
 	/* interface ports removed because their interface went away */
 	codec_add_int(o, "interfaces_gone", (int64_t)ifport_gone_count());
 	*res = o;
+	return 0;
+}
+
+/* daemon.upgrade: vded executes its binary again (the file as it is now: a new version after a
+ * package upgrade) with every port's descriptors; the answer comes before the exec. */
+HANDLER(run_daemon_upgrade)
+{
+	int ret = priv_upgrade(e);
+
+	if (ret < 0)
+		return ret;
+	keep_leave();
+	*res = json_object_new_object();
+	codec_add_str(*res, "status", "upgrading");
 	return 0;
 }

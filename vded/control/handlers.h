@@ -21,6 +21,7 @@
 	int name(struct method_args *a, struct request_ctx *ctx, struct json_object **res, struct vde_error *e)
 
 HANDLER(run_daemon_info);
+HANDLER(run_daemon_upgrade);
 HANDLER(run_network_create);
 HANDLER(run_network_set);
 HANDLER(run_network_delete);

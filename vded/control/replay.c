@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backends/attach.h"
 #include "control/handlers.h"
 #include "control/methods.h"
 #include "control/replay.h"
@@ -117,6 +118,8 @@ int replay_network(struct json_object *params, bool from_store, struct vde_error
 	if (ret < 0 || existed)
 		goto out;
 	struct network *net = network_find(a.name);
+	/* a restart: the clients' ports come back first, on their ids, then the backends */
+	attach_restore(net);
 	for (size_t i = 0; i < sizeof(replay_extras) / sizeof(replay_extras[0]); i++) {
 		if (!json_object_object_get_ex(extras, replay_extras[i].key, &list) ||
 		    !json_object_is_type(list, json_type_array)) {

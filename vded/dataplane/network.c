@@ -18,6 +18,7 @@ static unsigned net_count;
 static unsigned net_max = 1024;
 static const struct network_hooks *net_hooks;
 static const struct network_capture_ops *net_capture;	/* set with the first capture */
+static void (*net_port_gone)(struct port *p);
 static ev_timer net_age_timer;
 static ev_check net_reap_check;
 static struct port *net_reap_list;	/* dead ports waiting to be freed, linked by reap_next */
@@ -25,6 +26,11 @@ static struct port *net_reap_list;	/* dead ports waiting to be freed, linked by 
 /* The frames of the batch being switched (port.c owns the batch itself; see port_rx_lend). */
 static struct port_rxframe rx_kept[PORT_BATCH];
 static bool rx_busy;
+
+void network_set_port_gone(void (*fn)(struct port *p))
+{
+	net_port_gone = fn;
+}
 
 struct ev_loop *network_loop(void)
 {
@@ -460,6 +466,8 @@ static void network_port_free(struct port *p)
 	}
 	net->ports[p->id] = NULL;
 	net->nports--;
+	if (net_port_gone)
+		net_port_gone(p);	/* gone for good: the next life must not find it (keep.h) */
 	if (p->owner && p->release)
 		p->release(p);
 	if (p->ops->destroy)

@@ -77,6 +77,9 @@ struct network_hooks {
 	void (*destroying)(struct network *net);
 };
 void network_set_hooks(const struct network_hooks *hooks);
+/* Called as each port is freed (removed for good, not at an exit that leaves ports to the next
+ * life): keep.c forgets its descriptors. */
+void network_set_port_gone(void (*fn)(struct port *p));
 
 /* At most this many networks (default 1024); network_create answers limit beyond. */
 void network_set_max(unsigned max);

@@ -129,6 +129,7 @@ struct port {
 	pid_t pid;
 	time_t created;
 	int dead;			/* removal pending: ignored by the data path */
+	bool kept;			/* its descriptors and record are kept for the next life (keep.h) */
 
 	/* Frames queued for this port during the current batch; iovecs point into the rx buffers
 	 * (PORT_TXIOV per message: a virtio-net header for a vnet port, then the frame, in two pieces

@@ -30,17 +30,22 @@
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
 #include <net/ethernet.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fdpass.h"
 #include "log.h"
+#include "priv/keeper.h"
 #include "priv/priv.h"
+#include "priv/sdnotify.h"
 #include "proto.h"
 #include "priv/vnl.h"
 
 #define PRIV_MAX_FDS 2
 #define PRIV_RM_MAX_DEPTH 8
 #define PRIV_RM_MAX_ENTRIES 100000
+#define PRIV_RESPAWN_MAX 5		/* crashed engines replaced within PRIV_RESPAWN_WINDOW, then give up */
+#define PRIV_RESPAWN_WINDOW 60
 
 /* What the parent keeps of the setup. */
 static struct {
@@ -53,6 +58,11 @@ static struct {
 	pid_t engine_pid;
 	pid_t parent_pid;		/* in the engine */
 	unsigned gone_seq;
+	unsigned respawns;		/* engines replaced after a crash, in all */
+	bool upgrade;			/* the engine asked for an exec of vded once it exits */
+	char exe[PATH_MAX];		/* vded's binary, as started (an upgrade replaces the file) */
+	char *const *argv;
+	sigset_t old_mask;		/* the signal mask to give each engine */
 } priv = { .sock = -1, .netdir = -1 };
 
 /* ---- validation (pure) ---- */
@@ -114,7 +124,13 @@ int priv_request_validate(const struct priv_request *r, struct vde_error *e)
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "socket buffer above %d bytes",
 					     PRIV_SOCKBUF_MAX);
 		return 0;
+	case PRIV_OP_KEEP:
+	case PRIV_OP_FORGET:
+		if (!keeper_name_valid(r->u.keep.name, sizeof(r->u.keep.name)))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "not a valid kept descriptor name");
+		return 0;
 	case PRIV_OP_READY:
+	case PRIV_OP_UPGRADE:
 		return 0;
 	case PRIV_OP_PACKET_OPEN: {
 		const struct priv_packet *k = &r->u.packet;
@@ -141,6 +157,7 @@ static unsigned priv_request_nfds(uint32_t op)
 	switch (op) {
 	case PRIV_OP_CONNECT_AS: return 2;
 	case PRIV_OP_SOCKBUF: return 1;
+	case PRIV_OP_KEEP: return 1;
 	default: return 0;
 	}
 }
@@ -736,27 +753,15 @@ static int do_sockbuf(int sock, const struct priv_sockbuf *b, struct vde_error *
 	return 0;
 }
 
-/* systemd's readiness protocol: one datagram to $NOTIFY_SOCKET (abstract if it starts with '@'). */
 static void priv_sd_notify(const char *state)
 {
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	socklen_t len;
-	int fd;
+	int ret = sdnotify_send(state, -1);
 
-	if (!path || !*path || strlen(path) >= sizeof(sun.sun_path))
-		return;
-	memcpy(sun.sun_path, path, strlen(path));
-	if (sun.sun_path[0] == '@')
-		sun.sun_path[0] = '\0';
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sun, len) < 0)
-		log_warn("NOTIFY_SOCKET: %s", strerror(errno));
-	close(fd);
+	if (ret < 0 && ret != -ENOTCONN)
+		log_warn("NOTIFY_SOCKET: %s", strerror(-ret));
 }
+
+static int priv_exec_self(struct vde_error *e);
 
 /* Validate and run one request. *out_fd gets a descriptor to pass back (or stays -1). */
 static int priv_dispatch(const struct priv_request *r, const int *fds, unsigned nfds, int *out_fd,
@@ -781,6 +786,18 @@ static int priv_dispatch(const struct priv_request *r, const int *fds, unsigned 
 	case PRIV_OP_READY: priv_sd_notify("READY=1\nSTATUS=serving"); return 0;
 	case PRIV_OP_PACKET_OPEN: return do_packet_open(&r->u.packet, out_fd, e);
 	case PRIV_OP_TAP_DELETE: return do_tap_delete(&r->u.tap, e);
+	case PRIV_OP_KEEP: {
+		int kret = keeper_put(r->u.keep.name, fds[0], false);
+		return kret < 0 ? priv_fail(e, kret, "keep") : 0;
+	}
+	case PRIV_OP_FORGET: keeper_drop(r->u.keep.name); return 0;
+	case PRIV_OP_UPGRADE:
+		if (access(priv.exe, X_OK) < 0)
+			return priv_fail(e, errno, priv.exe);
+		if (priv.engine_pid == 0)
+			return priv_exec_self(e);	/* no split: this very process goes on as the new vded */
+		priv.upgrade = true;
+		return 0;
 	}
 	return vde_error_set(e, PROTO_ERR_INVALID_REQUEST, EINVAL, "unknown privileged request");
 }
@@ -849,7 +866,8 @@ static void priv_parent_close_fds(void)
 	self = dirfd(d);
 	while ((de = readdir(d))) {
 		int fd = atoi(de->d_name);
-		if (de->d_name[0] == '.' || fd <= 2 || fd == self || fd == priv.sock || fd == priv.netdir)
+		if (de->d_name[0] == '.' || fd <= 2 || fd == self || fd == priv.sock || fd == priv.netdir ||
+		    keeper_holds(fd))
 			continue;
 		close(fd);
 	}
@@ -898,9 +916,49 @@ static int priv_exit_status(int st)
 	return 1;
 }
 
-static void __attribute__((noreturn)) priv_parent_run(int sfd)
+/* Become the new vded: every kept descriptor at 3.. with its name ($LISTEN_FDS), same pid (so
+ * systemd's main pid, and the engine's parent-death link, stay right). Returns only on failure. */
+static int priv_exec_self(struct vde_error *e)
+{
+	sigset_t none;
+	int ret;
+
+	log_notice("upgrade: executing %s", priv.exe);
+	ret = keeper_exec_prepare();
+	if (ret < 0)
+		return priv_fail(e, ret, "upgrade");
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execv(priv.exe, priv.argv);
+	ret = -errno;
+	log_err("upgrade: %s: %s", priv.exe, strerror(-ret));
+	return priv_fail(e, ret, priv.exe);
+}
+
+/* Whether a crashed engine may be replaced: not while stopping, and not in a crash loop. */
+static bool priv_may_respawn(int st, bool stopping)
+{
+	static time_t window[PRIV_RESPAWN_MAX];
+	static unsigned next;
+	time_t now = time(NULL);
+
+	if (stopping || !WIFSIGNALED(st))
+		return false;
+	if (window[next] && now - window[next] < PRIV_RESPAWN_WINDOW) {
+		log_err("%d engines crashed within %d s: giving up", PRIV_RESPAWN_MAX, PRIV_RESPAWN_WINDOW);
+		return false;
+	}
+	window[next] = now;
+	next = (next + 1) % PRIV_RESPAWN_MAX;
+	return true;
+}
+
+/* Serve the engine until it exits. Returns (to fork a new one) only when it crashed and may be
+ * replaced; otherwise exits with its status, or executes vded anew after `daemon upgrade`. */
+static void priv_parent_run(int sfd)
 {
 	struct pollfd pfd[2];
+	bool stopping = false;
 	int st;
 
 	for (;;) {
@@ -917,11 +975,26 @@ static void __attribute__((noreturn)) priv_parent_run(int sfd)
 			struct signalfd_siginfo si;
 			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 				if (si.ssi_signo == SIGCHLD) {
-					if (waitpid(priv.engine_pid, &st, WNOHANG) == priv.engine_pid) {
-						priv_sd_notify("STOPPING=1");
-						_exit(priv_exit_status(st));
+					if (waitpid(priv.engine_pid, &st, WNOHANG) != priv.engine_pid)
+						continue;
+					if (priv.sock >= 0)
+						close(priv.sock);
+					priv.sock = -1;
+					if (priv.upgrade && !stopping) {
+						struct vde_error e = { 0 };
+						priv_exec_self(&e);
+						_exit(1);	/* the store (systemd's) still has everything */
 					}
+					if (priv_may_respawn(st, stopping)) {
+						priv.respawns++;
+						log_err("the engine died of signal %d: starting a new one with every port",
+							WTERMSIG(st));
+						return;
+					}
+					priv_sd_notify("STOPPING=1");
+					_exit(priv_exit_status(st));
 				} else {
+					stopping |= si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT;
 					kill(priv.engine_pid, (int)si.ssi_signo);
 				}
 			}
@@ -980,51 +1053,34 @@ static int priv_open_netdir(const char *run_dir)
 	return 0;
 }
 
-int priv_split(const struct priv_setup *setup)
+/* Fork one engine. In the child (the engine) returns 0; in the parent the engine's pid. */
+static pid_t priv_fork_engine(int sfd)
 {
-	int sv[2], sfd, ret;
-	sigset_t mask, old;
+	int sv[2], ret;
 	pid_t pid, parent = getpid();
 
-	ret = priv_init_inprocess(setup->run_dir);
-	if (ret < 0) {
-		log_err("%s: %s", priv.netdir_path, strerror(-ret));
-		return ret;
-	}
-	if (geteuid() != 0)
-		return 0;	/* no split: requests run in-process, with what this user may do */
-	if (setup->engine_uid == 0)
-		return -EPERM;
-	priv.engine_uid = setup->engine_uid;
-	priv.engine_gid = setup->engine_gid;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, &old);
 	pid = fork();
 	if (pid < 0) {
 		ret = -errno;
-		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(sv[0]);
 		close(sv[1]);
 		return ret;
 	}
 	if (pid == 0) {
-		/* the engine */
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		sigprocmask(SIG_SETMASK, &priv.old_mask, NULL);
+		if (sfd >= 0)
+			close(sfd);
 		close(sv[0]);
 		close(priv.netdir);
 		priv.netdir = -1;
 		priv.sock = sv[1];
 		priv.split = true;
 		priv.parent_pid = parent;
-		ret = priv_engine_drop(setup->engine_uid, setup->engine_gid);
+		ret = priv_engine_drop(priv.engine_uid, priv.engine_gid);
 		if (ret < 0) {
-			log_err("cannot drop to uid %u: %s", (unsigned)setup->engine_uid, strerror(-ret));
+			log_err("cannot drop to uid %u: %s", (unsigned)priv.engine_uid, strerror(-ret));
 			_exit(1);
 		}
 		/* after the drop: a change of credentials clears the parent-death signal */
@@ -1032,10 +1088,46 @@ int priv_split(const struct priv_setup *setup)
 			_exit(1);
 		return 0;
 	}
-	/* the parent */
 	close(sv[1]);
 	priv.sock = sv[0];
 	priv.engine_pid = pid;
+	return pid;
+}
+
+int priv_split(const struct priv_setup *setup)
+{
+	int sfd, ret;
+	sigset_t mask;
+	pid_t pid;
+	ssize_t n;
+
+	ret = priv_init_inprocess(setup->run_dir);
+	if (ret < 0) {
+		log_err("%s: %s", priv.netdir_path, strerror(-ret));
+		return ret;
+	}
+	priv.argv = setup->argv;
+	n = readlink("/proc/self/exe", priv.exe, sizeof(priv.exe) - 1);
+	priv.exe[n > 0 ? n : 0] = '\0';
+	if (geteuid() != 0)
+		return 0;	/* no split: requests run in-process, with what this user may do */
+	if (setup->engine_uid == 0)
+		return -EPERM;
+	priv.engine_uid = setup->engine_uid;
+	priv.engine_gid = setup->engine_gid;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, &priv.old_mask);
+	pid = priv_fork_engine(-1);
+	if (pid <= 0) {
+		if (pid < 0)
+			sigprocmask(SIG_SETMASK, &priv.old_mask, NULL);
+		return (int)pid;
+	}
+	/* the parent */
 	priv_parent_close_fds();
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0) {
@@ -1052,7 +1144,18 @@ int priv_split(const struct priv_setup *setup)
 	}
 	log_info("privileged process %d serving engine %d (uid %u)", (int)getpid(), (int)pid,
 		 (unsigned)setup->engine_uid);
-	priv_parent_run(sfd);
+	for (;;) {
+		priv_parent_run(sfd);
+		/* the engine crashed: a new one, with every kept descriptor */
+		pid = priv_fork_engine(sfd);
+		if (pid == 0)
+			return 0;
+		if (pid < 0) {
+			log_err("cannot start a new engine: %s", strerror((int)-pid));
+			_exit(1);
+		}
+		log_notice("engine %d started (replacement %u)", (int)pid, priv.respawns);
+	}
 }
 
 int priv_init_inprocess(const char *run_dir)
@@ -1060,6 +1163,30 @@ int priv_init_inprocess(const char *run_dir)
 	priv.engine_uid = geteuid();
 	priv.engine_gid = getegid();
 	return priv_open_netdir(run_dir);
+}
+
+bool priv_inherited(unsigned i, const char **name)
+{
+	int fd;
+
+	return keeper_entry(i, name, &fd);
+}
+
+int priv_inherited_take(unsigned i)
+{
+	const char *name;
+	int fd;
+
+	if (!keeper_entry(i, &name, &fd))
+		return -1;
+	/* with a split the engine's copy is its own (the parent holds another); in-process the table's
+	 * copy is the only one and stays the table's */
+	return priv.split ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}
+
+unsigned priv_respawns(void)
+{
+	return priv.respawns;
 }
 
 pid_t priv_main_pid(void)
@@ -1247,4 +1374,30 @@ int priv_lookup_user(const char *user, uid_t *uid, gid_t *gid)
 	*uid = pw->pw_uid;
 	*gid = pw->pw_gid;
 	return 0;
+}
+
+int priv_keep(const char *name, int fd)
+{
+	struct priv_request r = { .op = PRIV_OP_KEEP };
+	struct vde_error e = { 0 };
+
+	if ((size_t)snprintf(r.u.keep.name, sizeof(r.u.keep.name), "%s", name) >= sizeof(r.u.keep.name))
+		return -ENAMETOOLONG;
+	return priv_call(&r, &fd, 1, NULL, &e);
+}
+
+void priv_forget(const char *name)
+{
+	struct priv_request r = { .op = PRIV_OP_FORGET };
+	struct vde_error e = { 0 };
+
+	if ((size_t)snprintf(r.u.keep.name, sizeof(r.u.keep.name), "%s", name) < sizeof(r.u.keep.name))
+		priv_call(&r, NULL, 0, NULL, &e);
+}
+
+int priv_upgrade(struct vde_error *e)
+{
+	struct priv_request r = { .op = PRIV_OP_UPGRADE };
+
+	return priv_call(&r, NULL, 0, NULL, e);
 }

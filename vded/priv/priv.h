@@ -47,6 +47,9 @@ enum priv_op {
 	PRIV_OP_READY,			/* sd_notify READY=1 from the main process */
 	PRIV_OP_PACKET_OPEN,		/* -> AF_PACKET fd bound to an interface */
 	PRIV_OP_TAP_DELETE,		/* remove a persistent tap (a VM tap) */
+	PRIV_OP_KEEP,			/* fd in: keep it across engine lives (keeper.h) */
+	PRIV_OP_FORGET,
+	PRIV_OP_UPGRADE,		/* re-execute vded, with every kept fd, once this engine exits */
 	PRIV_OP_MAX
 };
 
@@ -96,6 +99,10 @@ struct priv_sockbuf {
 	uint32_t sndbuf, rcvbuf;	/* bytes, <= PRIV_SOCKBUF_MAX; 0: leave */
 };
 
+struct priv_keep {
+	char name[96];			/* KEEPER_NAME_MAX: "k/..." (keeper_name_valid) */
+};
+
 struct priv_request {
 	uint32_t op;
 	uint32_t pad;
@@ -106,6 +113,7 @@ struct priv_request {
 		struct priv_connect connect;
 		struct priv_sockbuf sockbuf;
 		struct priv_packet packet;
+		struct priv_keep keep;
 	} u;
 };
 
@@ -119,12 +127,15 @@ struct priv_setup {
 	uid_t engine_uid;
 	gid_t engine_gid;
 	const char *run_dir;		/* endpoints live in RUN_DIR/net (made root-owned 0755 here) */
+	char *const *argv;		/* how vded was started: `daemon upgrade` executes it again */
 };
 
 /*
  * Split. In the parent this never returns: it serves the engine until the engine exits, then exits
- * with the engine's status (SIGTERM/SIGINT/SIGHUP are passed on to the engine). In the engine it
- * returns 0 after the switch to setup->engine_uid with no capabilities. Not root: returns 0 without
+ * with the engine's status (SIGTERM/SIGINT/SIGHUP are passed on to the engine). An engine killed by
+ * a signal (a crash) is replaced by a new one, which inherits every kept descriptor (at most
+ * PRIV_RESPAWN_MAX times a minute); after `daemon upgrade` the parent executes vded again instead.
+ * In the engine it returns 0 after the switch to setup->engine_uid with no capabilities. Not root: returns 0 without
  * forking (requests then run in-process). -errno on failure (nothing forked).
  */
 int priv_split(const struct priv_setup *setup);
@@ -166,6 +177,21 @@ int priv_connect_as(int conn, int sock, const char *path, struct vde_error *e);
 int priv_sockbuf(int sock, unsigned sndbuf, unsigned rcvbuf, struct vde_error *e);
 /* Tell systemd (through the main process) that vded is ready. */
 void priv_ready(void);
+
+/*
+ * Descriptors across engine lives (keeper.h, doc/restart.md). priv_keep: the parent keeps a copy of
+ * fd under name (and pushes it to systemd's fd store); fd stays the caller's. priv_forget: no more.
+ * priv_upgrade: once this engine exits, the parent executes vded again with every kept descriptor.
+ */
+int priv_keep(const char *name, int fd);
+void priv_forget(const char *name);
+int priv_upgrade(struct vde_error *e);
+/* What this engine inherited from the previous one (or from systemd): entry i, false past the end.
+ * priv_inherited_take() hands over entry i's descriptor (the caller's from then on; -1 if taken). */
+bool priv_inherited(unsigned i, const char **name);
+int priv_inherited_take(unsigned i);
+/* How many times this engine's parent replaced a crashed engine (daemon.info). */
+unsigned priv_respawns(void);
 
 /* Resolve user (name or number) to uid/gid. -ENOENT if unknown. */
 int priv_lookup_user(const char *user, uid_t *uid, gid_t *gid);
