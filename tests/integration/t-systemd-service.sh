@@ -424,6 +424,25 @@ pid_alive "$engine" || fail "the engine $engine is gone after reload"
 expect_rc 0 ip netns exec ns1 ping -c 2 -i 0.2 -W 3 10.0.0.2
 log "reload kept main $main, engine $engine and the traffic"
 
+# --- restart: a new vded, and every client stays plugged on its port (the fd store, -K).
+ports_of() {
+	inside vdectl -j port list "$1" | jq -c '[.ports[] | {id, kind, pid}] | sort_by(.id)'
+}
+before=$(ports_of lab)
+expect_rc 0 systemctl restart vded.service
+wait_for inside vdectl daemon info || fail "vded does not answer after systemctl restart"
+mainr=$(prop vded.service MainPID)
+[ "$mainr" != "$main" ] || fail "systemctl restart left MainPID $main"
+assert_eq "$(ports_of lab)" "$before" "lab's ports after systemctl restart"
+for u in vdetest-plug1 vdetest-plug2 vdetest-alice vdetest-alice-lab; do
+	inside systemctl -q is-active "$u" || fail "vde_plug ($u) ended at systemctl restart"
+done
+expect_rc 0 ip netns exec ns1 ping -c 2 -i 0.2 -W 3 10.0.0.2
+inside journalctl --no-pager -u vded.service | grep -q "resumed" || fail "no 'resumed' in vded's journal"
+log "restart: main $main -> $mainr, lab's ports $before kept, traffic goes on"
+main=$mainr
+engine=$(inside vdectl -j daemon info | jq -r .engine_pid)
+
 # --- stop: both processes end, cleanly; the socket keeps listening.
 expect_rc 0 systemctl stop vded.service
 assert_eq "$(prop vded.service ExecMainStatus)" 0 "vded.service's ExecMainStatus after stop"
@@ -449,16 +468,23 @@ expect_rc 0 vdectl -j daemon info
 assert_eq "$(jq -r .pid <<<"$OUT")" "$main2" "daemon info's pid after a restart"
 log "systemctl start: main $main2, lab is back"
 
-# --- the engine dies: the parent exits with a failure and Restart=on-failure brings vded back.
+# --- the engine dies: the main process starts a new one with every port; systemd sees nothing.
 engine2=$(jq -r .engine_pid <<<"$OUT")
+expect_rc 0 systemd-run --unit=vdetest-plug3 vde_plug vde:///run/vde/net/lab null://
+wait_for endpoint_ports lab 1 || fail "vdetest-plug3 is not on lab"
 inside kill -KILL "$engine2"
-wait_for -t 20 inside sh -c "[ \"\$(systemctl show -p NRestarts --value vded.service)\" -ge 1 ] &&
-	systemctl -q is-active vded.service" || fail "vded.service did not come back after its engine was killed"
+engine_changed() {
+	local e
+	e=$(inside vdectl -j daemon info 2>/dev/null | jq -r .engine_pid) && [ -n "$e" ] && [ "$e" != "$engine2" ]
+}
+wait_for -t 20 engine_changed || fail "no new engine after the engine was killed"
 expect_rc 0 vdectl -j daemon info
-main3=$(jq -r .pid <<<"$OUT")
-[ "$main3" != "$main2" ] || fail "vded.service's main process is still $main2 after its engine died"
-assert_eq "$(prop vded.service MainPID)" "$main3" "MainPID after the restart"
-log "engine $engine2 killed: vded.service restarted (main $main3, NRestarts $(prop vded.service NRestarts))"
+assert_eq "$(jq -r .pid <<<"$OUT")" "$main2" "the main process after its engine died"
+assert_eq "$(jq -r .engine_restarts <<<"$OUT")" 1 "engine_restarts"
+assert_eq "$(prop vded.service NRestarts)" 0 "NRestarts (systemd did not have to restart vded)"
+inside systemctl -q is-active vdetest-plug3 || fail "vde_plug (vdetest-plug3) ended when the engine died"
+wait_for endpoint_ports lab 1 || fail "vdetest-plug3's port did not come back"
+log "engine $engine2 killed: a new engine ($(jq -r .engine_pid <<<"$OUT")) with every port, main $main2"
 
 # --- systemd's own rating of the sandbox.
 expect_rc 0 systemd-analyze security --no-pager vded.service
