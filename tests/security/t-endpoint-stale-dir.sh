@@ -55,7 +55,7 @@ as $OWNER "$GS,$GN" sh -c "
 	mkdir '$EP/locked' && echo planted >'$EP/locked/note' && chmod 0500 '$EP/locked'
 	ln -s /run/keep '$EP/keeplink'
 " 2>/dev/null || true
-planted=$(cd "$EP" && ls -A | grep -v '^ctl$' | grep -v '^[0-9]' | tr '\n' ' ' || true)
+planted=$(cd "$EP" && ls -A | grep -v '^ctl$' | grep -v '^\.denied$' | grep -v '^[0-9]' | tr '\n' ' ' || true)
 log "planted: ${planted:-nothing}"
 
 expect_rc 0 vdectl_as $OWNER "$GS,$GN" network delete lab
@@ -74,7 +74,9 @@ if ! vdectl_as $VICTIM "$GS,$GV" -j network create lab --group $GV >"$WORK/creat
 	fail "uid $OWNER's plants keep the victim from creating lab: $(cat "$WORK/create.out")"
 fi
 assert_json '.owner_uid' "$VICTIM" "$(cat "$WORK/create.out")"
-left=$(cd "$EP" && ls -A | grep -v '^ctl$' | tr '\n' ' ' || true)
+# vded's own: ctl, and .denied (a mode-0 socket inode refused clients are pointed at)
+left=$(cd "$EP" && ls -A | grep -v '^ctl$' | grep -v '^\.denied$' | tr '\n' ' ' || true)
+[ "$(stat -c '%U %a' "$EP/.denied")" = "vded 0" ] || breach "$EP/.denied is not vded's, mode 0: $(ls -lA "$EP" | tr '\n' ';')"
 [ -z "$left" ] || breach "the victim's new lab inherited uid $OWNER's plants: $EP holds $left($(ls -lA "$EP" | tr '\n' ';'))"
 for f in "$EP/x" "$EP/sub/x" "$EP/sub/deep/x" "$EP/locked/x"; do
 	if as $OWNER "$GS,$GN" sh -c "echo owned >'$f'" 2>/dev/null; then

@@ -39,6 +39,8 @@
 #define ENDPOINT_PENDING_RESERVED 64
 #define ENDPOINT_PENDING_PER_UID 16
 #define ENDPOINT_BIND_TRIES 8
+/* The address a client the policy refuses is answered with (see ep_refuse). */
+#define ENDPOINT_DENIED ".denied"
 
 struct endpoint {
 	struct network *net;
@@ -275,6 +277,35 @@ static int ep_plug(struct ep_pending *pd, struct vde_request *req)
 	return 0;
 }
 
+/*
+ * The vde_switch protocol has no error reply: a switch that refuses closes, and clients report
+ * whatever that makes of their next call (vdeplug4: EPERM, ours: ECONNREFUSED; QEMU once said
+ * "Invalid argument"). So a refused client is answered with the address of a socket inode nobody
+ * may write to: its connect() of the data socket fails with EACCES, and QEMU says "Permission
+ * denied". The inode is made with mode 0 (chmod also masks any inherited ACL entry); no socket is
+ * bound at it, so nothing is ever received there.
+ */
+static void ep_make_denied(struct endpoint *ep)
+{
+	if (mknodat(ep->dirfd, ENDPOINT_DENIED, S_IFSOCK, 0) < 0 && errno != EEXIST)
+		log_warn("%s/%s: %s (refused clients will see a hang-up)", ep->dir, ENDPOINT_DENIED, strerror(errno));
+	else if (fchmodat(ep->dirfd, ENDPOINT_DENIED, 0, 0) < 0)
+		log_warn("%s/%s: %s", ep->dir, ENDPOINT_DENIED, strerror(errno));
+}
+
+static void ep_refuse(struct ep_pending *pd)
+{
+	struct sockaddr_un denied = { .sun_family = AF_UNIX };
+	char reply[VDE_SUN_LEN];
+
+	if ((size_t)snprintf(denied.sun_path, sizeof(denied.sun_path), "%s/%s", pd->ep->dir, ENDPOINT_DENIED) >=
+	    sizeof(denied.sun_path))
+		return;
+	memset(reply, 0, sizeof(reply));
+	memcpy(reply, &denied, sizeof(denied) < sizeof(reply) ? sizeof(denied) : sizeof(reply));
+	(void)!send(pd->fd, reply, sizeof(reply), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 static void ep_pending_free(struct ep_pending *pd)
 {
 	struct endpoint *ep = pd->ep;
@@ -299,6 +330,7 @@ static void ep_pending_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	uint8_t buf[VDE_REQ_MAX];
 	struct vde_request req;
 	ssize_t n;
+	int ret;
 
 	/* the reference reads the request in one read of up to 256 bytes: so do we */
 	n = recv(pd->fd, buf, sizeof(buf), MSG_DONTWAIT);
@@ -315,7 +347,10 @@ static void ep_pending_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		ep_pending_free(pd);
 		return;
 	}
-	ep_plug(pd, &req);
+	ret = ep_plug(pd, &req);
+	/* the policy said no (logged there): tell the client in the only way the protocol allows */
+	if (ret == -EACCES || ret == -ENOENT)
+		ep_refuse(pd);
 	ep_pending_free(pd);	/* closes the ctl fd unless ep_plug took it */
 }
 
@@ -542,6 +577,7 @@ static int endpoint_create(struct network *net, struct vde_error *e)
 		return ret;
 	}
 	ep->acl = ep_has_acl(ep);
+	ep_make_denied(ep);
 	ret = ep_listen(ep, &ep->lfd);
 	if (ret < 0) {
 		vde_error_errno(e, ret, "cannot listen in %s: %s", ep->dir, strerror(-ret));
