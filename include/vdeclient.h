@@ -32,6 +32,13 @@ int vdeclient_connect(const char *path, struct vdeclient **out);
 int vdeclient_call(struct vdeclient *c, const char *method, struct json_object *params,
 		   struct json_object **result, struct json_object **error, int *fd);
 
+/*
+ * The next line vded sends that answers no request: an event of a subscription (events.subscribe),
+ * {"event": {...}}. Blocks until one comes. 0 with *msg owned by the caller, -EBADMSG for a line that
+ * is not a JSON object, or a transport error (-ECONNRESET when vded closed the connection).
+ */
+int vdeclient_read(struct vdeclient *c, struct json_object **msg);
+
 /* The connection's socket: kept open, it keeps alive the ports attached through it. */
 int vdeclient_fd(const struct vdeclient *c);
 

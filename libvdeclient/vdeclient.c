@@ -131,6 +131,28 @@ static int vdeclient_read_line(struct vdeclient *c, char **line, size_t *linelen
 	}
 }
 
+int vdeclient_read(struct vdeclient *c, struct json_object **msg)
+{
+	char *line = NULL;
+	size_t linelen = 0;
+	int fd = -1, ret = vdeclient_read_line(c, &line, &linelen, &fd);
+
+	*msg = NULL;
+	if (fd >= 0)
+		close(fd);	/* no event carries one */
+	if (ret < 0)
+		return ret;
+	*msg = json_tokener_parse(line);
+	c->len -= linelen + 1;
+	memmove(c->buf, c->buf + linelen + 1, c->len);
+	if (!*msg || !json_object_is_type(*msg, json_type_object)) {
+		json_object_put(*msg);
+		*msg = NULL;
+		return -EBADMSG;
+	}
+	return 0;
+}
+
 int vdeclient_call(struct vdeclient *c, const char *method, struct json_object *params,
 		   struct json_object **result, struct json_object **error, int *fd)
 {

@@ -271,6 +271,28 @@ static int call_all_pages(const char *method, struct json_object *params, const 
 	return VDECTL_OK;
 }
 
+int call_next(struct json_object **msg)
+{
+	struct timeval none = { 0, 0 };
+	int ret;
+
+	if (!conn) {
+		errmsg("not connected");
+		return VDECTL_ERROR;
+	}
+	setsockopt(vdeclient_fd(conn), SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
+	do
+		ret = vdeclient_read(conn, msg);
+	while (ret == -EINTR);
+	if (ret == 0)
+		return VDECTL_OK;
+	if (ret == -ECONNRESET)
+		errmsg("vded closed the connection");
+	else
+		errmsg("reading events: %s", strerror(-ret));
+	return VDECTL_ERROR;
+}
+
 int call_print(const char *method, struct request *req, enum print_kind kind)
 {
 	struct json_object *result, *params = req->params;

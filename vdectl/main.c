@@ -131,6 +131,14 @@ static const struct optspec capture_opts[] = {
 	{ NULL },
 };
 
+static const struct optspec monitor_opts[] = {
+	{ .name = "kind", .arg = "KIND[,KIND...]", .param = "kinds", .type = OPT_NAMES,
+	  .help = "only these kinds: network, port, forward, denial (admins);\nmay be repeated (default: all)" },
+	{ .name = "count", .arg = "N", .type = OPT_UINT, .min = 1, .max = 2147483647,
+	  .help = "exit after N events" },
+	{ NULL },
+};
+
 static const struct optspec network_delete_opts[] = { OPT_MISSING_OK("NAME does not exist"), { NULL } };
 static const struct optspec network_disconnect_opts[] = { OPT_MISSING_OK("there is no such uplink"), { NULL } };
 static const struct optspec tap_remove_opts[] = { OPT_MISSING_OK("the network has no such tap"), { NULL } };
@@ -219,7 +227,7 @@ static const struct command commands[] = {
 	{ "mac", "list", mac_list, { NETWORK }, NULL, 0, 0,
 	  "List the MAC addresses a network has learned, with their port and age.", NULL },
 	{ "daemon", "info", daemon_info, { { NULL } }, NULL, 0, 0,
-	  "Show vded's version, API level and features.", NULL },
+	  "Show vded's version, API level, features and methods.", NULL },
 	{ "capture", NULL, capture_run, { NETWORK }, capture_opts, 0, 0,
 	  "Capture the frames crossing a network as pcap (its owner or an admin).",
 	  "Without --port, every frame the network receives, once, as it comes in; with --port,\n"
@@ -231,6 +239,12 @@ static const struct command commands[] = {
 	  "Make vded execute its binary again (a new version after a package upgrade), keeping every port.",
 	  "Every client, tap, namespace link and port id stays as it is; frames sent meanwhile wait in\n"
 	  "the kernel's buffers. Admins only. See vded(8), RESTARTS.\n" },
+	{ "monitor", NULL, monitor, { { "NETWORK", "network", POS_NETNAME, NULL, 1 } }, monitor_opts, 0, 0,
+	  "Print what happens in vded as it happens (of NETWORK only, if given).",
+	  "First the networks and ports there are now ('=' lines), then one line per event: its\n"
+	  "sequence number (a gap means events you did not see), time, kind, action, network and\n"
+	  "details. Networks and ports you may not see are not shown; denials only to admins.\n"
+	  "With -j, the snapshot and each event as one JSON line (doc/protocol.md).\n" },
 };
 static const size_t ncommands = sizeof(commands) / sizeof(commands[0]);
 
@@ -279,7 +293,8 @@ static void synopsis(const struct command *cmd, int brief, char *buf, size_t siz
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < MAX_POS && cmd->pos[i].name; i++)
-		append(buf, size, " %s", cmd->pos[i].synopsis ? cmd->pos[i].synopsis : cmd->pos[i].name);
+		append(buf, size, cmd->pos[i].optional ? " [%s]" : " %s",
+		       cmd->pos[i].synopsis ? cmd->pos[i].synopsis : cmd->pos[i].name);
 	for (o = cmd->opts; o && o->name; o++) {
 		if (o->required)
 			append(buf, size, " --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");

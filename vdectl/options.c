@@ -76,6 +76,16 @@ static size_t npos_of(const struct command *cmd)
 	return n;
 }
 
+/* The positionals that must be given: those before the first optional one. */
+static size_t nrequired_of(const struct command *cmd)
+{
+	size_t n = 0;
+
+	while (n < MAX_POS && cmd->pos[n].name && !cmd->pos[n].optional)
+		n++;
+	return n;
+}
+
 static int opt_index(const struct command *cmd, const char *name)
 {
 	for (int i = 0; cmd->opts && cmd->opts[i].name; i++)
@@ -237,7 +247,7 @@ static void check_complete(struct parser *p)
 	char names[256];
 	int given = 0;
 
-	if ((size_t)p->npos < npos_of(cmd))
+	if ((size_t)p->npos < nrequired_of(cmd))
 		usage_fail(NULL, cmd, "missing %s", cmd->pos[p->npos].name);
 	if (cmd->takes_command && p->cmd_index >= p->argc)
 		usage_fail(NULL, cmd, "missing CMD to run");
@@ -274,7 +284,7 @@ static void take_positionals(struct parser *p)
 	const struct command *cmd = p->cmd;
 	struct request *req = p->req;
 
-	for (size_t i = 0; i < npos_of(cmd); i++) {
+	for (size_t i = 0; i < npos_of(cmd) && req->pos[i]; i++) {
 		const struct posspec *ps = &cmd->pos[i];
 		const char *arg = req->pos[i];
 		struct json_object *value;

@@ -75,6 +75,7 @@ struct posspec {
 	const char *param;	/* the API param; NULL: kept for the handler (request->pos) */
 	enum pos_type type;
 	const char *synopsis;	/* how the synopsis shows it; NULL: name */
+	int optional;		/* may be left out (then so may those after it); shown as [NAME] */
 };
 
 struct request;
@@ -160,6 +161,13 @@ int call_print(const char *method, struct request *req, enum print_kind kind);
 /* The same for a list that comes in pages (V15): every page is gathered under key, printed as one. */
 int call_print_all(const char *method, struct request *req, const char *key, enum print_kind kind);
 
+/*
+ * After a call that made the connection a stream (events.subscribe): wait for its next line, with no
+ * timeout (-t bounds the calls, not how long a stream stays quiet). 0 with *msg owned by the caller,
+ * or prints the error and returns an exit code (vded closed the connection: VDECTL_ERROR).
+ */
+int call_next(struct json_object **msg);
+
 /* The control connection's socket, or -1 before the first call. */
 int call_fd(void);
 
@@ -211,5 +219,6 @@ int mac_list(const struct command *cmd, struct request *req);
 int daemon_info(const struct command *cmd, struct request *req);
 int capture_run(const struct command *cmd, struct request *req);
 int daemon_upgrade(const struct command *cmd, struct request *req);
+int monitor(const struct command *cmd, struct request *req);
 
 #endif

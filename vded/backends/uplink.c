@@ -143,7 +143,7 @@ static void uplink_go_down(struct uplink *u, const char *why)
 		 why, u->backoff);
 	uplink_disconnect(u);
 	ev_timer_set(&u->retry, u->backoff, 0.);
-	ev_timer_start(network_loop(), &u->retry);
+	ev_timer_start(network_loop(), &u->retry);	network_port_changed(p);
 }
 
 /* The link is open (u->conn) and p->fd is the port's duplicate of its data fd: watch both. */
@@ -158,6 +158,7 @@ static void uplink_go_up(struct uplink *u)
 	ev_io_stop(network_loop(), &p->io);
 	ev_io_set(&p->io, p->fd, EV_READ);
 	ev_io_start(network_loop(), &p->io);
+	network_port_changed(p);
 	/* a module whose ctl fd is its data fd (or none) has no separate hang-up to watch */
 	if (u->ctlfd >= 0 && u->ctlfd != vp.datafd(u->conn)) {
 		ev_io_init(&u->ctl_io, uplink_ctl_cb, u->ctlfd, EV_READ);

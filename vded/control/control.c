@@ -17,6 +17,7 @@
 #include "dataplane/network.h"
 #include "listener.h"
 #include "log.h"
+#include "control/events.h"
 #include "control/methods.h"
 #include "control/policy.h"
 
@@ -44,6 +45,9 @@ struct ctl_caps {
 #define CONTROL_READ_PAUSE PROTO_MAX_REPLY
 #define CONTROL_MAX_PENDING (CONTROL_READ_PAUSE + PROTO_MAX_REPLY)
 #define CONTROL_LOG_INTERVAL 10.0	/* seconds between two "refused" lines */
+/* A subscriber's event lines wait up to this many bytes (with its replies); past it they are dropped
+ * and counted (events.h), so a subscriber that does not read costs at most this much. */
+#define CONTROL_EVENTS_QUEUE (256 * 1024)
 
 struct out_msg {
 	struct out_msg *next;
@@ -64,6 +68,7 @@ struct ctl_conn {
 	int fd_in;			/* a descriptor received with the request being read, or -1 */
 	bool eof;			/* the client shut its side: send what is queued, then close */
 	unsigned keep_id;		/* kept as k/conn/ID while it holds ports (keep.h); 0: not kept */
+	struct events_sub *sub;		/* events.subscribe made it a subscriber, or NULL */
 	struct ctl_conn *next;
 };
 
@@ -122,6 +127,9 @@ static void ctl_conn_free(struct ctl_conn *c)
 		}
 	}
 	ctl_nconns--;
+	/* first: the ports closed below are events, and this connection hears them no more */
+	events_unsubscribe(c->sub);
+	c->sub = NULL;
 	if (c->keep_id) {
 		char name[32];
 		ctl_keep_name(name, sizeof(name), c->keep_id);
@@ -189,6 +197,23 @@ static const char *ctl_render(struct json_object *reply, size_t *len)
 	return text;
 }
 
+/* Fill m (room for len + 1 bytes) with text and a newline, and queue it last (m takes fd). */
+static void ctl_append(struct ctl_conn *c, struct out_msg *m, const char *text, size_t len, int fd)
+{
+	memcpy(m->data, text, len);
+	m->data[len] = '\n';
+	m->len = len + 1;
+	m->off = 0;
+	m->fd = fd;
+	m->next = NULL;
+	if (c->out_tail)
+		c->out_tail->next = m;
+	else
+		c->out_head = m;
+	c->out_tail = m;
+	c->out_bytes += m->len;
+}
+
 /* Queue one reply (takes fd). Returns 0, or -1 if the client is over its output cap (or memory ran out). */
 static int ctl_queue(struct ctl_conn *c, struct json_object *reply, int fd)
 {
@@ -226,25 +251,34 @@ static int ctl_queue(struct ctl_conn *c, struct json_object *reply, int fd)
 			log_warn("pid %d: out of memory for a reply, dropping the connection", (int)c->peer.pid);
 		return -1;
 	}
-	memcpy(m->data, text, len);
-	m->data[len] = '\n';
-	m->len = len + 1;
-	m->off = 0;
-	m->fd = fd;
-	m->next = NULL;
-	if (c->out_tail)
-		c->out_tail->next = m;
-	else
-		c->out_head = m;
-	c->out_tail = m;
-	c->out_bytes += m->len;
+	ctl_append(c, m, text, len, fd);
 	json_object_put(big);
 	return 0;
 }
 
+/* An event line for a subscriber (events_sink): queued behind its replies, within its bound, and
+ * written from the loop (never from the emitter's call, which may be inside another object's). */
+static int ctl_event_write(void *conn, const char *line, size_t len)
+{
+	struct ctl_conn *c = conn;
+	struct out_msg *m;
+
+	if (c->eof || c->out_bytes + len + 1 > CONTROL_EVENTS_QUEUE)
+		return -ENOBUFS;
+	m = malloc(sizeof(*m) + len + 1);
+	if (!m)
+		return -ENOBUFS;
+	ctl_append(c, m, line, len, -1);
+	ev_io_start(ctl_loop, &c->wio);
+	return 0;
+}
+
+static const struct events_sink ctl_sink = { .write = ctl_event_write };
+
 static int ctl_handle_line(struct ctl_conn *c, const char *line, size_t len)
 {
-	struct request_ctx ctx = { .peer = &c->peer, .conn = c, .adopt = ctl_adopt, .fd_out = -1, .fd_in = c->fd_in };
+	struct request_ctx ctx = { .peer = &c->peer, .conn = c, .adopt = ctl_adopt, .fd_out = -1, .fd_in = c->fd_in,
+				   .sub = &c->sub, .sink = &ctl_sink };
 	struct json_object *reply;
 	int ret;
 
@@ -350,6 +384,8 @@ static void ctl_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 		ctl_conn_free(c);
 		return;
 	}
+	if (!c->out_head)
+		events_drained(c->sub);
 	if (!c->eof && c->out_bytes <= CONTROL_READ_PAUSE)
 		ev_io_start(loop, &c->rio);
 }
@@ -576,6 +612,7 @@ int control_adopt(struct ev_loop *loop, int fd)
 		return -errno;
 	ctl_loop = loop;
 	ctl_lfd = fd;
+	events_init(loop);
 	ctl_path[0] = '\0';	/* systemd owns the path */
 	return listener_start(loop, &ctl_listener, ctl_lfd, "control socket", ctl_accept, NULL);
 }
@@ -584,6 +621,7 @@ void control_exit(void)
 {
 	while (ctl_conns)
 		ctl_conn_free(ctl_conns);
+	events_exit();
 	if (ctl_lfd >= 0) {
 		listener_stop(ctl_loop, &ctl_listener);
 		close(ctl_lfd);

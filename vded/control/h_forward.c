@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <arpa/inet.h>
 
+#include "control/events.h"
 #include "control/handlers.h"
 #include "backends/slirp.h"
 #include "log.h"
@@ -25,6 +26,19 @@ static void forward_host_canonical(const struct slirp_forward *fw, char *out, si
 
 	memcpy(&v4, &fw->host_addr.s6_addr[12], sizeof(v4));	/* IPv4 v4-mapped (slirp.h) */
 	snprintf(out, size, "%s:%u", inet_ntoa(v4), fw->host_port);
+}
+
+/* A forward's event: {"proto","host","guest"} (guest only when added). */
+static void forward_emit(const struct network *net, const char *action, const char *proto, const char *host,
+			 const char *guest)
+{
+	struct json_object *d = json_object_new_object();
+
+	codec_add_str(d, "proto", proto);
+	codec_add_str(d, "host", host);
+	if (guest)
+		codec_add_str(d, "guest", guest);
+	events_emit(EVENTS_FORWARD, action, net, d);
 }
 
 HANDLER(run_forward_add)
@@ -53,6 +67,7 @@ HANDLER(run_forward_add)
 		return ret;
 	}
 	log_notice("network %s: forward %s %s -> %s", net->def.name, a->proto, a->host, a->guest);
+	forward_emit(net, "added", a->proto, host, a->guest);
 	*res = json_object_new_object();
 	return 0;
 }
@@ -76,6 +91,8 @@ HANDLER(run_forward_remove)
 	handlers_extras_remove(net, "forwards", "proto", a->proto, "host", host);
 	if (strcmp(host, a->host))	/* saved by an older vded as it was given */
 		handlers_extras_remove(net, "forwards", "proto", a->proto, "host", a->host);
+	if (ret == 0)
+		forward_emit(net, "removed", a->proto, host, NULL);
 	*res = json_object_new_object();
 	return 0;
 }

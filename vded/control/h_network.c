@@ -5,6 +5,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "control/events.h"
 #include "control/handlers.h"
 #include "subnet.h"
 #include "control/policy.h"
@@ -260,6 +261,7 @@ HANDLER(run_network_create)
 		}
 	}
 	log_notice("network %s created (uid %u)", def.name, (unsigned)def.owner_uid);
+	events_emit(EVENTS_NETWORK, "created", net, handlers_network_json(net));
 	*res = handlers_network_json(net);
 	return 0;
 }
@@ -293,6 +295,8 @@ HANDLER(run_network_set)
 	network_apply_policy(net);
 	log_notice("network %s: group %u mode %04o set by uid %u", a->name, (unsigned)net->def.group, net->def.mode,
 		   ctx->peer ? (unsigned)ctx->peer->uid : 0);
+	/* judged on the new rule: who may no longer see the network hears nothing more of it */
+	events_emit(EVENTS_NETWORK, "changed", net, handlers_network_json(net));
 	*res = handlers_network_json(net);
 	return 0;
 }
@@ -300,6 +304,7 @@ HANDLER(run_network_set)
 HANDLER(run_network_delete)
 {
 	struct network *net = network_find(a->name);
+	struct network_def def;
 	int ret;
 
 	if (!net) {
@@ -312,7 +317,9 @@ HANDLER(run_network_delete)
 	if (ret < 0)
 		return vde_error_errno(e, ret, "cannot remove the definition of '%s': %s", a->name, strerror(-ret));
 	log_notice("network %s deleted (%u ports closed)", a->name, net->nports);
+	def = net->def;
 	network_destroy(net);
+	events_emit_network_deleted(&def);
 	*res = json_object_new_object();
 	return 0;
 }

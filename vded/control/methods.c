@@ -28,6 +28,7 @@ static const struct method methods[] = {
 	  PARAM_NETWORK, run_capture_start },
 	{ "daemon.info", POLICY_CONNECT, 0, 0, 0, run_daemon_info },
 	{ "daemon.upgrade", POLICY_ADMIN, 0, 0, 0, run_daemon_upgrade },
+	{ "events.subscribe", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK | PARAM_KINDS, 0, run_events_subscribe },
 	{ "forward.add", POLICY_MODIFY, PARAM_NETWORK, PARAM_NETWORK | PARAM_PROTO | PARAM_HOST | PARAM_GUEST,
 	  PARAM_NETWORK | PARAM_PROTO | PARAM_HOST | PARAM_GUEST, run_forward_add },
 	{ "forward.list", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK, PARAM_NETWORK, run_forward_list },

@@ -37,6 +37,7 @@ const struct param_spec params_schema[] = {
 	{ "guest", PARAM_GUEST, PT_TEXT, 0, 0, NULL, ARG(guest) },
 	{ "networks", PARAM_NETWORKS, PT_NAMELIST, 0, 0, NULL, ARG(networks) },
 	{ "url", PARAM_URL, PT_TEXT, 0, 0, NULL, ARG(url) },
+	{ "kinds", PARAM_KINDS, PT_WORDLIST, 0, 0, NULL, ARG(kinds) },
 	{ "offset", PARAM_OFFSET, PT_UINT, 0, UINT32_MAX, "0", ARG(offset) },
 	{ "limit", PARAM_LIMIT, PT_UINT, 1, PARAMS_LIMIT_MAX, NULL, ARG(limit) },
 	{ "ports", PARAM_PORTS, PT_PORTLIST, 1, NETWORK_MAX_PORTS_LIMIT, NULL, ARG(portids) },
@@ -181,6 +182,24 @@ static int params_store(const struct param_spec *s, struct json_object *v, struc
 				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
 						     "'%s' must hold port ids in %u..%u", s->key, s->min, s->max);
 			a->portids[a->nportids++] = (unsigned)n;
+		}
+		return 0;
+	case PT_WORDLIST:
+		if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0 ||
+		    json_object_array_length(v) > PARAMS_MAX_WORDS)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be an array of 1 to %d words",
+					     s->key, PARAMS_MAX_WORDS);
+		a->nkinds = 0;
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			struct json_object *x = json_object_array_get_idx(v, i);
+			const char *w = json_object_is_type(x, json_type_string) ? json_object_get_string(x) : "";
+			size_t wl = json_object_is_type(x, json_type_string) ? (size_t)json_object_get_string_len(x) : 0;
+
+			if (wl == 0 || wl >= PARAMS_WORD_MAX || strspn(w, "abcdefghijklmnopqrstuvwxyz-") != wl)
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+						     "'%s' must hold words of a-z and - (at most %d letters)", s->key,
+						     PARAMS_WORD_MAX - 1);
+			memcpy(a->kinds[a->nkinds++], w, wl + 1);
 		}
 		return 0;
 	case PT_IFNAME:

@@ -49,6 +49,7 @@
 #define PARAM_URL              (UINT64_C(1) << 29)
 #define PARAM_OFFSET           (UINT64_C(1) << 30)
 #define PARAM_LIMIT            (UINT64_C(1) << 31)
+#define PARAM_KINDS            (UINT64_C(1) << 32)
 /* interface ports and VM taps (taken from the top, away from the next keys others append) */
 #define PARAM_TRANSIENT        (UINT64_C(1) << 63)
 #define PARAM_KEEP_IP          (UINT64_C(1) << 62)
@@ -70,6 +71,7 @@ enum param_type {
 	PT_NAMELIST,	/* 1 to PARAMS_MAX_NETWORKS network names */
 	PT_MAC,		/* a unicast MAC address "02:00:00:00:00:01" (proto_parse_mac) */
 	PT_PORTLIST,	/* 1 to PARAMS_MAX_PORTIDS port ids, each 1..NETWORK_MAX_PORTS_LIMIT */
+	PT_WORDLIST,	/* 1 to PARAMS_MAX_WORDS words of a-z and '-', each shorter than PARAMS_WORD_MAX (kinds) */
 };
 
 /* Paging: entries per page unless "limit" says otherwise, and the most "limit" may ask for. A page
@@ -82,6 +84,8 @@ enum param_type {
 #define PARAMS_MAX_ADDRESSES 8
 #define PARAMS_MAX_NETWORKS 8
 #define PARAMS_MAX_PORTIDS 16
+#define PARAMS_MAX_WORDS 8
+#define PARAMS_WORD_MAX 16
 #define PARAMS_DEFAULT_SUBNET "10.0.2.0/24"
 
 /* Every parameter any method takes; `present` says which were given (bit per PARAM_*). What was not
@@ -112,6 +116,8 @@ struct method_args {
 	char url[512];
 	unsigned nnets;
 	char networks[PARAMS_MAX_NETWORKS][64];
+	unsigned nkinds;		/* events.subscribe: the kinds of event wanted */
+	char kinds[PARAMS_MAX_WORDS][PARAMS_WORD_MAX];
 	unsigned offset, limit;		/* paging (doc/protocol.md "Paging") */
 	bool transient, keep_ip, for_vm, multi_queue;
 	uint8_t mac[6];

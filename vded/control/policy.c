@@ -11,6 +11,12 @@
 #include "dataplane/network.h"
 
 static struct policy_config policy_cfg = POLICY_DEFAULTS;
+static void (*policy_denial_hook)(const struct peer *peer, const char *method, const char *why);
+
+void policy_set_denial_hook(void (*hook)(const struct peer *peer, const char *method, const char *why))
+{
+	policy_denial_hook = hook;
+}
 
 void policy_configure(const struct policy_config *cfg)
 {
@@ -138,6 +144,8 @@ static int policy_deny(const struct peer *peer, const char *method, struct vde_e
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	log_notice("denied %s to uid %u pid %d: %s", method, (unsigned)peer->uid, (int)peer->pid, why);
+	if (policy_denial_hook)
+		policy_denial_hook(peer, method, why);
 	return vde_error_set(e, code, code == PROTO_ERR_LIMIT ? ENOSPC : EACCES, "%s", why);
 }
 

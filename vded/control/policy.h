@@ -74,6 +74,10 @@ int policy_check(const struct peer *peer, const char *method, enum policy_access
 int policy_check_interface(const struct peer *peer, const char *method, const char *ifname, bool has_owner,
 			   uid_t owner, bool transient, struct vde_error *e);
 
+/* Who hears of each denial besides the log (the event bus): hook gets the caller, the method and the
+ * rule's text, borrowed for the call. One hook, or NULL. */
+void policy_set_denial_hook(void (*hook)(const struct peer *peer, const char *method, const char *why));
+
 /* The one not-found error for a network name (missing, or hidden from the caller). Returns -ENOENT. */
 int policy_not_found(struct vde_error *e, const char *name);
 

@@ -10,6 +10,8 @@
 
 struct peer;
 struct port;
+struct events_sink;
+struct events_sub;
 
 struct request_ctx {
 	const struct peer *peer;	/* NULL on a replay (config file, store): no policy applies */
@@ -20,6 +22,10 @@ struct request_ctx {
 	int fd_in;			/* a descriptor that came with the request, or -1; a handler that
 					 * keeps it sets -1, the control module closes what is left */
 	bool replaying;			/* config/state replay: no policy, no store writes */
+	/* The connection's event subscription (events.subscribe sets it) and where its event lines go;
+	 * both NULL on a replay. */
+	struct events_sub **sub;
+	const struct events_sink *sink;
 };
 
 #endif

@@ -19,6 +19,7 @@ static unsigned net_max = 1024;
 static const struct network_hooks *net_hooks;
 static const struct network_capture_ops *net_capture;	/* set with the first capture */
 static void (*net_port_gone)(struct port *p);
+static const struct network_observer *net_observer;
 static ev_timer net_age_timer;
 static ev_check net_reap_check;
 static struct port *net_reap_list;	/* dead ports waiting to be freed, linked by reap_next */
@@ -450,6 +451,8 @@ int network_port_add(struct network *net, int fd, const struct port_ops *ops, un
 	net->nports++;
 	ev_io_init(&p->io, network_port_readable, fd, EV_READ);
 	ev_io_start(net_loop, &p->io);
+	if (net_observer && net_observer->added)
+		net_observer->added(p);
 	*out = p;
 	return 0;
 }
@@ -495,6 +498,8 @@ void network_port_kill(struct port *p)
 {
 	if (p->dead)
 		return;
+	if (net_observer && net_observer->removed)
+		net_observer->removed(p);
 	p->dead = 1;
 	ev_io_stop(net_loop, &p->io);
 	switch_port_remove(p->net->sw, p->id);
@@ -556,6 +561,17 @@ void network_apply_policy(struct network *net)
 {
 	if (net_hooks && net_hooks->changed)
 		net_hooks->changed(net);
+}
+
+void network_set_observer(const struct network_observer *obs)
+{
+	net_observer = obs;
+}
+
+void network_port_changed(struct port *p)
+{
+	if (!p->dead && net_observer && net_observer->changed)
+		net_observer->changed(p);
 }
 
 void network_set_hooks(const struct network_hooks *hooks)

@@ -81,6 +81,22 @@ void network_set_hooks(const struct network_hooks *hooks);
  * life): keep.c forgets its descriptors. */
 void network_set_port_gone(void (*fn)(struct port *p));
 
+/*
+ * Who watches ports come and go (the control module's event bus registers itself; the data plane
+ * knows no subscriber). added runs inside network_port_add(), before the backend has named the port
+ * (description, owner): an observer that reports it waits for the end of the loop iteration.
+ * changed runs when a backend says its port's state changed (network_port_changed: an uplink up or
+ * retrying). removed runs in network_port_kill(), while p is whole. One set, or NULL.
+ */
+struct network_observer {
+	void (*added)(struct port *p);
+	void (*changed)(struct port *p);
+	void (*removed)(struct port *p);
+};
+void network_set_observer(const struct network_observer *obs);
+/* A backend's port changed state (what its ops->describe shows): tell the observer. */
+void network_port_changed(struct port *p);
+
 /* At most this many networks (default 1024); network_create answers limit beyond. */
 void network_set_max(unsigned max);
 
