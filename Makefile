@@ -168,7 +168,7 @@ UNIT_EXTRA_test-policy := vded/error.c
 UNIT_EXTRA_test-store := vded/control/codec.c vded/error.c
 UNIT_EXTRA_test-priv := vded/priv/vnl.c vded/priv/keeper.c vded/priv/sdnotify.c vded/error.c
 # The data path alone: network.c with its ports, switch and offloads; the test stubs the endpoint.
-UNIT_EXTRA_test-network := vded/dataplane/capture.c vded/dataplane/port.c vded/dataplane/switch.c vded/dataplane/offload.c vded/error.c
+UNIT_EXTRA_test-network := vded/dataplane/capture.c vded/dataplane/port.c vded/dataplane/shaper.c vded/dataplane/switch.c vded/dataplane/offload.c vded/error.c
 # It links only the libraries in UNIT_LIBS_test-NAME (common/ needs none).
 UNIT_LIBS_test-listener := $(EV_LIBS)
 UNIT_LIBS_test-network := $(EV_LIBS) $(JSON_LIBS)

@@ -146,6 +146,32 @@ static const struct optspec forward_remove_opts[] = { OPT_MISSING_OK("there is n
 static const struct optspec ns_delete_opts[] = { OPT_MISSING_OK("there is no such namespace"), { NULL } };
 static const struct optspec port_detach_opts[] = { OPT_MISSING_OK("the port does not exist"), { NULL } };
 
+/* port set: rate limits and impairment (vded's dataplane/shaper.h; its ranges are the authority) */
+#define SHAPING_OPTS                                                                                       \
+	{ .name = "rate-in", .arg = "BITS", .param = "rate_in", .type = OPT_RATE, .max = 1000000000000LL,     \
+	  .help = "police what the port sends: bits/s, with k, M or G (10M);\n"                             \
+		  "frames over it are dropped; 0 lifts the limit" },                                         \
+	{ .name = "rate-out", .arg = "BITS", .param = "rate_out", .type = OPT_RATE, .max = 1000000000000LL,   \
+	  .help = "shape what the port receives to bits/s: frames wait in\n"                               \
+		  "its queue (2 MiB), dropped when it is full; 0 lifts it" },                                \
+	{ .name = "burst", .arg = "BYTES", .param = "burst", .type = OPT_UINT, .max = 2147483647,            \
+	  .help = "bytes a rate lets through at once (default: 10 ms at the\n"                             \
+		  "rate, at least 65550)" },                                                                 \
+	{ .name = "delay", .arg = "MS", .param = "delay", .type = OPT_UINT, .max = 2147483647,               \
+	  .help = "delay what the port receives by MS milliseconds" },                                     \
+	{ .name = "jitter", .arg = "MS", .param = "jitter", .type = OPT_UINT, .max = 2147483647,             \
+	  .help = "vary the delay by up to +-MS ms (frames keep their order)" },                           \
+	{ .name = "loss", .arg = "PCT", .param = "loss", .type = OPT_PERCENT,                                \
+	  .help = "lose PCT % of what the port receives, at random" },                                     \
+	{ .name = "dup", .arg = "PCT", .param = "dup", .type = OPT_PERCENT,                                  \
+	  .help = "send PCT % of what the port receives twice" },                                          \
+	{ .name = "reorder", .arg = "PCT", .param = "reorder", .type = OPT_PERCENT,                          \
+	  .help = "hold PCT % of frames back to leave after the next one" },                               \
+	{ .name = "clear-shaping", .param = "clear_shaping", .type = OPT_FLAG,                               \
+	  .help = "lift every rate limit and impairment first" }
+
+static const struct optspec port_set_opts[] = { SHAPING_OPTS, { NULL } };
+
 /* ---------------------------------------------------------------- the commands */
 
 #define NETWORK_NAME { "NAME", "name", POS_NETNAME }
@@ -224,6 +250,12 @@ static const struct command commands[] = {
 	  "Give the interface IFNAME back to the host (it stays; 'port add' took it).", NULL },
 	{ "port", "detach", port_detach, { NETWORK, { "PORT", "port", POS_PORT } }, port_detach_opts, 0, 0,
 	  "Close port number PORT of a network.", NULL },
+	{ "port", "set", port_set, { NETWORK, { "PORT", "port", POS_PORT } }, port_set_opts, 0, 1,
+	  "Set rate limits and impairment of port number PORT (the network's owner or an admin).",
+	  "The settings belong to the port number: they hold for the port attached there now and\n"
+	  "for every port that takes the number later, and are saved with the network. Options not\n"
+	  "given keep their value; 0 turns one off. Delay, jitter, loss, duplication and reordering\n"
+	  "act on the frames the port receives from the network, as vde-2's wirefilter did.\n" },
 	{ "mac", "list", mac_list, { NETWORK }, NULL, 0, 0,
 	  "List the MAC addresses a network has learned, with their port and age.", NULL },
 	{ "daemon", "info", daemon_info, { { NULL } }, NULL, 0, 0,

@@ -1,4 +1,4 @@
-/* vdectl port: list a network's ports with their counters, show or detach one. */
+/* vdectl port: list a network's ports with their counters, show or detach one, set one's limits. */
 #include "vdectl.h"
 
 int port_list(const struct command *cmd, struct request *req)
@@ -24,4 +24,9 @@ int port_remove(const struct command *cmd, struct request *req)
 int port_detach(const struct command *cmd, struct request *req)
 {
 	return call_print("port.detach", req, PRINT_NOTHING);
+}
+
+int port_set(const struct command *cmd, struct request *req)
+{
+	return call_print("port.set", req, PRINT_NOTHING);
 }

@@ -177,6 +177,42 @@ static void take_option(struct parser *p, int i)
 		}
 		value = json_object_new_int64(v);
 		break;
+	case OPT_RATE: {
+		/* 10M is 10,000,000 bits/s, as tc and iperf3 say it; 0 lifts the limit */
+		static const struct {
+			char suffix;
+			long long mult;
+		} units[] = { { 'k', 1000 }, { 'K', 1000 }, { 'M', 1000000 }, { 'G', 1000000000 } };
+		char num[32];
+		size_t len = strlen(optarg);
+		long long mult = 1;
+
+		for (size_t u = 0; len > 1 && u < sizeof(units) / sizeof(units[0]); u++)
+			if (optarg[len - 1] == units[u].suffix) {
+				mult = units[u].mult;
+				len--;
+			}
+		if (len >= sizeof(num))
+			usage_fail(NULL, p->cmd, "--%s: '%s' is not a rate (BITS[k|M|G])", o->name, optarg);
+		memcpy(num, optarg, len);
+		num[len] = '\0';
+		if (parse_number(num, o->max / mult, &v) < 0)
+			usage_fail(NULL, p->cmd, "--%s: '%s' is not a rate (BITS[k|M|G], at most %lldG)", o->name, optarg,
+				   o->max / 1000000000);
+		value = json_object_new_int64(v * mult);
+		break;
+	}
+	case OPT_PERCENT: {
+		char *end;
+		double d;
+
+		errno = 0;
+		d = strtod(optarg, &end);
+		if (!isdigit((unsigned char)*optarg) || *end || errno || !(d >= 0 && d <= 100))
+			usage_fail(NULL, p->cmd, "--%s: '%s' is not a percentage (0..100)", o->name, optarg);
+		value = json_object_new_double(d);
+		break;
+	}
 	case OPT_MODE:
 		if (!parse_mode(optarg, mode, sizeof(mode)))
 			usage_fail(NULL, p->cmd, "--%s: '%s' is not an octal mode (0000..0777)", o->name, optarg);

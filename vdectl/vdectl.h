@@ -48,6 +48,8 @@ enum opt_type {
 	OPT_LIST,	/* may be repeated: the param is the array of the arguments */
 	OPT_NAMES,	/* NAME[,NAME...], may be repeated: the param is the array of every name */
 	OPT_UINTS,	/* may be repeated: the param is the array of the numbers, each within [min, max] */
+	OPT_RATE,	/* bits/s: a decimal number with an optional k, M or G (x1000), sent as a number */
+	OPT_PERCENT,	/* a decimal number 0..100, fractions allowed, sent as a number */
 };
 
 struct optspec {
@@ -215,6 +217,7 @@ int port_show(const struct command *cmd, struct request *req);
 int port_detach(const struct command *cmd, struct request *req);
 int port_add(const struct command *cmd, struct request *req);
 int port_remove(const struct command *cmd, struct request *req);
+int port_set(const struct command *cmd, struct request *req);
 int mac_list(const struct command *cmd, struct request *req);
 int daemon_info(const struct command *cmd, struct request *req);
 int capture_run(const struct command *cmd, struct request *req);

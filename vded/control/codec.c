@@ -116,6 +116,38 @@ struct json_object *codec_port(const struct port *p, const struct switch_port_st
 	return o;
 }
 
+void codec_shaping(const struct shaper_conf *c, struct json_object *o)
+{
+	const struct {
+		const char *key;
+		uint64_t v;
+	} ints[] = {
+		{ "rate_in", c->rate_in }, { "rate_out", c->rate_out }, { "burst", c->burst },
+		{ "delay", c->delay_ms }, { "jitter", c->jitter_ms },
+	};
+	const struct {
+		const char *key;
+		uint32_t ppm;
+	} pcts[] = { { "loss", c->loss }, { "dup", c->dup }, { "reorder", c->reorder } };
+
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+		if (ints[i].v)
+			codec_add_int(o, ints[i].key, (int64_t)ints[i].v);
+	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++)
+		if (pcts[i].ppm)
+			json_object_object_add(o, pcts[i].key, json_object_new_double(pcts[i].ppm / 10000.0));
+}
+
+void codec_shaper_stats(const struct shaper_stats *st, struct json_object *o)
+{
+	codec_add_int(o, "rx_dropped_rate", (int64_t)st->rx_dropped_rate);
+	codec_add_int(o, "tx_dropped_loss", (int64_t)st->tx_dropped_loss);
+	codec_add_int(o, "tx_dropped_queue", (int64_t)st->tx_dropped_queue);
+	codec_add_int(o, "tx_duplicated", (int64_t)st->tx_duplicated);
+	codec_add_int(o, "tx_reordered", (int64_t)st->tx_reordered);
+	codec_add_int(o, "tx_delayed", (int64_t)st->tx_delayed);
+}
+
 struct json_object *codec_mac(const struct switch_mac_info *m, uint32_t now)
 {
 	struct json_object *o = json_object_new_object();

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "dataplane/network.h"
+#include "dataplane/shaper.h"
 #include "dataplane/switch.h"
 
 /* o[k] = v, a new string or number (helpers for every writer of API objects). */
@@ -37,6 +38,12 @@ struct json_object *codec_network_definition(const struct network *net);
 /* A port: id, kind, description, creator, counters from st (NULL: zero), and the kind's own keys
  * (ops->describe). */
 struct json_object *codec_port(const struct port *p, const struct switch_port_stats *st);
+
+/* Rate limits and impairment as port.set takes them, into o: only the keys that are not zero (rate_in,
+ * rate_out in bits/s, burst in bytes, delay and jitter in ms, loss, dup and reorder in percent). */
+void codec_shaping(const struct shaper_conf *c, struct json_object *o);
+/* The shaper's counters into o, one per reason (rx_dropped_rate, tx_dropped_loss, ...). */
+void codec_shaper_stats(const struct shaper_stats *st, struct json_object *o);
 
 /* A MAC table entry as mac.list shows it; age in seconds at now. */
 struct json_object *codec_mac(const struct switch_mac_info *m, uint32_t now);

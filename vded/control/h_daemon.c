@@ -55,6 +55,7 @@ static const char *const daemon_features[] = {
 	"persistence",		/* definitions saved and replayed at start */
 	"interface-ports",	/* port.add / port.remove, tap.add for_vm */
 	"capture",		/* capture.start: frames as records on a passed descriptor */
+	"shaping",		/* port.set: rate limits and impairment per port number */
 };
 
 HANDLER(run_daemon_info)

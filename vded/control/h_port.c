@@ -1,7 +1,8 @@
 /* network.attach, port.list, port.show, port.detach: the ports of a network, and attaching clients to it.
  * Detaching a backend's port (tap, uplink, slirp, vxvde, interface) takes that backend out of the saved
  * definition. port.add, port.remove: host interfaces as ports (backends/ifport.h), saved under
- * "interfaces" unless transient, and re-adopted when their interface comes back. */
+ * "interfaces" unless transient, and re-adopted when their interface comes back. port.set: the
+ * settings kept for each port id. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "control/methods.h"
 #include "backends/attach.h"
 #include "backends/ifport.h"
+#include "control/store.h"
 #include "log.h"
 
 HANDLER(run_network_attach)
@@ -184,5 +186,118 @@ HANDLER(run_port_remove)
 	/* a saved one whose interface is away now goes from the definition all the same */
 	handlers_extras_remove_all(net, "interfaces", "ifname", a->ifname);
 	*res = json_object_new_object();
+	return 0;
+}
+
+/*
+ * The settings kept for each port id are saved with the network as "ports": {"ID": {...}} (net->extras),
+ * one object per id holding every feature's keys, and replayed through port.set at start. Each feature
+ * rewrites only its own keys there.
+ */
+static const char *const shaping_keys[] = { "rate_in", "rate_out", "burst", "delay", "jitter", "loss", "dup",
+					    "reorder" };
+
+/* Put c's shaping keys into the saved settings of id (the others stay); an object left empty goes. */
+static void port_settings_put_shaping(struct network *net, unsigned id, const struct shaper_conf *c)
+{
+	struct json_object *ports, *entry;
+	char key[16];
+
+	snprintf(key, sizeof(key), "%u", id);
+	if (!json_object_object_get_ex(net->extras, "ports", &ports) || !json_object_is_type(ports, json_type_object)) {
+		ports = json_object_new_object();
+		json_object_object_add(net->extras, "ports", ports);
+	}
+	if (!json_object_object_get_ex(ports, key, &entry) || !json_object_is_type(entry, json_type_object)) {
+		entry = json_object_new_object();
+		json_object_object_add(ports, key, entry);
+	}
+	for (size_t i = 0; i < sizeof(shaping_keys) / sizeof(shaping_keys[0]); i++)
+		json_object_object_del(entry, shaping_keys[i]);
+	codec_shaping(c, entry);
+	if (json_object_object_length(entry) == 0)
+		json_object_object_del(ports, key);
+	if (json_object_object_length(ports) == 0)
+		json_object_object_del(net->extras, "ports");
+}
+
+/* The shaping a's keys ask for, on top of what id has now (or of nothing, with clear_shaping). */
+static void port_shaping_of(const struct network *net, const struct method_args *a, struct shaper_conf *c)
+{
+	const struct shaper_conf *old = network_port_shaping(net, a->port);
+
+	*c = old && !a->clear_shaping ? *old : (struct shaper_conf){ 0 };
+	if (a->present & PARAM_RATE_IN)
+		c->rate_in = a->rate_in;
+	if (a->present & PARAM_RATE_OUT)
+		c->rate_out = a->rate_out;
+	if (a->present & PARAM_BURST)
+		c->burst = a->burst;
+	if (a->present & PARAM_DELAY)
+		c->delay_ms = a->delay;
+	if (a->present & PARAM_JITTER)
+		c->jitter_ms = a->jitter;
+	if (a->present & PARAM_LOSS)
+		c->loss = a->loss;
+	if (a->present & PARAM_DUP)
+		c->dup = a->dup;
+	if (a->present & PARAM_REORDER)
+		c->reorder = a->reorder;
+	/* a burst alone limits nothing: it goes with the rates */
+	if (!c->rate_in && !c->rate_out)
+		c->burst = 0;
+}
+
+/*
+ * port.set: the settings of port id PORT of a network, for the port there now and any that takes the id
+ * later (as a hardware switch's port keeps its configuration whoever plugs in). Only the network's owner
+ * and admins (POLICY_MODIFY): a user who attached must not lift the limits of its own port.
+ */
+HANDLER(run_port_set)
+{
+	struct network *net = handlers_find_network(a->network, e);
+	struct shaper_conf c, old = { 0 };
+	struct json_object *saved = NULL, *settings;
+	struct port *p;
+	int ret;
+
+	if (!net)
+		return -ENOENT;
+	if (a->port < 1 || a->port > net->def.max_ports)
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "port %u is out of range for network '%s' (1..%u)",
+				     a->port, net->def.name, net->def.max_ports);
+	if (network_port_shaping(net, a->port))
+		old = *network_port_shaping(net, a->port);
+	port_shaping_of(net, a, &c);
+	if (!ctx->replaying && json_object_deep_copy(net->extras, &saved, NULL) < 0)
+		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
+	ret = network_port_shaping_set(net, a->port, &c);
+	if (ret < 0) {
+		json_object_put(saved);
+		return vde_error_errno(e, ret, "port %u of network '%s': cannot set its shaping: %s", a->port,
+				       net->def.name, strerror(-ret));
+	}
+	if (!ctx->replaying) {
+		/* what runs and what is saved agree: a failed save puts the old settings back */
+		port_settings_put_shaping(net, a->port, &c);
+		ret = store_save(net);
+		if (ret < 0) {
+			json_object_put(net->extras);
+			net->extras = saved;
+			network_port_shaping_set(net, a->port, &old);
+			return vde_error_errno(e, ret, "cannot save network '%s': %s", net->def.name, strerror(-ret));
+		}
+		json_object_put(saved);
+		log_notice("network %s: port %u settings changed by uid %u", net->def.name, a->port,
+			   ctx->peer ? (unsigned)ctx->peer->uid : 0);
+	}
+	*res = json_object_new_object();
+	codec_add_int(*res, "port", a->port);
+	settings = json_object_new_object();
+	codec_shaping(&c, settings);
+	json_object_object_add(*res, "settings", settings);
+	p = net->ports[a->port];
+	if (p && !p->dead)
+		json_object_object_add(*res, "attached", handlers_port_json(p));
 	return 0;
 }

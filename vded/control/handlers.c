@@ -39,7 +39,19 @@ struct json_object *handlers_network_json(const struct network *net)
 
 struct json_object *handlers_port_json(const struct port *p)
 {
-	return codec_port(p, switch_port_stats(p->net->sw, p->id));
+	struct json_object *o = codec_port(p, switch_port_stats(p->net->sw, p->id));
+	const struct shaper_conf *c = network_port_shaping(p->net, p->id);
+	const struct shaper_stats *st = network_port_shaper_stats(p);
+
+	/* a port with rate limits or impairment shows them, and what they dropped or changed */
+	if (c) {
+		struct json_object *sh = json_object_new_object();
+		codec_shaping(c, sh);
+		json_object_object_add(o, "shaping", sh);
+	}
+	if (st)
+		codec_shaper_stats(st, o);
+	return o;
 }
 
 void handlers_page_init(struct codec_page *pg, const struct method_args *a, unsigned default_limit)

@@ -34,6 +34,7 @@ HANDLER(run_port_show);
 HANDLER(run_port_detach);
 HANDLER(run_port_add);
 HANDLER(run_port_remove);
+HANDLER(run_port_set);
 HANDLER(run_mac_list);
 HANDLER(run_tap_add);
 HANDLER(run_tap_remove);

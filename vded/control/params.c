@@ -53,6 +53,15 @@ const struct param_spec params_schema[] = {
 	{ "for_vm", PARAM_FOR_VM, PT_BOOL, 0, 0, "false", ARG(for_vm) },
 	{ "multi_queue", PARAM_MULTI_QUEUE, PT_BOOL, 0, 0, "false", ARG(multi_queue) },
 	{ "mac", PARAM_MAC, PT_MAC, 0, 0, NULL, ARG(mac) },
+	{ "rate_in", PARAM_RATE_IN, PT_RATE, 0, 0, "0", ARG(rate_in) },
+	{ "rate_out", PARAM_RATE_OUT, PT_RATE, 0, 0, "0", ARG(rate_out) },
+	{ "burst", PARAM_BURST, PT_UINT, 0, SHAPER_BURST_MAX, "0", ARG(burst) },
+	{ "delay", PARAM_DELAY, PT_UINT, 0, SHAPER_DELAY_MAX, "0", ARG(delay) },
+	{ "jitter", PARAM_JITTER, PT_UINT, 0, SHAPER_DELAY_MAX, "0", ARG(jitter) },
+	{ "loss", PARAM_LOSS, PT_PERCENT, 0, 100, "0", ARG(loss) },
+	{ "dup", PARAM_DUP, PT_PERCENT, 0, 100, "0", ARG(dup) },
+	{ "reorder", PARAM_REORDER, PT_PERCENT, 0, 100, "0", ARG(reorder) },
+	{ "clear_shaping", PARAM_CLEAR_SHAPING, PT_BOOL, 0, 0, "false", ARG(clear_shaping) },
 };
 
 const size_t params_schema_count = sizeof(params_schema) / sizeof(params_schema[0]);
@@ -116,6 +125,30 @@ static int params_store(const struct param_spec *s, struct json_object *v, struc
 					     s->key, s->min, s->max, (long long)n);
 		*(unsigned *)field = (unsigned)n;
 		return 0;
+	case PT_RATE:
+		if (!json_object_is_type(v, json_type_int))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be an integer (bits/s)", s->key);
+		errno = 0;
+		n = json_object_get_int64(v);
+		if (errno || (n != 0 && (n < (int64_t)SHAPER_RATE_MIN || n > (int64_t)SHAPER_RATE_MAX)))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "'%s' must be 0 (no limit) or %llu..%llu bits/s", s->key,
+					     (unsigned long long)SHAPER_RATE_MIN, (unsigned long long)SHAPER_RATE_MAX);
+		*(uint64_t *)field = (uint64_t)n;
+		return 0;
+	case PT_PERCENT: {
+		/* a percentage, kept exactly enough: parts per million, rounded to the nearest */
+		double d;
+
+		if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be a number (percent)", s->key);
+		d = json_object_get_double(v);
+		if (!(d >= s->min && d <= s->max))	/* NaN fails too */
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be in %u..%u (percent)", s->key,
+					     s->min, s->max);
+		*(unsigned *)field = (unsigned)(d * (SHAPER_PPM / 100) + 0.5);
+		return 0;
+	}
 	case PT_MODE:
 		/* a mode is octal: a string "0660" (clear), or a number taken as its value (432 = 0660) */
 		if (json_object_is_type(v, json_type_string)) {

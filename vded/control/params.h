@@ -14,6 +14,7 @@
 
 #include "error.h"
 #include "dataplane/network.h"
+#include "dataplane/shaper.h"
 
 /* One bit per key of the schema: which keys a method allows and requires, and which were given. 64 of
  * them (uint64_t): an enum cannot hold more than an int. */
@@ -59,6 +60,16 @@
 #define PARAM_PORTS            (UINT64_C(1) << 56)
 #define PARAM_COUNT            (UINT64_C(1) << 57)
 #define PARAM_SNAPLEN          (UINT64_C(1) << 58)
+/* port.set: rate limits and impairment (PARAMS_PORT_SHAPING), taken downward from 55 below capture's */
+#define PARAM_RATE_IN          (UINT64_C(1) << 55)
+#define PARAM_RATE_OUT         (UINT64_C(1) << 54)
+#define PARAM_BURST            (UINT64_C(1) << 53)
+#define PARAM_DELAY            (UINT64_C(1) << 52)
+#define PARAM_JITTER           (UINT64_C(1) << 51)
+#define PARAM_LOSS             (UINT64_C(1) << 50)
+#define PARAM_DUP              (UINT64_C(1) << 49)
+#define PARAM_REORDER          (UINT64_C(1) << 48)
+#define PARAM_CLEAR_SHAPING    (UINT64_C(1) << 47)
 
 enum param_type {
 	PT_NAME,	/* a network name (proto_valid_name) */
@@ -68,6 +79,8 @@ enum param_type {
 	PT_MODE,	/* an octal mode: "0660", or its value as a number; at most max */
 	PT_IFNAME,	/* an interface name (proto_valid_ifname) */
 	PT_ADDRLIST,	/* at most PARAMS_MAX_ADDRESSES CIDR strings */
+	PT_RATE,	/* bits/s: an integer, 0 (no limit) or SHAPER_RATE_MIN..SHAPER_RATE_MAX; a uint64_t */
+	PT_PERCENT,	/* a number 0..100, fractions allowed; kept in parts per million (unsigned) */
 	PT_NAMELIST,	/* 1 to PARAMS_MAX_NETWORKS network names */
 	PT_MAC,		/* a unicast MAC address "02:00:00:00:00:01" (proto_parse_mac) */
 	PT_PORTLIST,	/* 1 to PARAMS_MAX_PORTIDS port ids, each 1..NETWORK_MAX_PORTS_LIMIT */
@@ -124,6 +137,10 @@ struct method_args {
 	unsigned nportids;		/* capture.start: "ports" */
 	unsigned portids[PARAMS_MAX_PORTIDS];
 	unsigned count, snaplen;
+	uint64_t rate_in, rate_out;	/* port.set's shaping: bits/s */
+	unsigned burst, delay, jitter;	/* bytes, ms, ms */
+	unsigned loss, dup, reorder;	/* parts per million */
+	bool clear_shaping;
 	struct json_object *raw;	/* the params object as sent (borrowed, valid during the call) */
 };
 
@@ -161,6 +178,12 @@ int params_parse(const char *method, uint64_t allowed, uint64_t required, struct
 	 PARAM_MAC_AGING | PARAM_GROUP | PARAM_MODE | PARAM_VXVDE | PARAM_VNI | PARAM_TTL | PARAM_INTERFACE | \
 	 PARAM_SLIRP | PARAM_SUBNET | PARAM_IPV6 | PARAM_DNS)
 #define PARAMS_NETWORK_CREATE_REQUIRED PARAM_NAME
+
+/* port.set's keys of rate limits and impairment (dataplane/shaper.h): its table entry and the replay
+ * of a saved port's settings share them. */
+#define PARAMS_PORT_SHAPING                                                                              \
+	(PARAM_RATE_IN | PARAM_RATE_OUT | PARAM_BURST | PARAM_DELAY | PARAM_JITTER | PARAM_LOSS | PARAM_DUP | \
+	 PARAM_REORDER | PARAM_CLEAR_SHAPING)
 
 /* params_parse() with network.create's keys. */
 int params_parse_network_create(struct json_object *params, struct method_args *a, struct vde_error *e);

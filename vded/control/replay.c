@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backends/attach.h"
@@ -41,6 +42,39 @@ static const struct {
 	{ "uplinks", "network.connect" },
 	{ "interfaces", "port.add" },
 };
+
+/*
+ * The settings kept by port id ("ports": {"ID": {port.set params...}}), each through port.set. Kept in
+ * the definition as they are, also an entry that fails now.
+ */
+static void replay_port_settings(struct network *net, struct json_object *extras)
+{
+	struct json_object *ports;
+
+	if (!json_object_object_get_ex(extras, "ports", &ports))
+		return;
+	if (!json_object_is_type(ports, json_type_object)) {
+		log_err("network %s: 'ports' is not an object: skipped", net->def.name);
+		return;
+	}
+	json_object_object_add(net->extras, "ports", json_object_get(ports));
+	json_object_object_foreach(ports, id, entry) {
+		struct json_object *one = NULL;
+		char *end;
+		unsigned long n = strtoul(id, &end, 10);
+
+		if (!*id || *end || n < 1 || n > NETWORK_MAX_PORTS_LIMIT ||
+		    json_object_deep_copy(entry, &one, NULL) < 0 || !json_object_is_type(one, json_type_object)) {
+			log_err("network %s: saved settings of port '%s' are not a port id and an object: skipped",
+				net->def.name, id);
+			json_object_put(one);
+			continue;
+		}
+		json_object_object_add(one, "port", json_object_new_int64((int64_t)n));
+		replay_extra("port.set", net->def.name, one);
+		json_object_put(one);
+	}
+}
 
 /*
  * A description saved (or configured) before descriptions were checked may hold what the parser now
@@ -100,7 +134,11 @@ int replay_network(struct json_object *params, bool from_store, struct vde_error
 	}
 	replay_sanitise(copy);
 	/* the backends come back after the network, each through its own method */
-	struct json_object *extras = json_object_new_object(), *list = NULL;
+	struct json_object *extras = json_object_new_object(), *list = NULL, *ports = NULL;
+	if (json_object_object_get_ex(copy, "ports", &ports)) {
+		json_object_object_add(extras, "ports", json_object_get(ports));
+		json_object_object_del(copy, "ports");
+	}
 	for (size_t i = 0; i < sizeof(replay_extras) / sizeof(replay_extras[0]); i++) {
 		if (json_object_object_get_ex(copy, replay_extras[i].key, &list)) {
 			json_object_object_add(extras, replay_extras[i].key, json_object_get(list));
@@ -132,6 +170,7 @@ int replay_network(struct json_object *params, bool from_store, struct vde_error
 		for (size_t j = 0; j < json_object_array_length(list); j++)
 			replay_extra(replay_extras[i].method, a.name, json_object_array_get_idx(list, j));
 	}
+	replay_port_settings(net, extras);
 out:
 	json_object_put(extras);
 	json_object_put(res);

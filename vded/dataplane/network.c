@@ -68,14 +68,31 @@ static void network_port_flush(struct network *net, struct port *p);
 /* The 802.1Q tags the data path inserts, one per VID: an iovec points at them, nothing is copied. */
 static uint8_t vlan_tags[SWITCH_VLAN_MAX + 1][4];
 
+/* hdr as it must be for a frame tagged as tx says: itself, or (offsets that count from the frame's
+ * start moved by the 4 bytes of a tag) a copy in *moved. */
+static inline const struct virtio_net_hdr *network_hdr_for(const struct virtio_net_hdr *hdr, enum switch_tx tx,
+							    struct virtio_net_hdr *moved)
+{
+	int d = tx == SWITCH_TX_PUSH ? 4 : -4;
+
+	if (tx == SWITCH_TX_ASIS || !(hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM || hdr->hdr_len))
+		return hdr;
+	*moved = *hdr;
+	if (moved->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		moved->csum_start = (uint16_t)(moved->csum_start + d);
+	if (moved->hdr_len)
+		moved->hdr_len = (uint16_t)(moved->hdr_len + d);
+	return moved;
+}
+
 /*
  * Queue one frame (after hdr, if not NULL) for p, tagged as tx says (switch_egress): as it is, without
  * its outer tag ([12 bytes][after the tag]) or with a tag of vlan ([12 bytes][tag][rest]); a full queue
  * is sent at once. A virtio-net header whose offsets count from the frame's start is copied into the
  * port's own slot and moved by the 4 bytes.
  */
-static inline void network_push(struct network *net, struct port *p, const struct virtio_net_hdr *hdr,
-				uint8_t *frame, size_t len, enum switch_tx tx, uint16_t vlan)
+static inline void network_push_now(struct network *net, struct port *p, const struct virtio_net_hdr *hdr,
+				    uint8_t *frame, size_t len, enum switch_tx tx, uint16_t vlan)
 {
 	struct iovec *iov;
 	unsigned k, n = 0;
@@ -94,17 +111,7 @@ static inline void network_push(struct network *net, struct port *p, const struc
 	iov = &p->txiov[PORT_TXIOV * k];
 	p->txq[k].msg_hdr.msg_iov = iov;
 	if (hdr) {
-		if (tx != SWITCH_TX_ASIS && (hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM || hdr->hdr_len)) {
-			struct virtio_net_hdr *h = &p->txhdr[k];
-			int d = tx == SWITCH_TX_PUSH ? 4 : -4;
-
-			*h = *hdr;
-			if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
-				h->csum_start = (uint16_t)(h->csum_start + d);
-			if (h->hdr_len)
-				h->hdr_len = (uint16_t)(h->hdr_len + d);
-			hdr = h;
-		}
+		hdr = network_hdr_for(hdr, tx, &p->txhdr[k]);
 		iov[n].iov_base = (void *)(uintptr_t)hdr;
 		iov[n++].iov_len = OFFLOAD_HDR_LEN;
 	}
@@ -129,6 +136,186 @@ static inline void network_push(struct network *net, struct port *p, const struc
 		break;
 	}
 	p->txq[k].msg_hdr.msg_iovlen = n;
+}
+
+/* ---- rate limits and impairment (dataplane/shaper.h) ---- */
+
+/* A port's shaper and the timer that releases what it queued. */
+struct port_shape {
+	struct shaper *sh;
+	ev_timer timer;
+	uint64_t armed;			/* ns the timer is set for, while active */
+	struct port *port;
+};
+
+/* The shaper's clock: monotonic, so that setting the wall clock neither stalls nor floods a port. */
+static uint64_t shape_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * SHAPER_NS + (uint64_t)ts.tv_nsec;
+}
+
+/* Set the timer for the shaper's next release, if that is earlier than it is set for (or it is not). */
+static void shape_arm(struct port_shape *ps, uint64_t now)
+{
+	uint64_t next = shaper_next(ps->sh);
+
+	if (next == UINT64_MAX || (ev_is_active(&ps->timer) && ps->armed <= next))
+		return;
+	ev_timer_stop(net_loop, &ps->timer);
+	ev_timer_set(&ps->timer, next > now ? (double)(next - now) / 1e9 : 0., 0.);
+	ev_timer_start(net_loop, &ps->timer);
+	ps->armed = next;
+}
+
+static void network_flush(struct network *net);
+
+/* The timer: send what is due, a batch at a time, from the shaper's queue (its own copies). Runs from
+ * the loop (or a control request), between receive batches: no port has frames of the shared batch
+ * queued then. */
+static void shape_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct port_shape *ps = (struct port_shape *)((char *)w - offsetof(struct port_shape, timer));
+	struct port *p = ps->port;
+	struct shaper_frame f[PORT_BATCH];
+	uint64_t now = shape_now();
+	unsigned n;
+
+	if (p->dead)
+		return;
+	while ((n = shaper_due(ps->sh, now, f, PORT_BATCH)) > 0) {
+		for (unsigned i = 0; i < n; i++)
+			network_push_now(p->net, p, f[i].hdrlen ? (const struct virtio_net_hdr *)(const void *)f[i].hdr : NULL,
+					 (uint8_t *)(uintptr_t)f[i].data, f[i].len, SWITCH_TX_ASIS, 0);
+		network_flush(p->net);
+		shaper_release(ps->sh, n);
+		if (p->dead)
+			return;
+	}
+	shape_arm(ps, now);
+}
+
+static struct port_shape *shape_new(struct port *p, const struct shaper_conf *conf)
+{
+	struct port_shape *ps = calloc(1, sizeof(*ps));
+	uint64_t seed = 0;
+
+	if (!ps)
+		return NULL;
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = shape_now() ^ ((uint64_t)p->id << 32);
+	ps->sh = shaper_new(conf, seed, shape_now());
+	if (!ps->sh) {
+		free(ps);
+		return NULL;
+	}
+	ps->port = p;
+	ev_init(&ps->timer, shape_timer_cb);
+	return ps;
+}
+
+static void shape_free(struct port_shape *ps)
+{
+	if (!ps)
+		return;
+	ev_timer_stop(net_loop, &ps->timer);
+	shaper_free(ps->sh);
+	free(ps);
+}
+
+/*
+ * A frame for a port with shaping: the shaper sends it now (once or twice), queues copies, or drops it.
+ * What it queues is the frame as it leaves (tagged as tx says, its header moved to match): a tagged frame
+ * is made whole in a scratch buffer first, since the queue keeps one copy of its own.
+ */
+static void network_push_shaped(struct network *net, struct port *p, const struct virtio_net_hdr *hdr,
+				uint8_t *frame, size_t len, enum switch_tx tx, uint16_t vlan)
+{
+	static uint8_t whole[OFFLOAD_MAX_FRAME + 4 + 8];
+	struct port_shape *ps = p->shape;
+	struct virtio_net_hdr moved;
+	const struct virtio_net_hdr *qh = hdr ? network_hdr_for(hdr, tx, &moved) : NULL;
+	const uint8_t *qf = frame;
+	size_t qlen = len;
+	uint64_t now = shape_now();
+	unsigned direct;
+
+	if (tx == SWITCH_TX_POP && len >= 16 && len - 4 <= sizeof(whole)) {
+		memcpy(whole, frame, 12);
+		memcpy(whole + 12, frame + 16, len - 16);
+		qf = whole;
+		qlen = len - 4;
+	} else if (tx == SWITCH_TX_PUSH && len >= 12 && len + 4 <= sizeof(whole)) {
+		memcpy(whole, frame, 12);
+		memcpy(whole + 12, vlan_tags[vlan], 4);
+		memcpy(whole + 16, frame + 12, len - 12);
+		qf = whole;
+		qlen = len + 4;
+	}
+	direct = shaper_egress(ps->sh, qh, qh ? (uint32_t)OFFLOAD_HDR_LEN : 0, qf, (uint32_t)qlen, now);
+	for (unsigned i = 0; i < direct && !p->dead; i++)
+		network_push_now(net, p, hdr, frame, len, tx, vlan);
+	shape_arm(ps, now);
+}
+
+static inline void network_push(struct network *net, struct port *p, const struct virtio_net_hdr *hdr,
+				uint8_t *frame, size_t len, enum switch_tx tx, uint16_t vlan)
+{
+	if (p->shape) {
+		network_push_shaped(net, p, hdr, frame, len, tx, vlan);
+		return;
+	}
+	network_push_now(net, p, hdr, frame, len, tx, vlan);
+}
+
+int network_port_shaping_set(struct network *net, unsigned id, const struct shaper_conf *conf)
+{
+	struct port *p;
+	bool on = shaper_conf_active(conf);
+
+	if (id < 1 || id > net->def.max_ports)
+		return -EINVAL;
+	if (!net->shape_conf) {
+		if (!on)
+			return 0;
+		net->shape_conf = calloc(net->def.max_ports + 1, sizeof(*net->shape_conf));
+		if (!net->shape_conf)
+			return -ENOMEM;
+	}
+	p = net->ports[id];
+	if (p && !p->dead) {
+		if (on && !p->shape) {
+			p->shape = shape_new(p, conf);
+			if (!p->shape)
+				return -ENOMEM;
+		} else if (on) {
+			shaper_reconf(p->shape->sh, conf, shape_now());
+		} else if (p->shape) {
+			/* what it had queued goes now, as it would have without the settings */
+			shaper_reconf(p->shape->sh, conf, shape_now());
+			shape_timer_cb(net_loop, &p->shape->timer, 0);
+			if (!shaper_queued(p->shape->sh) && !p->dead) {
+				shape_free(p->shape);
+				p->shape = NULL;
+			}
+		}
+	}
+	net->shape_conf[id] = on ? *conf : (struct shaper_conf){ 0 };
+	return 0;
+}
+
+const struct shaper_conf *network_port_shaping(const struct network *net, unsigned id)
+{
+	if (!net->shape_conf || id < 1 || id > net->def.max_ports || !shaper_conf_active(&net->shape_conf[id]))
+		return NULL;
+	return &net->shape_conf[id];
+}
+
+const struct shaper_stats *network_port_shaper_stats(const struct port *p)
+{
+	return p->shape ? shaper_stats(p->shape->sh) : NULL;
 }
 
 /*
@@ -336,6 +523,8 @@ int network_port_receive(struct port *in, int (*recv)(struct port *p, struct por
 			if (!offload_pending(vh))
 				vh = NULL;
 		}
+		if (in->shape && !shaper_ingress(in->shape->sh, (uint32_t)len, shape_now()))
+			continue;	/* over rate_in: policed, counted by the shaper */
 		/* the switch judges Ethernet frames; a segmentation offload frame stands for several */
 		swlen = vh && vh->gso_type != VIRTIO_NET_HDR_GSO_NONE && len > ETH_MAX_FRAME ? ETH_MAX_FRAME : len;
 		dst = switch_ingress(net->sw, in->id, frame, swlen, now, &v);
@@ -427,6 +616,16 @@ int network_port_add(struct network *net, int fd, const struct port_ops *ops, un
 		close(fd);
 		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
 	}
+	p->id = id;
+	/* the id's limits hold from the first frame: a port never runs without them, even for a moment */
+	if (network_port_shaping(net, id)) {
+		p->shape = shape_new(p, network_port_shaping(net, id));
+		if (!p->shape) {
+			free(p);
+			close(fd);
+			return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
+		}
+	}
 	p->txq = (struct mmsghdr *)(p + 1);
 	p->txiov = (struct iovec *)(p->txq + PORT_BATCH);
 	p->txhdr = (struct virtio_net_hdr *)(p->txiov + PORT_TXIOV * PORT_BATCH);
@@ -475,6 +674,7 @@ static void network_port_free(struct port *p)
 		p->release(p);
 	if (p->ops->destroy)
 		p->ops->destroy(p);
+	shape_free(p->shape);
 	close(p->fd);
 	free(p);
 }
@@ -502,6 +702,8 @@ void network_port_kill(struct port *p)
 		net_observer->removed(p);
 	p->dead = 1;
 	ev_io_stop(net_loop, &p->io);
+	if (p->shape)
+		ev_timer_stop(net_loop, &p->shape->timer);
 	switch_port_remove(p->net->sw, p->id);
 	if (p->net->captures)
 		net_capture->port_gone(p->net, p->id);
@@ -607,6 +809,7 @@ void network_destroy(struct network *net)
 		free(net->port_conf[id]);
 	free(net->port_conf);
 	free(net->port_default);
+	free(net->shape_conf);
 	json_object_put(net->extras);
 	free(net);
 }

@@ -13,6 +13,7 @@
 
 #include "dataplane/port.h"
 #include "dataplane/switch.h"
+#include "dataplane/shaper.h"
 #include "error.h"
 
 #define NETWORK_NAME_MAX 64
@@ -59,6 +60,9 @@ struct network {
 	struct capture *captures;	/* running captures (capture.c's); NULL: the data path skips them */
 	unsigned ncaptures;		/* how many run */
 	uint64_t capture_dropped;	/* capture records dropped because a reader was slow */
+	/* Rate limits and impairment by port id (1..max_ports), for whichever port has that id now or
+	 * later; NULL until one is set. Owned. */
+	struct shaper_conf *shape_conf;
 	struct network *next;
 };
 
@@ -139,6 +143,17 @@ int network_port_configure(struct port *p, const struct switch_port_conf *c);
 
 /* Schedule p's removal: it stops at once and is freed from the loop (safe inside any callback). */
 void network_port_kill(struct port *p);
+
+/*
+ * Rate limits and impairment for port id of net (1..max_ports): kept for the id, applied at once to the
+ * port that has it (if any) and to each port that takes the id later. A conf that asks for nothing
+ * clears them. 0, -EINVAL (id out of range) or -ENOMEM (nothing changed).
+ */
+int network_port_shaping_set(struct network *net, unsigned id, const struct shaper_conf *conf);
+/* What is kept for id (borrowed, valid until the next set), or NULL for none. */
+const struct shaper_conf *network_port_shaping(const struct network *net, unsigned id);
+/* p's shaper counters (borrowed, valid while p lives), or NULL if p has no shaping. */
+const struct shaper_stats *network_port_shaper_stats(const struct port *p);
 
 struct ev_loop *network_loop(void);
 

@@ -142,6 +142,9 @@ struct port {
 	struct iovec *txiov;
 	struct virtio_net_hdr *txhdr;
 	bool vnet;			/* frames in and out carry a virtio-net header (vded's taps) */
+	/* Rate limits and impairment (network.c's, over dataplane/shaper.h); NULL for a port without them,
+	 * which is all the data path tests. */
+	struct port_shape *shape;
 	struct port *reap_next;		/* in the list of dead ports to free */
 
 	/* Lifetime link to a control connection (attach): the port dies with it. */
