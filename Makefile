@@ -3,6 +3,7 @@
 #   make check      build, then run unit, integration and interop tests (tests/run)
 #   make asan       the same tests on an ASan+UBSan build in build-asan/
 #   make bench      benchmarks (tests/bench/run); prints ratios against references
+#   make bench-cloud  scale figures of a 10- and 50-host vxvde cloud (tests/bench/cloud)
 #   make fuzz       run the libFuzzer targets for FUZZ_SECONDS each (clang)
 #   make includes   the include graph of vded's modules, one "A -> B" line per edge (scripts/include-graph)
 #   make run        start vded in the foreground with etc/vded.conf
@@ -139,7 +140,7 @@ $(B)/bin/%: $(B)/vdectl/cmd_%.o $(LIBVDEPLUG) $(LIBVDEPLUG_MOD)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< -L$(B)/lib -lvdeplug -lvdeplug_mod -Wl,-rpath,'$$ORIGIN/../lib' $(CMD_LIBS_$*)
 
-.PHONY: all check asan bench fuzz includes run install uninstall clean deps
+.PHONY: all check asan bench bench-cloud fuzz includes run install uninstall clean deps
 all: $(VDED) $(VDECTL) $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(PLUGINS) $(COMMANDS) $(UNIT_BIN) $(BENCH_BIN) \
 	$(FUZZ_REPLAY) $(TESTTOOL_BIN)
 
@@ -238,6 +239,10 @@ asan:
 
 bench: all
 	B=$(B) tests/bench/run
+
+# scale figures of a vxvde cloud of 10 and 50 hosts (tests/bench/cloud; CLOUD_HOSTS, CLOUD_MODES)
+bench-cloud: all
+	B=$(B) tests/bench/cloud
 
 run: $(VDED) $(VDECTL)
 	$(VDED) -F -f etc/vded.conf

@@ -21,6 +21,10 @@ struct vx_port {
 	uint8_t hdr[VXPROTO_HDRLEN];
 	struct machash *table;		/* MAC+VLAN → the peer's union vxproto_addr */
 	struct vxproto_self self;	/* to recognise our own multicast */
+	/* what the receive side skipped, by reason (port.list shows them: every drop has a counter) */
+	uint64_t rx_foreign;		/* not vxvde, another VNI, a runt, a truncated giant, no sender */
+	uint64_t rx_own;		/* our own multicast, looped back */
+	uint64_t rx_bye;		/* goodbyes (a peer closing) */
 	/* per-batch scratch of the send side (the receive side uses the data path's lent batch) */
 	struct mmsghdr out[PORT_BATCH];
 	struct iovec oiov[PORT_BATCH][2];
@@ -66,11 +70,17 @@ static int vx_recv_from(struct port *p, int fd, struct port_rxbatch *b)
 		union vxproto_addr from;
 
 		b->frame[i].flags = PORT_FRAME_SKIP;
-		if (kind == VXPROTO_IGNORE || vxproto_addr_norm(&from, &b->addr[i], b->addrlen[i]) < 0)
-			continue;	/* another VNI, not vxvde, a runt, or no usable sender */
-		if (from.sa.sa_family != vx_family(vx) || vxproto_is_own(&vx->self, &from, now))
-			continue;	/* ourselves */
+		if (kind == VXPROTO_IGNORE || vxproto_addr_norm(&from, &b->addr[i], b->addrlen[i]) < 0 ||
+		    from.sa.sa_family != vx_family(vx)) {
+			vx->rx_foreign++;	/* another VNI, not vxvde, a runt, or no usable sender */
+			continue;
+		}
+		if (vxproto_is_own(&vx->self, &from, now)) {
+			vx->rx_own++;
+			continue;
+		}
 		if (kind == VXPROTO_BYE) {
+			vx->rx_bye++;
 			machash_forget(vx->table, &from);
 			continue;
 		}
@@ -148,8 +158,23 @@ static void vx_destroy(struct port *p)
 	p->kind_data = NULL;
 }
 
+static void vx_describe(const struct port *p, struct json_object *o)
+{
+	const struct vx_port *vx = p->kind_data;
+	struct json_object *v;
+
+	if (!vx)
+		return;
+	v = json_object_new_object();
+	json_object_object_add(v, "rx_foreign", json_object_new_int64((int64_t)vx->rx_foreign));
+	json_object_object_add(v, "rx_own", json_object_new_int64((int64_t)vx->rx_own));
+	json_object_object_add(v, "rx_bye", json_object_new_int64((int64_t)vx->rx_bye));
+	json_object_object_add(o, "vxvde", v);
+}
+
 static const struct port_ops vx_port_ops = {
 	.kind = "vxvde",
+	.describe = vx_describe,
 	.recv_batch = vx_recv_unicast,
 	.send_batch = vx_send_batch,
 	.destroy = vx_destroy,
