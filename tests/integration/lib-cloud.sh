@@ -144,7 +144,10 @@ cloud_net() {
 	local h=$1
 	shift
 	cloud_ctl "$h" network create cloud "$@" >/dev/null || fail "network create on host $h failed"
-	cloud_ctl "$h" tap add cloud vx0 --address "$(cloud_ip 10.251 "$h")/16" --up >/dev/null ||
+	# a MAC of our own per host: the stable default is derived from the network and tap names alone,
+	# the same on every host of a cloud
+	cloud_ctl "$h" tap add cloud vx0 --address "$(cloud_ip 10.251 "$h")/16" --up \
+		--mac "$(printf '02:c1:00:00:%02x:%02x' $((h / 256)) $((h % 256)))" >/dev/null ||
 		fail "tap add on host $h failed"
 }
 
