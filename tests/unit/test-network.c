@@ -659,6 +659,119 @@ static void check_capture(void)
 	close(c.peer);
 }
 
+/* Run the loop until fd has a datagram waiting, at most about a second; returns whether it has. */
+static int wait_readable(struct ev_loop *loop, int fd)
+{
+	uint8_t c;
+
+	for (int i = 0; i < 100; i++) {
+		if (recv(fd, &c, 1, MSG_DONTWAIT | MSG_PEEK) >= 0)
+			return 1;
+		ev_run(loop, EVRUN_NOWAIT);
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
+ * Rate limits and impairment in the data path: a delayed frame is copied out of the shared receive batch
+ * (the next batch overwrites the slots before it leaves, and it leaves whole, in order), loss drops and
+ * counts, ingress policing drops at receive, the settings stay with the port number for the next port
+ * that takes it, and lifting them leaves the port without a shaper.
+ */
+static void check_shaping(struct ev_loop *loop)
+{
+	struct network *net = make_net("shape");
+	struct tport a = add_port(net, &plain_ops, NULL), b = add_port(net, &plain_ops, NULL);
+	struct shaper_conf c = { .delay_ms = 20 };
+	static uint8_t buf[70000];
+	struct vde_error e = { 0 };
+	unsigned bid = b.p->id;
+	ssize_t n;
+	int sv[2];
+
+	CHECK(network_port_shaping_set(net, 0, &c) == -EINVAL);
+	CHECK(network_port_shaping_set(net, net->def.max_ports + 1, &c) == -EINVAL);
+	CHECK(network_port_shaping(net, bid) == NULL && b.p->shape == NULL);
+	CHECK(network_port_shaping_set(net, bid, &c) == 0);
+	CHECK(network_port_shaping(net, bid) && network_port_shaping(net, bid)->delay_ms == 20);
+	CHECK(b.p->shape != NULL && a.p->shape == NULL);
+
+	/* two batches: the second overwrites the receive slots while the first still waits for b */
+	for (unsigned s = 0; s < 3; s++)
+		send_frame(a.peer, NULL, bcast, 1, s, 100 + s);
+	CHECK(receive(&a) == 3);
+	for (unsigned s = 3; s < 6; s++)
+		send_frame(a.peer, NULL, bcast, 1, s, 100 + s);
+	CHECK(receive(&a) == 3);
+	CHECK(pending(b.peer) == 0);	/* nothing yet: 20 ms */
+	for (unsigned s = 0; s < 6; s++) {
+		CHECK(wait_readable(loop, b.peer));
+		n = take(b.peer, buf, sizeof(buf));
+		CHECK(n > 0 && frame_is(buf, (size_t)n, bcast, 1, s, 100 + s));
+	}
+	CHECK(network_port_shaper_stats(b.p) && network_port_shaper_stats(b.p)->tx_delayed == 6);
+	CHECK(switch_port_stats(net->sw, bid)->tx_frames == 6);
+
+	/* all lost, and counted */
+	c = (struct shaper_conf){ .loss = SHAPER_PPM };
+	CHECK(network_port_shaping_set(net, bid, &c) == 0);
+	for (unsigned s = 0; s < 4; s++)
+		send_frame(a.peer, NULL, bcast, 1, s, 80);
+	CHECK(receive(&a) == 4);
+	ev_run(loop, EVRUN_NOWAIT);
+	CHECK(pending(b.peer) == 0);
+	CHECK(network_port_shaper_stats(b.p)->tx_dropped_loss == 4);
+
+	/* lifted: frames go at once, and the port has no shaper left */
+	c = (struct shaper_conf){ 0 };
+	CHECK(network_port_shaping_set(net, bid, &c) == 0);
+	CHECK(b.p->shape == NULL && network_port_shaping(net, bid) == NULL && network_port_shaper_stats(b.p) == NULL);
+	send_frame(a.peer, NULL, bcast, 1, 7, 80);
+	CHECK(receive(&a) == 1);
+	CHECK(pending(b.peer) == 1);
+
+	/* policing at receive: 1000 bytes of burst at 1000 bytes/s lets one 600-byte frame of two through */
+	c = (struct shaper_conf){ .rate_in = 8000, .burst = 1000 };
+	CHECK(network_port_shaping_set(net, a.p->id, &c) == 0);
+	send_frame(a.peer, NULL, bcast, 1, 8, 600);
+	send_frame(a.peer, NULL, bcast, 1, 9, 600);
+	CHECK(receive(&a) == 2);
+	n = take(b.peer, buf, sizeof(buf));
+	CHECK(n > 0 && frame_is(buf, (size_t)n, bcast, 1, 8, 600));
+	CHECK(pending(b.peer) == 0);
+	CHECK(network_port_shaper_stats(a.p)->rx_dropped_rate == 1);
+	CHECK(switch_port_stats(net->sw, a.p->id)->rx_frames == 12);	/* the policed one never reached the switch */
+
+	/* the settings belong to the number: b goes, the next port at that number has them from the start */
+	c = (struct shaper_conf){ .delay_ms = 5 };
+	CHECK(network_port_shaping_set(net, bid, &c) == 0);
+	network_port_kill(b.p);
+	ev_run(loop, EVRUN_NOWAIT);	/* reaped */
+	close(b.peer);
+	CHECK(network_port_shaping(net, bid) && network_port_shaping(net, bid)->delay_ms == 5);
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0);
+	CHECK(network_port_add(net, sv[0], &plain_ops, bid, &b.p, &e) == 0);
+	b.peer = sv[1];
+	CHECK(b.p->shape != NULL);
+	c = (struct shaper_conf){ 0 };
+	CHECK(network_port_shaping_set(net, a.p->id, &c) == 0);
+	send_frame(a.peer, NULL, bcast, 1, 10, 70);
+	CHECK(receive(&a) == 1);
+	CHECK(pending(b.peer) == 0);
+	CHECK(wait_readable(loop, b.peer));
+	n = take(b.peer, buf, sizeof(buf));
+	CHECK(n > 0 && frame_is(buf, (size_t)n, bcast, 1, 10, 70));
+
+	/* a port that goes with frames queued frees them with its shaper */
+	send_frame(a.peer, NULL, bcast, 1, 11, 70);
+	CHECK(receive(&a) == 1);
+	network_destroy(net);
+	CHECK(shaper_total_used() == 0);
+	close(a.peer);
+	close(b.peer);
+}
+
 int main(void)
 {
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
@@ -672,6 +785,7 @@ int main(void)
 	check_addresses();
 	check_rogue_then_deleted(loop);
 	check_capture();
+	check_shaping(loop);
 	network_exit();
 	ev_loop_destroy(loop);
 	return unit_report("test-network");
