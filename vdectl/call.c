@@ -221,8 +221,8 @@ int call(const char *method, struct json_object *params, struct json_object **re
  * so that tables and -j show the whole list: the array under key grows, "next_offset" ends null.
  * params is taken (NULL: none). A daemon that does not page answers without "next_offset": one call.
  */
-static int call_all_pages(const char *method, struct json_object *params, const char *key,
-			  struct json_object **result)
+int call_all_pages(const char *method, struct json_object *params, const char *key,
+		   struct json_object **result)
 {
 	struct json_object *all = NULL, *copy = NULL, *page, *arr, *more, *next, *v;
 	int64_t last = -1;

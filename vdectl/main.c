@@ -139,6 +139,12 @@ static const struct optspec monitor_opts[] = {
 	{ NULL },
 };
 
+static const struct optspec topology_opts[] = {
+	{ .name = "output", .arg = "dot|json", .type = OPT_STRING, .shortopt = 'o',
+	  .help = "dot (default: a Graphviz graph, 'dot -Tsvg' draws it) or json\n(the default with -j)" },
+	{ NULL },
+};
+
 static const struct optspec network_delete_opts[] = { OPT_MISSING_OK("NAME does not exist"), { NULL } };
 static const struct optspec network_disconnect_opts[] = { OPT_MISSING_OK("there is no such uplink"), { NULL } };
 static const struct optspec tap_remove_opts[] = { OPT_MISSING_OK("the network has no such tap"), { NULL } };
@@ -260,6 +266,12 @@ static const struct command commands[] = {
 	  "List the MAC addresses a network has learned, with their port and age.", NULL },
 	{ "daemon", "info", daemon_info, { { NULL } }, NULL, 0, 0,
 	  "Show vded's version, API level, features and methods.", NULL },
+	{ "topology", NULL, topology_run, { { NULL } }, topology_opts, 0, 0,
+	  "Show the networks, their ports by kind, namespaces and forwards as one graph.",
+	  "Networks are boxes, with one node per port: taps and interfaces, uplinks and vxvde,\n"
+	  "slirp with its forwards, attached clients; vded's namespaces are dashed boxes around\n"
+	  "their interfaces. Only what you may see is shown. Draw it with\n"
+	  "'vdectl topology | dot -Tsvg >topology.svg'.\n" },
 	{ "capture", NULL, capture_run, { NETWORK }, capture_opts, 0, 0,
 	  "Capture the frames crossing a network as pcap (its owner or an admin).",
 	  "Without --port, every frame the network receives, once, as it comes in; with --port,\n"

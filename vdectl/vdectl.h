@@ -7,7 +7,8 @@
  *   options.c   the one argument parser: options and positionals to API params, from the table's specs
  *   call.c      talking to vded: connect, one request, every page of a list, errors to exit codes
  *   print.c     output: one call per object kind prints it as a table, or verbatim with -j
- *   noun_*.c    the handlers of one noun each (network, port, mac, tap, forward, ns, daemon, capture)
+ *   noun_*.c    the handlers of one noun each (network, port, mac, tap, forward, ns, daemon, capture,
+ *               topology)
  *   pcap.c      capture records to pcap and pcapng (pure)
  */
 #ifndef VDECTL_H
@@ -157,6 +158,11 @@ enum print_kind {
  */
 int call(const char *method, struct json_object *params, struct json_object **result, int *fd);
 
+/* Every page of a list method (params taken, NULL: none) gathered under key into one *result (the
+ * caller puts it). Returns an exit code, having printed the error. */
+int call_all_pages(const char *method, struct json_object *params, const char *key,
+		   struct json_object **result);
+
 /* Send req's params to method and print the result as kind. Returns an exit code. */
 int call_print(const char *method, struct request *req, enum print_kind kind);
 
@@ -223,5 +229,6 @@ int daemon_info(const struct command *cmd, struct request *req);
 int capture_run(const struct command *cmd, struct request *req);
 int daemon_upgrade(const struct command *cmd, struct request *req);
 int monitor(const struct command *cmd, struct request *req);
+int topology_run(const struct command *cmd, struct request *req);
 
 #endif
