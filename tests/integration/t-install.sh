@@ -98,7 +98,7 @@ grep -q '"name": *"default"' "$DEST/etc/vde/vded.conf" || fail "the installed co
 
 # The units run the installed binary and carry the hardening the daemon relies on.
 unit=$DEST/usr/lib/systemd/system/vded.service
-grep -qx 'ExecStart=/usr/sbin/vded -F' "$unit" || fail "vded.service does not run /usr/sbin/vded -F"
+grep -qE '^ExecStart=/usr/sbin/vded -F( |$)' "$unit" || fail "vded.service does not run /usr/sbin/vded -F"
 grep -qx 'Type=notify' "$unit" || fail "vded.service is not Type=notify"
 grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_CHOWN CAP_FOWNER CAP_FSETID CAP_DAC_OVERRIDE CAP_SETUID CAP_SETGID CAP_KILL' "$unit" ||
 	fail "vded.service's capability bounding set is not the privileged process's eight"
