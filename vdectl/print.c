@@ -377,6 +377,31 @@ static void print_port(struct json_object *result)
 	print_kv("detail:", port_detail(port, detail, sizeof(detail)));
 }
 
+/* port set's rate limits and impairment, as "key=value ..." in their order, and what they did. */
+static void print_port_shaping(struct json_object *port)
+{
+	static const char *const keys[] = { "rate_in", "rate_out", "burst", "delay", "jitter", "loss", "dup", "reorder" };
+	static const char *const counters[] = { "rx_dropped_rate", "tx_dropped_loss", "tx_dropped_queue",
+						"tx_duplicated", "tx_reordered", "tx_delayed" };
+	struct json_object *sh, *v;
+	char line[512] = "", buf[64], key[32];
+	size_t len = 0;
+
+	if (json_object_object_get_ex(port, "shaping", &sh) && json_object_is_type(sh, json_type_object)) {
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && len < sizeof(line); i++)
+			if (json_object_object_get_ex(sh, keys[i], &v))
+				len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s=%s", len ? " " : "", keys[i],
+							field_text(sh, keys[i], buf, sizeof(buf)));
+		print_kv("shaping:", line);
+	}
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		if (!json_object_object_get_ex(port, counters[i], &v))
+			continue;
+		snprintf(key, sizeof(key), "%s:", counters[i]);
+		print_kv(key, field_text(port, counters[i], buf, sizeof(buf)));
+	}
+}
+
 /* port.show: the port object itself, one "key: value" line each. */
 static void print_port_detail(struct json_object *port)
 {
@@ -398,6 +423,7 @@ static void print_port_detail(struct json_object *port)
 		print_kv(key, field_text(port, counters[i], buf, sizeof(buf)));
 	}
 	print_kv("detail:", port_detail(port, detail, sizeof(detail)));
+	print_port_shaping(port);
 }
 
 /* ---------------------------------------------------------------- macs, forwards, namespaces, daemon */

@@ -47,6 +47,9 @@ expect_rc 0 vdectl -j port list lab
 assert_json ".ports[] | select(.id == $pb) | .shaping.delay" 60 "$OUT"
 assert_json ".ports[] | select(.id == $pb) | .tx_delayed >= 10" true "$OUT"
 assert_json ".ports[] | select(.id == $pa) | has(\"shaping\")" false "$OUT"
+expect_rc 0 vdectl port show lab "$pb"
+assert_contains "$OUT" "delay=60" "port show"
+assert_contains "$OUT" "tx_delayed:" "port show"
 # jitter on top keeps every frame at or above delay - jitter
 expect_rc 0 vdectl port set lab "$pb" --jitter 20
 rtt=$(min_rtt 20)
