@@ -15,6 +15,7 @@ PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 SBINDIR   ?= $(PREFIX)/sbin
 LIBDIR    ?= $(PREFIX)/lib
+LIBEXECDIR ?= $(PREFIX)/libexec
 INCDIR    ?= $(PREFIX)/include
 MANDIR    ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
@@ -270,7 +271,7 @@ COMMAND_FILES := $(notdir $(COMMANDS))
 HEADERS := include/libvdeplug.h include/libvdeplug_mod.h
 DOCDIR ?= $(PREFIX)/share/doc/vde
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
-DOCS := doc/protocol.md doc/vde-wire.md doc/security.md
+DOCS := doc/protocol.md doc/vde-wire.md doc/security.md doc/libvirt.md
 COMMAND_MANS := $(patsubst %,doc/%.1,$(COMMAND_FILES))
 
 # The vdeplug4 drop-in (libvdeplug.so.2, libvdeplug_mod.so.2, their headers, vde_plug, dpipe, vdens and
@@ -291,6 +292,9 @@ install: $(VDED) $(VDECTL) $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(PLUGINS) $(COMPAT_D
 		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(VDED) $(DESTDIR)$(SBINDIR)/vded
 	install -m 0755 $(VDECTL) $(DESTDIR)$(BINDIR)/vdectl
+	install -d $(DESTDIR)$(LIBEXECDIR)/vde
+	install -m 0755 libexec/vde-ifup $(DESTDIR)$(LIBEXECDIR)/vde/vde-ifup
+	ln -sf vde-ifup $(DESTDIR)$(LIBEXECDIR)/vde/vde-ifdown
 	[ -e $(DESTDIR)$(SYSCONFDIR)/vde/vded.conf ] || \
 		install -m 0644 etc/vded.conf $(DESTDIR)$(SYSCONFDIR)/vde/vded.conf
 	install -m 0644 doc/vded.8 $(DESTDIR)$(MANDIR)/man8/vded.8
@@ -322,14 +326,15 @@ uninstall:
 		$(DESTDIR)$(SYSTEMDUNITDIR)/vded.service $(DESTDIR)$(SYSTEMDUNITDIR)/vded.socket \
 		$(DESTDIR)$(SYSUSERSDIR)/vde.conf $(DESTDIR)$(TMPFILESDIR)/vde.conf \
 		$(addprefix $(DESTDIR)$(LIBDIR)/vdeplug/,$(PLUGIN_FILES)) \
-		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS))) $(DESTDIR)$(BASHCOMPDIR)/vdectl
+		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS))) $(DESTDIR)$(BASHCOMPDIR)/vdectl \
+		$(DESTDIR)$(LIBEXECDIR)/vde/vde-ifup $(DESTDIR)$(LIBEXECDIR)/vde/vde-ifdown
 ifeq ($(INSTALL_COMPAT),1)
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(COMMAND_FILES)) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(COMMAND_MANS))) \
 		$(addprefix $(DESTDIR)$(LIBDIR)/,libvdeplug.so.2 libvdeplug.so.3 libvdeplug.so libvdeplug_mod.so.2 \
 			libvdeplug_mod.so) $(addprefix $(DESTDIR)$(INCDIR)/,$(notdir $(HEADERS)))
 endif
-	-rmdir $(DESTDIR)$(LIBDIR)/vdeplug $(DESTDIR)$(DOCDIR) 2>/dev/null
+	-rmdir $(DESTDIR)$(LIBDIR)/vdeplug $(DESTDIR)$(DOCDIR) $(DESTDIR)$(LIBEXECDIR)/vde 2>/dev/null
 
 clean:
 	rm -rf build build-asan build-fuzz

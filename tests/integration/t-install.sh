@@ -26,7 +26,8 @@ for spec in usr/sbin/vded:755 usr/bin/vdectl:755 etc/vde/vded.conf:644 \
 	usr/lib/sysusers.d/vde.conf:644 usr/lib/tmpfiles.d/vde.conf:644 \
 	usr/share/man/man8/vded.8:644 usr/share/man/man1/vdectl.1:644 usr/share/man/man5/vded.conf.5:644 \
 	usr/lib/vdeplug/libvdeplug_vded.so:755 usr/share/doc/vde/protocol.md:644 usr/share/doc/vde/vde-wire.md:644 \
-	usr/share/doc/vde/security.md:644 usr/share/bash-completion/completions/vdectl:644; do
+	usr/share/doc/vde/security.md:644 usr/share/doc/vde/libvirt.md:644 usr/libexec/vde/vde-ifup:755 \
+	usr/share/bash-completion/completions/vdectl:644; do
 	f=$DEST/${spec%%:*}
 	[ -f "$f" ] || fail "make install did not install ${spec%%:*}"
 	assert_eq "$(stat -c %a "$f")" "${spec##*:}" "mode of ${spec%%:*}"

@@ -143,8 +143,11 @@ int ifport_add(struct network *net, const struct ifport_spec *spec, const struct
 	p->kind_data = ip;
 	/* frames cross with their virtio-net header: GSO frames stay whole to offload-aware ports */
 	p->vnet = true;
-	snprintf(p->description, sizeof(p->description), "interface %s%s", spec->ifname,
-		 spec->transient ? " (transient)" : "");
+	if (spec->vm_tap)
+		snprintf(p->description, sizeof(p->description), "VM tap %s", spec->ifname);
+	else
+		snprintf(p->description, sizeof(p->description), "interface %s%s", spec->ifname,
+			 spec->transient ? " (transient)" : "");
 	keep_port_made(p, spec->ifname);	/* a restart re-adopts it (saved) on this same id */
 	log_info("network %s: port %u: interface %s (index %u)%s", net->def.name, p->id, spec->ifname,
 		 info->ifindex, spec->keep_ip ? ", addresses kept" : "");

@@ -3,6 +3,7 @@
  * network's and the tap's names, saved with the entry. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "control/handlers.h"
@@ -23,7 +24,13 @@ HANDLER(run_tap_add)
 	snprintf(spec.ifname, sizeof(spec.ifname), "%s", a->ifname);
 	if (a->present & PARAM_OWNER) {
 		gid_t ignored;
-		if (priv_lookup_user(a->owner, &spec.owner, &ignored) < 0)
+		char *end;
+		unsigned long n = strtoul(a->owner, &end, 10);
+
+		/* a number is a uid, with an account or not (as ip tuntap's user): a VM's user may be one */
+		if (a->owner[0] >= '0' && a->owner[0] <= '9' && !*end && n < UINT32_MAX)
+			spec.owner = (uid_t)n;
+		else if (priv_lookup_user(a->owner, &spec.owner, &ignored) < 0)
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "user '%s' does not exist", a->owner);
 		spec.has_owner = true;
 	}
