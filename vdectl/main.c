@@ -29,6 +29,38 @@ unsigned opt_timeout = VDECTL_TIMEOUT_DEFAULT;
 #define OPT_MISSING_OK(what) \
 	{ .name = "missing-ok", .param = "missing_ok", .type = OPT_FLAG, .help = "succeed if " what }
 
+/* A port's switch policy (the "switch" group of port.set, network.attach, tap.add). */
+#define SWITCH_OPTS                                                                                             \
+	{ .name = "vlan", .arg = "N", .param = "switch.vlan", .type = OPT_UINT, .max = 4094,                    \
+	  .help = "an access port of VLAN N: untagged on the port (0: none)" },                                 \
+	{ .name = "trunk", .arg = "VLANS", .param = "switch.trunk", .type = OPT_STRING,                          \
+	  .help = "a trunk carrying these VLANs tagged: 10,20-30, or all\n(\"\": not a trunk)" },                 \
+	{ .name = "native", .arg = "N", .param = "switch.native", .type = OPT_UINT, .max = 4094,                \
+	  .help = "a trunk's untagged frames are VLAN N (0: dropped)" },                                        \
+	{ .name = "isolated", .param = "switch.isolated", .type = OPT_ONOFF,                                    \
+	  .help = "talk only to ports that are not isolated (=off: clear)" },                                   \
+	{ .name = "max-macs", .arg = "N", .param = "switch.max_macs", .type = OPT_UINT, .max = 65536,            \
+	  .help = "learn at most N source MACs; frames from others are dropped\n(0: no limit)" },               \
+	{ .name = "pin-mac", .arg = "MAC", .param = "switch.macs", .type = OPT_LIST,                              \
+	  .help = "accept only this source MAC; may be repeated (at most 8)" },                                 \
+	{ .name = "storm-broadcast", .arg = "N", .param = "switch.storm_broadcast", .type = OPT_UINT,            \
+	  .max = 10000000, .help = "at most N broadcast frames/s from the port (0: no limit)" },                \
+	{ .name = "storm-multicast", .arg = "N", .param = "switch.storm_multicast", .type = OPT_UINT,            \
+	  .max = 10000000, .help = "at most N multicast frames/s" },                                            \
+	{ .name = "storm-unknown", .arg = "N", .param = "switch.storm_unknown", .type = OPT_UINT,               \
+	  .max = 10000000, .help = "at most N frames/s to unknown unicast addresses" },                         \
+	{ .name = "loop-protect", .param = "switch.loop_protect", .type = OPT_ONOFF,                             \
+	  .help = "shut the port when it sends back frames flooded to it\n(=off: clear)" },                     \
+	{ .name = "loop-hold", .arg = "SECONDS", .param = "switch.loop_hold", .type = OPT_UINT, .max = 86400,   \
+	  .help = "how long a looping port stays shut (0: default 10)" },                                       \
+	{ .name = "full-flood", .param = "switch.full_flood", .type = OPT_ONOFF,                                \
+	  .help = "with a full MAC table, this secured port's unknown unicast\nstill reaches secured ports" }
+
+#define PORT_DEFAULT_OPT                                                                                        \
+	{ .name = "port-default", .arg = "KEY=VALUE", .param = "port_default", .type = OPT_KV,                  \
+	  .help = "the switch policy of new ports (a key of 'port set': vlan=10,\n"                              \
+		  "isolated=on, max-macs=4, ...); may be repeated" }
+
 static const struct optspec network_create_opts[] = {
 	{ .name = "description", .arg = "TEXT", .param = "description", .type = OPT_STRING,
 	  .help = "free text shown by list and show" },
@@ -60,6 +92,7 @@ static const struct optspec network_create_opts[] = {
 	{ .name = "ipv6", .param = "ipv6", .type = OPT_FLAG, .needs = "slirp", .help = "slirp IPv6 too (fd00::/64)" },
 	{ .name = "dns", .arg = "ADDR", .param = "dns", .type = OPT_STRING, .needs = "slirp",
 	  .help = "the slirp DNS address, inside the subnet" },
+	PORT_DEFAULT_OPT,
 	{ NULL },
 };
 
@@ -69,6 +102,7 @@ static const struct optspec network_set_opts[] = {
 	{ .name = "mode", .arg = "MODE", .param = "mode", .type = OPT_MODE, .help = "new octal mode, e.g. 0660" },
 	{ .name = "description", .arg = "TEXT", .param = "description", .type = OPT_STRING,
 	  .help = "new description" },
+	PORT_DEFAULT_OPT,
 	{ NULL },
 };
 
@@ -79,6 +113,21 @@ static const struct optspec network_attach_opts[] = {
 	  .help = "port description (default \"vdectl: CMD user=USER pid=PID\")" },
 	{ .name = "port", .arg = "N", .param = "port", .type = OPT_UINT, .max = 2147483647,
 	  .help = "ask for port number N" },
+	SWITCH_OPTS,
+	{ NULL },
+};
+
+static const struct optspec mac_add_opts[] = {
+	{ .name = "vlan", .arg = "N", .param = "vlan", .type = OPT_UINT, .max = 4094,
+	  .help = "the VLAN the address lives in (default 0: untagged on plain ports)" },
+	{ NULL },
+};
+
+static const struct optspec mac_flush_opts[] = {
+	{ .name = "port", .arg = "N", .param = "port", .type = OPT_UINT, .max = 2147483647,
+	  .help = "only the addresses of port N" },
+	{ .name = "static", .param = "static", .type = OPT_FLAG,
+	  .help = "static entries too (they go from the definition)" },
 	{ NULL },
 };
 
@@ -99,6 +148,7 @@ static const struct optspec tap_add_opts[] = {
 	  .help = "with --for-vm: a multi-queue tap (QEMU queues=N)" },
 	{ .name = "mac", .arg = "MAC", .param = "mac", .type = OPT_STRING,
 	  .help = "the interface's MAC address (default: a random one, kept\nwith the definition)" },
+	SWITCH_OPTS,
 	{ NULL },
 };
 
@@ -176,7 +226,7 @@ static const struct optspec port_detach_opts[] = { OPT_MISSING_OK("the port does
 	{ .name = "clear-shaping", .param = "clear_shaping", .type = OPT_FLAG,                               \
 	  .help = "lift every rate limit and impairment first" }
 
-static const struct optspec port_set_opts[] = { SHAPING_OPTS, { NULL } };
+static const struct optspec port_set_opts[] = { SWITCH_OPTS, SHAPING_OPTS, { NULL } };
 
 /* ---------------------------------------------------------------- the commands */
 
@@ -257,11 +307,22 @@ static const struct command commands[] = {
 	{ "port", "detach", port_detach, { NETWORK, { "PORT", "port", POS_PORT } }, port_detach_opts, 0, 0,
 	  "Close port number PORT of a network.", NULL },
 	{ "port", "set", port_set, { NETWORK, { "PORT", "port", POS_PORT } }, port_set_opts, 0, 1,
-	  "Set rate limits and impairment of port number PORT (the network's owner or an admin).",
+	  "Set the switch policy, rate limits and impairment of port number PORT (owner, admins).",
 	  "The settings belong to the port number: they hold for the port attached there now and\n"
-	  "for every port that takes the number later, and are saved with the network. Options not\n"
-	  "given keep their value; 0 turns one off. Delay, jitter, loss, duplication and reordering\n"
-	  "act on the frames the port receives from the network, as vde-2's wirefilter did.\n" },
+	  "for every port that takes the number later (a vde_plug or QEMU asking for it), and are\n"
+	  "saved with the network. Options not given keep their value.\n"
+	  "VLANs: --vlan makes an access port, --trunk a trunk; a port with neither carries every\n"
+	  "VLAN as the frames come. A port with --max-macs or --pin-mac is secured: its addresses do\n"
+	  "not move to other ports, and it takes none that lives elsewhere. 'port list -j' counts what\n"
+	  "each rule dropped (drop_*).\n"
+	  "Rates: 0 turns one off. Delay, jitter, loss, duplication and reordering act on the frames\n"
+	  "the port receives from the network, as vde-2's wirefilter did.\n" },
+	{ "mac", "add", mac_add, { NETWORK, { "MAC", "mac", POS_STRING }, { "PORT", "port", POS_PORT } }, mac_add_opts,
+	  0, 0, "Add a static MAC address on port number PORT (its owner or an admin).",
+	  "A static address never ages and never moves: frames from another port that claim it\n"
+	  "are dropped. It is kept with the network's definition.\n" },
+	{ "mac", "flush", mac_flush, { NETWORK }, mac_flush_opts, 0, 0,
+	  "Forget the learned MAC addresses of a network (or of one port).", NULL },
 	{ "mac", "list", mac_list, { NETWORK }, NULL, 0, 0,
 	  "List the MAC addresses a network has learned, with their port and age.", NULL },
 	{ "daemon", "info", daemon_info, { { NULL } }, NULL, 0, 0,

@@ -1,4 +1,4 @@
-/* vdectl port: list a network's ports with their counters, show or detach one, set one's limits. */
+/* vdectl port: list a network's ports with their counters, show or detach one, set one's policy and limits. */
 #include "vdectl.h"
 
 int port_list(const struct command *cmd, struct request *req)

@@ -142,20 +142,96 @@ static struct json_object *params_array(struct json_object *params, const char *
 	return arr;
 }
 
+/* Where param goes: "key" in params, or "group.key" in the object params[group] (made if absent). */
+static struct json_object *params_target(struct json_object *params, const char *param, const char **key)
+{
+	const char *dot = strchr(param, '.');
+	struct json_object *grp;
+	char name[64];
+
+	*key = param;
+	if (!dot)
+		return params;
+	snprintf(name, sizeof(name), "%.*s", (int)(dot - param), param);
+	*key = dot + 1;
+	if (json_object_object_get_ex(params, name, &grp) && json_object_is_type(grp, json_type_object))
+		return grp;
+	grp = json_object_new_object();
+	json_object_object_add(params, name, grp);
+	return grp;
+}
+
+/* on/off and its synonyms: 1, 0, or -1. */
+static int parse_onoff(const char *s)
+{
+	static const char *const on[] = { "on", "yes", "true", "1" }, *const off[] = { "off", "no", "false", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcmp(s, on[i]) == 0)
+			return 1;
+		if (strcmp(s, off[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* KEY=VALUE into obj: a number, on/off as a boolean, else the text; '-' in KEY becomes '_'. */
+static void take_kv(struct parser *p, const struct optspec *o, struct json_object *obj, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char key[64];
+	long long v;
+	int b;
+
+	if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof(key))
+		usage_fail(NULL, p->cmd, "--%s: '%s' is not KEY=VALUE", o->name, arg);
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - arg), arg);
+	for (char *c = key; *c; c++)
+		if (*c == '-')
+			*c = '_';
+	if (parse_number(eq + 1, LLONG_MAX, &v) == 0)
+		json_object_object_add(obj, key, json_object_new_int64(v));
+	else if ((b = parse_onoff(eq + 1)) >= 0)
+		json_object_object_add(obj, key, json_object_new_boolean(b));
+	else
+		json_object_object_add(obj, key, json_object_new_string(eq + 1));
+}
+
 /* Check option i's argument (optarg) by its type and put it where it goes. */
 static void take_option(struct parser *p, int i)
 {
 	const struct optspec *o = &p->cmd->opts[i];
 	struct request *req = p->req;
-	struct json_object *value = NULL;
+	struct json_object *value = NULL, *where = req->params;
+	const char *key = o->param;
 	char mode[8];
 	long long v;
+	int b;
 
-	req->opt_arg[i] = o->arg ? optarg : "";
+	req->opt_arg[i] = o->arg ? optarg : o->type == OPT_ONOFF && optarg ? optarg : "";
+	if (o->param)
+		where = params_target(req->params, o->param, &key);
 	switch (o->type) {
 	case OPT_FLAG:
 		value = json_object_new_boolean(1);
 		break;
+	case OPT_ONOFF:
+		b = optarg ? parse_onoff(optarg) : 1;
+		if (b < 0)
+			usage_fail(NULL, p->cmd, "--%s: '%s' is not on or off", o->name, optarg);
+		value = json_object_new_boolean(b);
+		break;
+	case OPT_KV:
+		if (o->param) {
+			struct json_object *obj;
+
+			if (!json_object_object_get_ex(where, key, &obj) || !json_object_is_type(obj, json_type_object)) {
+				obj = json_object_new_object();
+				json_object_object_add(where, key, obj);
+			}
+			take_kv(p, o, obj, optarg);
+		}
+		return;
 	case OPT_STRING:
 		value = json_object_new_string(optarg);
 		break;
@@ -220,7 +296,7 @@ static void take_option(struct parser *p, int i)
 		break;
 	case OPT_LIST:
 		if (o->param)
-			json_object_array_add(params_array(req->params, o->param), json_object_new_string(optarg));
+			json_object_array_add(params_array(where, key), json_object_new_string(optarg));
 		return;
 	case OPT_NAMES:
 		/* NAME[,NAME...], and the option may be repeated: the array keeps the order given */
@@ -230,8 +306,7 @@ static void take_option(struct parser *p, int i)
 			if (len == 0)
 				usage_fail(NULL, p->cmd, "--%s: empty name in '%s'", o->name, optarg);
 			if (o->param)
-				json_object_array_add(params_array(req->params, o->param),
-						      json_object_new_string_len(s, (int)len));
+				json_object_array_add(params_array(where, key), json_object_new_string_len(s, (int)len));
 			if (!s[len])
 				break;
 			s += len + 1;
@@ -239,7 +314,7 @@ static void take_option(struct parser *p, int i)
 		return;
 	}
 	if (o->param)
-		json_object_object_add(req->params, o->param, value);
+		json_object_object_add(where, key, value);
 	else
 		json_object_put(value);
 }
@@ -373,7 +448,8 @@ static void build_longopts(struct parser *p)
 			errmsg("%s %s: more than %d options", p->cmd->noun, p->cmd->verb ? p->cmd->verb : "", MAX_OPTS);
 			exit(VDECTL_ERROR);
 		}
-		lo[n++] = (struct option){ o->name, o->arg ? required_argument : no_argument, NULL, OPT_BASE + i };
+		lo[n++] = (struct option){ o->name, o->arg ? required_argument :
+						    o->type == OPT_ONOFF ? optional_argument : no_argument, NULL, OPT_BASE + i };
 	}
 	lo[n] = (struct option){ NULL, 0, NULL, 0 };
 	n = (size_t)snprintf(p->shortopts, sizeof(p->shortopts), "+:hjps:t:");

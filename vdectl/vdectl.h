@@ -51,12 +51,15 @@ enum opt_type {
 	OPT_UINTS,	/* may be repeated: the param is the array of the numbers, each within [min, max] */
 	OPT_RATE,	/* bits/s: a decimal number with an optional k, M or G (x1000), sent as a number */
 	OPT_PERCENT,	/* a decimal number 0..100, fractions allowed, sent as a number */
+	OPT_ONOFF,	/* --NAME (true) or --NAME=off (false; also on/yes/no/true/false) */
+	OPT_KV,		/* KEY=VALUE, may be repeated: the param is an object (numbers, on/off as booleans) */
 };
 
 struct optspec {
 	const char *name;	/* long option, without "--"; NULL ends a list */
 	const char *arg;	/* its argument in the synopsis and help ("TEXT"); NULL for OPT_FLAG */
-	const char *param;	/* the API param it sets; NULL: kept for the handler (request_opt) */
+	const char *param;	/* the API param it sets ("group.key": a key of the object param group);
+				 * NULL: kept for the handler (request_opt) */
 	enum opt_type type;
 	long long min, max;	/* OPT_UINT */
 	const char *needs;	/* another option's name: without it this one is a usage error */
@@ -220,11 +223,14 @@ int ns_list(const struct command *cmd, struct request *req);
 int ns_exec(const struct command *cmd, struct request *req);
 int port_list(const struct command *cmd, struct request *req);
 int port_show(const struct command *cmd, struct request *req);
+int port_set(const struct command *cmd, struct request *req);
 int port_detach(const struct command *cmd, struct request *req);
 int port_add(const struct command *cmd, struct request *req);
 int port_remove(const struct command *cmd, struct request *req);
 int port_set(const struct command *cmd, struct request *req);
 int mac_list(const struct command *cmd, struct request *req);
+int mac_add(const struct command *cmd, struct request *req);
+int mac_flush(const struct command *cmd, struct request *req);
 int daemon_info(const struct command *cmd, struct request *req);
 int capture_run(const struct command *cmd, struct request *req);
 int daemon_upgrade(const struct command *cmd, struct request *req);

@@ -111,6 +111,16 @@ struct json_object *codec_port(const struct port *p, const struct switch_port_st
 	codec_add_int(o, "tx_bytes", (int64_t)st->tx_bytes);
 	codec_add_int(o, "tx_dropped", (int64_t)st->tx_dropped);
 	codec_add_int(o, "rx_errors", (int64_t)st->rx_errors);
+	/* what the port's switch policy dropped, by reason (doc/protocol.md) */
+	codec_add_int(o, "drop_vlan", (int64_t)st->drop_vlan);
+	codec_add_int(o, "drop_isolated", (int64_t)st->drop_isolated);
+	codec_add_int(o, "drop_mac_limit", (int64_t)st->drop_mac_limit);
+	codec_add_int(o, "drop_mac_pin", (int64_t)st->drop_mac_pin);
+	codec_add_int(o, "drop_mac_move", (int64_t)st->drop_mac_move);
+	codec_add_int(o, "drop_table_full", (int64_t)st->drop_table_full);
+	codec_add_int(o, "drop_storm", (int64_t)st->drop_storm);
+	codec_add_int(o, "drop_loop", (int64_t)st->drop_loop);
+	codec_add_int(o, "loop_shutdowns", (int64_t)st->loop_shutdowns);
 	if (p->ops->describe)
 		p->ops->describe(p, o);
 	return o;
@@ -148,17 +158,85 @@ void codec_shaper_stats(const struct shaper_stats *st, struct json_object *o)
 	codec_add_int(o, "tx_delayed", (int64_t)st->tx_delayed);
 }
 
+static void codec_mac_text(const uint8_t m[6], char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* A trunk set as "10,20-30" (what params.c parses back). */
+static void codec_vlanset(const struct switch_port_conf *c, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned v = 1; v <= SWITCH_VLAN_MAX && n < size; v++) {
+		unsigned end = v;
+
+		if (!switch_conf_trunk_has(c, v))
+			continue;
+		while (end < SWITCH_VLAN_MAX && switch_conf_trunk_has(c, end + 1))
+			end++;
+		if (end == v)
+			n += (size_t)snprintf(buf + n, size - n, "%s%u", n ? "," : "", v);
+		else
+			n += (size_t)snprintf(buf + n, size - n, "%s%u-%u", n ? "," : "", v, end);
+		v = end;
+	}
+}
+
+struct json_object *codec_port_switch(const struct switch_port_conf *c, bool full)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[20480];
+
+	if (c->vlan || full)
+		codec_add_int(o, "vlan", c->vlan);
+	if (c->trunk || full) {
+		codec_vlanset(c, buf, sizeof(buf));
+		codec_add_str(o, "trunk", buf);
+	}
+	if (c->native || full)
+		codec_add_int(o, "native", c->native);
+	if (c->isolated || full)
+		json_object_object_add(o, "isolated", json_object_new_boolean(c->isolated));
+	if (c->max_macs || full)
+		codec_add_int(o, "max_macs", c->max_macs);
+	if (c->npinned || full) {
+		struct json_object *arr = json_object_new_array();
+
+		for (unsigned i = 0; i < c->npinned; i++) {
+			codec_mac_text(c->pinned[i], buf);
+			json_object_array_add(arr, json_object_new_string(buf));
+		}
+		json_object_object_add(o, "macs", arr);
+	}
+	if (c->storm_broadcast || full)
+		codec_add_int(o, "storm_broadcast", c->storm_broadcast);
+	if (c->storm_multicast || full)
+		codec_add_int(o, "storm_multicast", c->storm_multicast);
+	if (c->storm_unknown || full)
+		codec_add_int(o, "storm_unknown", c->storm_unknown);
+	if (c->loop_protect || full)
+		json_object_object_add(o, "loop_protect", json_object_new_boolean(c->loop_protect));
+	if (c->loop_hold || full)
+		codec_add_int(o, "loop_hold", c->loop_hold);
+	if (c->full_flood || full)
+		json_object_object_add(o, "full_flood", json_object_new_boolean(c->full_flood));
+	return o;
+}
+
 struct json_object *codec_mac(const struct switch_mac_info *m, uint32_t now)
 {
 	struct json_object *o = json_object_new_object();
 	char mac[18];
 
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m->mac[0], m->mac[1], m->mac[2], m->mac[3],
-		 m->mac[4], m->mac[5]);
+	codec_mac_text(m->mac, mac);
 	codec_add_str(o, "mac", mac);
 	codec_add_int(o, "vlan", m->vlan);
 	codec_add_int(o, "port", m->port);
 	codec_add_int(o, "age", (int64_t)(now - m->last_seen));
+	if (m->is_static)
+		json_object_object_add(o, "static", json_object_new_boolean(1));
 	return o;
 }
 

@@ -46,6 +46,9 @@ void codec_shaping(const struct shaper_conf *c, struct json_object *o);
 void codec_shaper_stats(const struct shaper_stats *st, struct json_object *o);
 
 /* A MAC table entry as mac.list shows it; age in seconds at now. */
+/* A port's switch policy as the "switch" object of port.set: its non-default keys, or every key (full:
+ * what is saved, so that it reads back the same whatever the network's default). Caller puts. */
+struct json_object *codec_port_switch(const struct switch_port_conf *c, bool full);
 struct json_object *codec_mac(const struct switch_mac_info *m, uint32_t now);
 
 /*

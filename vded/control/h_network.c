@@ -148,7 +148,8 @@ static void network_param_text(const struct param_spec *s, const struct method_a
 static int network_exist_check(const struct network *net, const struct method_args *a, struct vde_error *e)
 {
 	struct json_object *saved = codec_network_definition(net), *params = json_object_new_object();
-	uint64_t given = a->present & ~(PARAM_NAME | PARAM_EXIST_OK);
+	/* port_default is not compared: network.set changes it, and a port's own policy wins anyway */
+	uint64_t given = a->present & ~(PARAM_NAME | PARAM_EXIST_OK | PARAM_PORT_DEFAULT);
 	struct method_args have;
 	struct vde_error pe = { 0 };
 	char is[NETWORK_DESCR_MAX + 8], asked[NETWORK_DESCR_MAX + 8];
@@ -196,9 +197,23 @@ static int network_exist_check(const struct network *net, const struct method_ar
 	return 0;
 }
 
+/* The network's policy for new ports from now on, kept with the definition as "port_default" (every key,
+ * so it reads back as it is). Not saved here. */
+static int network_port_default_keep(struct network *net, const struct switch_port_conf *c, struct vde_error *e)
+{
+	int ret = network_port_conf_set_default(net, c);
+
+	if (ret < 0)
+		return vde_error_errno(e, ret, "network '%s': cannot set its port default: %s", net->def.name,
+				       strerror(-ret));
+	json_object_object_add(net->extras, "port_default", codec_port_switch(c, true));
+	return 0;
+}
+
 HANDLER(run_network_create)
 {
 	struct network_def def = NETWORK_DEF_DEFAULTS;
+	struct switch_port_conf pdef;
 	struct network *net = network_find(a->name);
 	struct vxvde_spec vx;
 	struct slirp_spec sl;
@@ -238,9 +253,16 @@ HANDLER(run_network_create)
 	ret = network_slirp_spec(a, &def, &sl, e);
 	if (ret < 0)
 		return ret;
+	switch_port_conf_init(&pdef);
+	if ((a->present & PARAM_PORT_DEFAULT) && (ret = params_portsw_apply(&a->port_default, &pdef, e)) < 0)
+		return ret;
 	ret = network_create(&def, &net, e);
 	if (ret < 0)
 		return ret;
+	if ((a->present & PARAM_PORT_DEFAULT) && (ret = network_port_default_keep(net, &pdef, e)) < 0) {
+		network_destroy(net);
+		return ret;
+	}
 	if (def.slirp && (ret = slirp_backend_add(net, &sl, NULL, e)) < 0) {
 		network_destroy(net);
 		return ret;
@@ -269,12 +291,31 @@ HANDLER(run_network_create)
 HANDLER(run_network_set)
 {
 	struct network *net = handlers_find_network(a->name, e);
+	struct switch_port_conf pdef, old_pdef;
+	struct json_object *old_extras = NULL;
+	bool had_pdef = net && net->port_default;
 	struct network_def old;
 	int ret;
 
 	if (!net)
 		return -ENOENT;
 	old = net->def;
+	if (a->present & PARAM_PORT_DEFAULT) {
+		/* the keys given change the default; ports that exist, and ids port.set configured, keep theirs */
+		if (had_pdef)
+			old_pdef = *net->port_default;
+		else
+			switch_port_conf_init(&old_pdef);
+		pdef = old_pdef;
+		if ((ret = params_portsw_apply(&a->port_default, &pdef, e)) < 0)
+			return ret;
+		if (json_object_deep_copy(net->extras, &old_extras, NULL) < 0)
+			return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
+		if ((ret = network_port_default_keep(net, &pdef, e)) < 0) {
+			json_object_put(old_extras);
+			return ret;
+		}
+	}
 	if (a->present & PARAM_GROUP) {
 		gid_t gid;
 		/* decide first: a refused group must not touch the network */
@@ -290,8 +331,14 @@ HANDLER(run_network_set)
 	ret = store_save(net);
 	if (ret < 0) {
 		net->def = old;
+		if (old_extras) {
+			json_object_put(net->extras);
+			net->extras = old_extras;
+			network_port_conf_set_default(net, had_pdef ? &old_pdef : NULL);
+		}
 		return vde_error_errno(e, ret, "cannot save network '%s': %s", a->name, strerror(-ret));
 	}
+	json_object_put(old_extras);
 	network_apply_policy(net);
 	log_notice("network %s: group %u mode %04o set by uid %u", a->name, (unsigned)net->def.group, net->def.mode,
 		   ctx->peer ? (unsigned)ctx->peer->uid : 0);

@@ -18,11 +18,20 @@ HANDLER(run_network_attach)
 {
 	struct network *net = handlers_find_network(a->network, e);
 	struct attach_owner owner = { .peer = ctx->peer, .conn = ctx->conn, .adopt = ctx->adopt };
+	struct switch_port_conf conf;
 	struct port *p;
 	int ret;
 
 	if (!net)
 		return -ENOENT;
+	if (a->present & PARAM_SWITCH) {
+		/* a port's policy is the network's owner's to set: a user who may only attach must not lift
+		 * the limits of its own port */
+		if (ctx->peer && (ret = policy_check(ctx->peer, "network.attach 'switch'", POLICY_MODIFY, net, NULL, e)) < 0)
+			return ret;
+		if ((ret = handlers_port_policy(net, a->port, &a->sw, &conf, e)) < 0)
+			return ret;
+	}
 	if (a->fd) {
 		if (ctx->fd_in < 0)
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
@@ -33,6 +42,13 @@ HANDLER(run_network_attach)
 	}
 	if (ret < 0)
 		return ret;
+	/* the asked policy on top of what this id has (the client has no frame through yet) */
+	if ((a->present & PARAM_SWITCH) && ((ret = handlers_port_policy(net, p->id, &a->sw, &conf, e)) < 0 ||
+					    (ret = network_port_configure(p, &conf)) < 0)) {
+		network_port_kill(p);
+		return e->message[0] ? ret :
+			vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "port %u: the policy does not apply", p->id);
+	}
 	*res = json_object_new_object();
 	json_object_object_add(*res, "port", handlers_port_json(p));
 	return 0;
@@ -191,6 +207,36 @@ HANDLER(run_port_remove)
 
 /*
  * The settings kept for each port id are saved with the network as "ports": {"ID": {...}} (net->extras),
+ * one object per id holding each feature's group of keys ("switch": the switch policy), replayed
+ * through port.set at start. Each feature rewrites only its own group there.
+ */
+static void port_settings_put(struct network *net, unsigned id, const char *group, struct json_object *val)
+{
+	struct json_object *ports, *entry;
+	char key[16];
+
+	snprintf(key, sizeof(key), "%u", id);
+	if (!json_object_object_get_ex(net->extras, "ports", &ports) || !json_object_is_type(ports, json_type_object)) {
+		ports = json_object_new_object();
+		json_object_object_add(net->extras, "ports", ports);
+	}
+	if (!json_object_object_get_ex(ports, key, &entry) || !json_object_is_type(entry, json_type_object)) {
+		entry = json_object_new_object();
+		json_object_object_add(ports, key, entry);
+	}
+	if (val)
+		json_object_object_add(entry, group, val);
+	else
+		json_object_object_del(entry, group);
+	if (json_object_object_length(entry) == 0)
+		json_object_object_del(ports, key);
+	if (json_object_object_length(ports) == 0)
+		json_object_object_del(net->extras, "ports");
+}
+
+
+/*
+ * The settings kept for each port id are saved with the network as "ports": {"ID": {...}} (net->extras),
  * one object per id holding every feature's keys, and replayed through port.set at start. Each feature
  * rewrites only its own keys there.
  */
@@ -249,6 +295,49 @@ static void port_shaping_of(const struct network *net, const struct method_args 
 }
 
 /*
+ * port.set's "switch" group: the switch policy of port id a->port. Its keys change only what they name,
+ * on top of what the id had (its saved policy, else the network's default); saved under the id's
+ * "switch" (every key, so that it reads back the same whatever the default). 0, or -errno with e
+ * filled and nothing changed.
+ */
+static int port_set_switch(struct network *net, const struct method_args *a, const struct request_ctx *ctx,
+			   struct vde_error *e)
+{
+	struct switch_port_conf conf, old_conf;
+	struct json_object *saved = NULL;
+	bool had_conf = net->port_conf[a->port] != NULL;
+	int ret;
+
+	if (had_conf)
+		old_conf = *net->port_conf[a->port];
+	ret = handlers_port_policy(net, a->port, &a->sw, &conf, e);
+	if (ret < 0)
+		return ret;
+	if (!ctx->replaying && json_object_deep_copy(net->extras, &saved, NULL) < 0)
+		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
+	ret = network_port_conf_save(net, a->port, &conf);
+	if (ret < 0) {
+		json_object_put(saved);
+		return vde_error_errno(e, ret, "port %u of network '%s': %s", a->port, net->def.name, strerror(-ret));
+	}
+	if (ctx->replaying)
+		return 0;
+	/* what runs and what is saved agree: a failed save puts the old policy back */
+	port_settings_put(net, a->port, "switch", codec_port_switch(&conf, true));
+	ret = store_save(net);
+	if (ret < 0) {
+		json_object_put(net->extras);
+		net->extras = saved;
+		network_port_conf_save(net, a->port, had_conf ? &old_conf : NULL);
+		return vde_error_errno(e, ret, "cannot save network '%s': %s", net->def.name, strerror(-ret));
+	}
+	json_object_put(saved);
+	log_notice("network %s: port %u switch policy set by uid %u", net->def.name, a->port,
+		   ctx->peer ? (unsigned)ctx->peer->uid : 0);
+	return 0;
+}
+
+/*
  * port.set: the settings of port id PORT of a network, for the port there now and any that takes the id
  * later (as a hardware switch's port keeps its configuration whoever plugs in). Only the network's owner
  * and admins (POLICY_MODIFY): a user who attached must not lift the limits of its own port.
@@ -266,6 +355,9 @@ HANDLER(run_port_set)
 	if (a->port < 1 || a->port > net->def.max_ports)
 		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "port %u is out of range for network '%s' (1..%u)",
 				     a->port, net->def.name, net->def.max_ports);
+	/* each feature's group on its own: the switch policy first (nothing changed if it is refused) */
+	if ((a->present & PARAM_SWITCH) && (ret = port_set_switch(net, a, ctx, e)) < 0)
+		return ret;
 	if (network_port_shaping(net, a->port))
 		old = *network_port_shaping(net, a->port);
 	port_shaping_of(net, a, &c);
@@ -296,6 +388,8 @@ HANDLER(run_port_set)
 	settings = json_object_new_object();
 	codec_shaping(&c, settings);
 	json_object_object_add(*res, "settings", settings);
+	if (net->port_conf[a->port])
+		json_object_object_add(*res, "switch", codec_port_switch(net->port_conf[a->port], false));
 	p = net->ports[a->port];
 	if (p && !p->dead)
 		json_object_object_add(*res, "attached", handlers_port_json(p));

@@ -16,11 +16,14 @@ HANDLER(run_tap_add)
 	struct network *net = handlers_find_network(a->network, e);
 	struct tap_spec spec = { 0 };
 	uint8_t mac[6];
+	struct switch_port_conf conf;
 	struct port *p;
 	int ret;
 
 	if (!net)
 		return -ENOENT;
+	if ((a->present & PARAM_SWITCH) && (ret = handlers_port_policy(net, 0, &a->sw, &conf, e)) < 0)
+		return ret;
 	snprintf(spec.ifname, sizeof(spec.ifname), "%s", a->ifname);
 	if (a->present & PARAM_OWNER) {
 		gid_t ignored;
@@ -67,6 +70,13 @@ HANDLER(run_tap_add)
 	ret = tap_add(net, &spec, &p, e);
 	if (ret < 0)
 		return ret;
+	/* the policy it asks for, on top of what its id has (saved with the taps entry, so it comes back) */
+	if ((a->present & PARAM_SWITCH) && ((ret = handlers_port_policy(net, p->id, &a->sw, &conf, e)) < 0 ||
+					    (ret = network_port_configure(p, &conf)) < 0)) {
+		network_port_kill(p);
+		return ret < 0 && e->message[0] ? ret :
+			vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "port %u: the policy does not apply", p->id);
+	}
 	return handlers_keep_backend(net, "taps", p, a, ctx, res, e);
 }
 

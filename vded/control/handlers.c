@@ -39,9 +39,11 @@ struct json_object *handlers_network_json(const struct network *net)
 
 struct json_object *handlers_port_json(const struct port *p)
 {
-	struct json_object *o = codec_port(p, switch_port_stats(p->net->sw, p->id));
+	struct json_object *o = codec_port(p, switch_port_stats(p->net->sw, p->id)), *sw;
 	const struct shaper_conf *c = network_port_shaping(p->net, p->id);
 	const struct shaper_stats *st = network_port_shaper_stats(p);
+	const struct switch_port_conf *swc = switch_port_get_conf(p->net->sw, p->id);
+	uint64_t now = (uint64_t)(ev_now(network_loop()) * 1000.), shut = switch_port_shut_until(p->net->sw, p->id);
 
 	/* a port with rate limits or impairment shows them, and what they dropped or changed */
 	if (c) {
@@ -51,7 +53,29 @@ struct json_object *handlers_port_json(const struct port *p)
 	}
 	if (st)
 		codec_shaper_stats(st, o);
+	/* and its switch policy when it is not plain, and whether it is shut for looping */
+	if (swc) {
+		sw = codec_port_switch(swc, false);
+		if (json_object_object_length(sw))
+			json_object_object_add(o, "switch", sw);
+		else
+			json_object_put(sw);
+	}
+	if (shut > now)
+		codec_add_int(o, "shut", (int64_t)((shut - now + 999) / 1000));	/* seconds until it opens */
 	return o;
+}
+
+int handlers_port_policy(const struct network *net, unsigned id, const struct params_portsw *patch,
+			 struct switch_port_conf *out, struct vde_error *e)
+{
+	if (id >= 1 && id <= net->def.max_ports && net->port_conf[id])
+		*out = *net->port_conf[id];
+	else if (net->port_default)
+		*out = *net->port_default;
+	else
+		switch_port_conf_init(out);
+	return params_portsw_apply(patch, out, e);
 }
 
 void handlers_page_init(struct codec_page *pg, const struct method_args *a, unsigned default_limit)

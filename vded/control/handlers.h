@@ -36,6 +36,9 @@ HANDLER(run_port_add);
 HANDLER(run_port_remove);
 HANDLER(run_port_set);
 HANDLER(run_mac_list);
+HANDLER(run_mac_add);
+HANDLER(run_mac_flush);
+HANDLER(run_port_set);
 HANDLER(run_tap_add);
 HANDLER(run_tap_remove);
 HANDLER(run_forward_add);
@@ -64,6 +67,10 @@ struct json_object *handlers_port_json(const struct port *p);
 /* One page of net's ports, by id, under key in o (network.show, port.list). */
 void handlers_port_page(const struct network *net, const struct method_args *a, struct json_object *o,
 			const char *key);
+/* The switch policy of port id with patch applied: on top of what port.set saved for the id, else the
+ * network's default for new ports, else plain. 0, or -EINVAL with e filled. */
+int handlers_port_policy(const struct network *net, unsigned id, const struct params_portsw *patch,
+			 struct switch_port_conf *out, struct vde_error *e);
 /* A page of a list that defaults to default_limit entries, offset and limit from a. */
 void handlers_page_init(struct codec_page *pg, const struct method_args *a, unsigned default_limit);
 

@@ -62,7 +62,190 @@ const struct param_spec params_schema[] = {
 	{ "dup", PARAM_DUP, PT_PERCENT, 0, 100, "0", ARG(dup) },
 	{ "reorder", PARAM_REORDER, PT_PERCENT, 0, 100, "0", ARG(reorder) },
 	{ "clear_shaping", PARAM_CLEAR_SHAPING, PT_BOOL, 0, 0, "false", ARG(clear_shaping) },
+	{ "switch", PARAM_SWITCH, PT_PORTSW, 0, 0, NULL, ARG(sw) },
+	{ "port_default", PARAM_PORT_DEFAULT, PT_PORTSW, 0, 0, NULL, ARG(port_default) },
+	{ "vlan", PARAM_VLAN, PT_UINT, 0, SWITCH_VLAN_MAX, "0", ARG(vlan) },
+	{ "static", PARAM_STATIC, PT_BOOL, 0, 0, "false", ARG(is_static) },
 };
+
+/* The keys of a "switch" object: a second small schema, parsed by params_portsw_parse. */
+static const struct {
+	const char *key;
+	unsigned bit;
+	enum param_type type;	/* PT_UINT, PT_BOOL; PT_TEXT: the trunk set; PT_ADDRLIST: the pinned MACs */
+	unsigned min, max;
+} portsw_schema[] = {
+	{ "vlan", PORTSW_VLAN, PT_UINT, 0, SWITCH_VLAN_MAX },
+	{ "trunk", PORTSW_TRUNK, PT_TEXT, 0, 0 },
+	{ "native", PORTSW_NATIVE, PT_UINT, 0, SWITCH_VLAN_MAX },
+	{ "isolated", PORTSW_ISOLATED, PT_BOOL, 0, 0 },
+	{ "max_macs", PORTSW_MAX_MACS, PT_UINT, 0, PARAMS_MAX_MACS_MAX },
+	{ "macs", PORTSW_MACS, PT_ADDRLIST, 0, SWITCH_PIN_MAX },
+	{ "storm_broadcast", PORTSW_STORM_BROADCAST, PT_UINT, 0, PARAMS_STORM_MAX },
+	{ "storm_multicast", PORTSW_STORM_MULTICAST, PT_UINT, 0, PARAMS_STORM_MAX },
+	{ "storm_unknown", PORTSW_STORM_UNKNOWN, PT_UINT, 0, PARAMS_STORM_MAX },
+	{ "loop_protect", PORTSW_LOOP_PROTECT, PT_BOOL, 0, 0 },
+	{ "loop_hold", PORTSW_LOOP_HOLD, PT_UINT, 0, 86400 },
+	{ "full_flood", PORTSW_FULL_FLOOD, PT_BOOL, 0, 0 },
+};
+
+/* "10,20-30" (or "" for none, "all" for 1-4094) into c's trunk set; 0 or -1. */
+static int params_vlanset(const char *s, struct switch_port_conf *c)
+{
+	memset(c->trunk_vlans, 0, sizeof(c->trunk_vlans));
+	if (strcmp(s, "all") == 0) {
+		for (unsigned v = 1; v <= SWITCH_VLAN_MAX; v++)
+			switch_conf_trunk_add(c, v);
+		return 0;
+	}
+	while (*s) {
+		char *end;
+		unsigned long lo, hi;
+
+		if (*s < '0' || *s > '9')
+			return -1;
+		lo = strtoul(s, &end, 10);
+		hi = lo;
+		if (*end == '-') {
+			if (end[1] < '0' || end[1] > '9')
+				return -1;
+			hi = strtoul(end + 1, &end, 10);
+		}
+		if (lo < 1 || hi > SWITCH_VLAN_MAX || lo > hi)
+			return -1;
+		for (unsigned long v = lo; v <= hi; v++)
+			switch_conf_trunk_add(c, (unsigned)v);
+		if (*end == ',' && end[1])
+			end++;
+		else if (*end)
+			return -1;
+		s = end;
+	}
+	return 0;
+}
+
+static int params_portsw_parse(const char *key, struct json_object *o, struct params_portsw *p, struct vde_error *e)
+{
+	memset(p, 0, sizeof(*p));
+	if (!json_object_is_type(o, json_type_object))
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be an object", key);
+	json_object_object_foreach(o, k, v) {
+		size_t i;
+		int64_t n;
+
+		for (i = 0; i < sizeof(portsw_schema) / sizeof(portsw_schema[0]); i++)
+			if (strcmp(portsw_schema[i].key, k) == 0)
+				break;
+		if (i == sizeof(portsw_schema) / sizeof(portsw_schema[0]))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "unknown key '%s' in '%s'", k, key);
+		switch (portsw_schema[i].type) {
+		case PT_UINT:
+			if (!json_object_is_type(v, json_type_int))
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s.%s' must be an integer",
+						     key, k);
+			errno = 0;
+			n = json_object_get_int64(v);
+			if (errno || n < portsw_schema[i].min || n > portsw_schema[i].max)
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s.%s' must be in %u..%u",
+						     key, k, portsw_schema[i].min, portsw_schema[i].max);
+			switch (portsw_schema[i].bit) {
+			case PORTSW_VLAN: p->v.vlan = (uint16_t)n; break;
+			case PORTSW_NATIVE: p->v.native = (uint16_t)n; break;
+			case PORTSW_MAX_MACS: p->v.max_macs = (unsigned)n; break;
+			case PORTSW_STORM_BROADCAST: p->v.storm_broadcast = (uint32_t)n; break;
+			case PORTSW_STORM_MULTICAST: p->v.storm_multicast = (uint32_t)n; break;
+			case PORTSW_STORM_UNKNOWN: p->v.storm_unknown = (uint32_t)n; break;
+			case PORTSW_LOOP_HOLD: p->v.loop_hold = (uint32_t)n; break;
+			}
+			break;
+		case PT_BOOL:
+			if (!json_object_is_type(v, json_type_boolean))
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s.%s' must be a boolean",
+						     key, k);
+			switch (portsw_schema[i].bit) {
+			case PORTSW_ISOLATED: p->v.isolated = json_object_get_boolean(v); break;
+			case PORTSW_LOOP_PROTECT: p->v.loop_protect = json_object_get_boolean(v); break;
+			case PORTSW_FULL_FLOOD: p->v.full_flood = json_object_get_boolean(v); break;
+			}
+			break;
+		case PT_TEXT:
+			if (!json_object_is_type(v, json_type_string) ||
+			    strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v) ||
+			    params_vlanset(json_object_get_string(v), &p->v) < 0)
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+						     "'%s.%s' must be a set of VLANs 1..4094 such as \"10,20-30\" (or \"all\", or \"\" for none)",
+						     key, k);
+			p->v.trunk = json_object_get_string_len(v) > 0;
+			break;
+		default:	/* the pinned MACs */
+			if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) > SWITCH_PIN_MAX)
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+						     "'%s.%s' must be an array of at most %d MAC addresses", key, k,
+						     SWITCH_PIN_MAX);
+			p->v.npinned = 0;
+			for (size_t j = 0; j < json_object_array_length(v); j++) {
+				struct json_object *x = json_object_array_get_idx(v, j);
+				if (!json_object_is_type(x, json_type_string) ||
+				    !proto_parse_mac(json_object_get_string(x), p->v.pinned[p->v.npinned]))
+					return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+							     "'%s.%s' must hold unicast MAC addresses such as \"52:54:00:12:34:56\"",
+							     key, k);
+				p->v.npinned++;
+			}
+			break;
+		}
+		p->given |= portsw_schema[i].bit;
+	}
+	return 0;
+}
+
+int params_portsw_apply(const struct params_portsw *p, struct switch_port_conf *c, struct vde_error *e)
+{
+	const char *why = NULL;
+
+	if (p->given & PORTSW_VLAN) {
+		c->vlan = p->v.vlan;
+		if (c->vlan) {
+			/* an access port is not a trunk */
+			c->trunk = false;
+			c->native = 0;
+			memset(c->trunk_vlans, 0, sizeof(c->trunk_vlans));
+		}
+	}
+	if (p->given & PORTSW_TRUNK) {
+		c->trunk = p->v.trunk;
+		memcpy(c->trunk_vlans, p->v.trunk_vlans, sizeof(c->trunk_vlans));
+		if (c->trunk && !(p->given & PORTSW_VLAN))
+			c->vlan = 0;
+		if (!c->trunk)
+			c->native = 0;
+	}
+	if (p->given & PORTSW_NATIVE)
+		c->native = p->v.native;
+	if (p->given & PORTSW_ISOLATED)
+		c->isolated = p->v.isolated;
+	if (p->given & PORTSW_MAX_MACS)
+		c->max_macs = p->v.max_macs;
+	if (p->given & PORTSW_MACS) {
+		c->npinned = p->v.npinned;
+		memcpy(c->pinned, p->v.pinned, sizeof(c->pinned));
+	}
+	if (p->given & PORTSW_STORM_BROADCAST)
+		c->storm_broadcast = p->v.storm_broadcast;
+	if (p->given & PORTSW_STORM_MULTICAST)
+		c->storm_multicast = p->v.storm_multicast;
+	if (p->given & PORTSW_STORM_UNKNOWN)
+		c->storm_unknown = p->v.storm_unknown;
+	if (p->given & PORTSW_LOOP_PROTECT)
+		c->loop_protect = p->v.loop_protect;
+	if (p->given & PORTSW_LOOP_HOLD)
+		c->loop_hold = p->v.loop_hold;
+	if (p->given & PORTSW_FULL_FLOOD)
+		c->full_flood = p->v.full_flood;
+	if (switch_port_conf_check(c, &why) < 0)
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'switch': %s", why);
+	return 0;
+}
 
 const size_t params_schema_count = sizeof(params_schema) / sizeof(params_schema[0]);
 
@@ -235,6 +418,8 @@ static int params_store(const struct param_spec *s, struct json_object *v, struc
 			memcpy(a->kinds[a->nkinds++], w, wl + 1);
 		}
 		return 0;
+	case PT_PORTSW:
+		return params_portsw_parse(s->key, v, (struct params_portsw *)field, e);
 	case PT_IFNAME:
 		if (!json_object_is_type(v, json_type_string))
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be a string", s->key);

@@ -15,6 +15,7 @@
 #include "error.h"
 #include "dataplane/network.h"
 #include "dataplane/shaper.h"
+#include "dataplane/switch.h"
 
 /* One bit per key of the schema: which keys a method allows and requires, and which were given. 64 of
  * them (uint64_t): an enum cannot hold more than an int. */
@@ -70,6 +71,11 @@
 #define PARAM_DUP              (UINT64_C(1) << 49)
 #define PARAM_REORDER          (UINT64_C(1) << 48)
 #define PARAM_CLEAR_SHAPING    (UINT64_C(1) << 47)
+/* a port's switch policy (a PT_PORTSW group) and the MAC table's static entries (with PARAM_MAC) */
+#define PARAM_SWITCH           (UINT64_C(1) << 46)
+#define PARAM_PORT_DEFAULT     (UINT64_C(1) << 45)
+#define PARAM_VLAN             (UINT64_C(1) << 44)
+#define PARAM_STATIC           (UINT64_C(1) << 43)
 
 enum param_type {
 	PT_NAME,	/* a network name (proto_valid_name) */
@@ -85,7 +91,41 @@ enum param_type {
 	PT_MAC,		/* a unicast MAC address "02:00:00:00:00:01" (proto_parse_mac) */
 	PT_PORTLIST,	/* 1 to PARAMS_MAX_PORTIDS port ids, each 1..NETWORK_MAX_PORTS_LIMIT */
 	PT_WORDLIST,	/* 1 to PARAMS_MAX_WORDS words of a-z and '-', each shorter than PARAMS_WORD_MAX (kinds) */
+	PT_PORTSW,	/* an object of a port's switch policy keys (struct params_portsw, below) */
 };
+
+/*
+ * A port's switch policy as a request gives it: the keys of the "switch" object (and of a network's
+ * "port_default") and their values. Only the keys in `given` change a policy (params_portsw_apply), so a
+ * port.set that names one key leaves the others as they were.
+ */
+enum {
+	PORTSW_VLAN = 1u << 0,
+	PORTSW_TRUNK = 1u << 1,
+	PORTSW_NATIVE = 1u << 2,
+	PORTSW_ISOLATED = 1u << 3,
+	PORTSW_MAX_MACS = 1u << 4,
+	PORTSW_MACS = 1u << 5,
+	PORTSW_STORM_BROADCAST = 1u << 6,
+	PORTSW_STORM_MULTICAST = 1u << 7,
+	PORTSW_STORM_UNKNOWN = 1u << 8,
+	PORTSW_LOOP_PROTECT = 1u << 9,
+	PORTSW_LOOP_HOLD = 1u << 10,
+	PORTSW_FULL_FLOOD = 1u << 11,
+};
+
+struct params_portsw {
+	unsigned given;			/* PORTSW_* */
+	struct switch_port_conf v;	/* the values of the given keys */
+};
+
+#define PARAMS_STORM_MAX 10000000	/* frames/s */
+#define PARAMS_MAX_MACS_MAX 65536
+
+/* Apply the given keys of p to *c (vlan and trunk replace each other) and check the result
+ * (switch_port_conf_check). 0, or -EINVAL with e naming the problem. Pure. */
+int params_portsw_apply(const struct params_portsw *p, struct switch_port_conf *c, struct vde_error *e);
+
 
 /* Paging: entries per page unless "limit" says otherwise, and the most "limit" may ask for. A page
  * also ends before its entries pass half of PROTO_MAX_REPLY, so any limit is safe. */
@@ -141,6 +181,10 @@ struct method_args {
 	unsigned burst, delay, jitter;	/* bytes, ms, ms */
 	unsigned loss, dup, reorder;	/* parts per million */
 	bool clear_shaping;
+	struct params_portsw sw;	/* "switch": a port's policy (port.set, network.attach, tap.add) */
+	struct params_portsw port_default;	/* "port_default": the network's policy for new ports */
+	unsigned vlan;
+	bool is_static;
 	struct json_object *raw;	/* the params object as sent (borrowed, valid during the call) */
 };
 
@@ -176,7 +220,7 @@ int params_parse(const char *method, uint64_t allowed, uint64_t required, struct
 #define PARAMS_NETWORK_CREATE_ALLOWED                                                                         \
 	(PARAM_NAME | PARAM_DESCRIPTION | PARAM_EXIST_OK | PARAM_MAX_PORTS | PARAM_MAC_TABLE_SIZE |            \
 	 PARAM_MAC_AGING | PARAM_GROUP | PARAM_MODE | PARAM_VXVDE | PARAM_VNI | PARAM_TTL | PARAM_INTERFACE | \
-	 PARAM_SLIRP | PARAM_SUBNET | PARAM_IPV6 | PARAM_DNS)
+	 PARAM_SLIRP | PARAM_SUBNET | PARAM_IPV6 | PARAM_DNS | PARAM_PORT_DEFAULT)
 #define PARAMS_NETWORK_CREATE_REQUIRED PARAM_NAME
 
 /* port.set's keys of rate limits and impairment (dataplane/shaper.h): its table entry and the replay

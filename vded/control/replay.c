@@ -41,6 +41,7 @@ static const struct {
 	{ "forwards", "forward.add" },
 	{ "uplinks", "network.connect" },
 	{ "interfaces", "port.add" },
+	{ "macs", "mac.add" },
 };
 
 /*

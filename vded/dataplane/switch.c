@@ -61,36 +61,6 @@ struct vswitch {
 	struct switch_loop_seen loop_ring[SWITCH_LOOP_RING];
 };
 
-void switch_port_conf_init(struct switch_port_conf *c)
-{
-	memset(c, 0, sizeof(*c));
-}
-
-int switch_port_conf_check(const struct switch_port_conf *c, const char **why)
-{
-	const char *w = NULL;
-
-	if (c->vlan > SWITCH_VLAN_MAX || c->native > SWITCH_VLAN_MAX)
-		w = "a VLAN is 1..4094";
-	else if (c->vlan && c->trunk)
-		w = "a port is an access port (vlan) or a trunk, not both";
-	else if (c->native && !c->trunk)
-		w = "a native VLAN needs a trunk";
-	else if (c->npinned > SWITCH_PIN_MAX)
-		w = "at most 8 pinned MACs";
-	else if (c->trunk_vlans[0] & 1 || c->trunk_vlans[63] >> 63)
-		w = "a trunk carries VLANs 1..4094";
-	for (unsigned i = 0; !w && i < c->npinned; i++)
-		if (c->pinned[i][0] & 1)
-			w = "a pinned MAC must be a unicast address";
-	if (w) {
-		if (why)
-			*why = w;
-		return -EINVAL;
-	}
-	return 0;
-}
-
 struct vswitch *switch_new(unsigned max_ports, unsigned max_macs, unsigned aging)
 {
 	struct vswitch *sw;
@@ -257,6 +227,10 @@ int switch_port_add(struct vswitch *sw, unsigned port)
 	return 0;
 }
 
+static unsigned switch_sweep(struct vswitch *sw, int (*match)(const struct vswitch *, const struct switch_mac *,
+							      uint32_t), uint32_t arg);
+static int switch_match_port(const struct vswitch *sw, const struct switch_mac *m, uint32_t port);
+
 int switch_port_configure(struct vswitch *sw, unsigned port, const struct switch_port_conf *c)
 {
 	struct switch_port *sp;
@@ -266,6 +240,10 @@ int switch_port_configure(struct vswitch *sw, unsigned port, const struct switch
 	if (switch_port_conf_check(c, NULL) < 0)
 		return -EINVAL;
 	sp = &sw->pol[port];
+	/* what it learned belongs to the VLANs it had: forget it when they change */
+	if (sp->conf.vlan != c->vlan || sp->conf.trunk != c->trunk || sp->conf.native != c->native ||
+	    memcmp(sp->conf.trunk_vlans, c->trunk_vlans, sizeof(c->trunk_vlans)) != 0)
+		switch_sweep(sw, switch_match_port, port);
 	sp->conf = *c;
 	sp->vmode = c->vlan ? VL_ACCESS : c->trunk ? VL_TRUNK : VL_PLAIN;
 	sp->secured = switch_conf_secured(c);
@@ -385,6 +363,22 @@ int switch_mac_add_static(struct vswitch *sw, const uint8_t mac[6], uint16_t vla
 	m->port = (uint16_t)port;
 	m->flags |= SWITCH_STATIC;
 	return 0;
+}
+
+int switch_mac_forget(struct vswitch *sw, const uint8_t mac[6], uint16_t vlan)
+{
+	uint32_t *link = &sw->buckets[switch_hash(sw, mac, vlan)];
+
+	while (*link != SWITCH_NIL) {
+		const struct switch_mac *m = &sw->macs[*link];
+
+		if (m->vlan == vlan && memcmp(m->mac, mac, 6) == 0) {
+			switch_release(sw, link);
+			return 0;
+		}
+		link = &sw->macs[*link].next;
+	}
+	return -ENOENT;
 }
 
 unsigned switch_mac_flush(struct vswitch *sw, int port, bool statics)

@@ -18,7 +18,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #define ETH_MIN_FRAME 14
 #define ETH_MAX_FRAME 9234	/* 9216 MTU + 14 header + 4 VLAN tag: vdeplug4's VDE_ETHBUFSIZE */
@@ -82,9 +84,38 @@ static inline void switch_conf_trunk_add(struct switch_port_conf *c, unsigned vl
 		c->trunk_vlans[vlan >> 6] |= UINT64_C(1) << (vlan & 63);
 }
 
-void switch_port_conf_init(struct switch_port_conf *c);
+/* Inline, so that the control API's pure parser (params.c) checks policies without the switch. */
+static inline void switch_port_conf_init(struct switch_port_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
 /* Whether c is consistent: 0, or -EINVAL with a reason in *why (static text). */
-int switch_port_conf_check(const struct switch_port_conf *c, const char **why);
+static inline int switch_port_conf_check(const struct switch_port_conf *c, const char **why)
+{
+	const char *w = NULL;
+
+	if (c->vlan > SWITCH_VLAN_MAX || c->native > SWITCH_VLAN_MAX)
+		w = "a VLAN is 1..4094";
+	else if (c->vlan && c->trunk)
+		w = "a port is an access port (vlan) or a trunk, not both";
+	else if (c->native && !c->trunk)
+		w = "a native VLAN needs a trunk";
+	else if (c->npinned > SWITCH_PIN_MAX)
+		w = "at most 8 pinned MACs";
+	else if (c->trunk_vlans[0] & 1 || c->trunk_vlans[63] >> 63)
+		w = "a trunk carries VLANs 1..4094";
+	for (unsigned i = 0; !w && i < c->npinned; i++)
+		if (c->pinned[i][0] & 1)
+			w = "a pinned MAC must be a unicast address";
+	if (w) {
+		if (why)
+			*why = w;
+		return -EINVAL;
+	}
+	return 0;
+}
+
 
 struct switch_mac_info {
 	uint8_t mac[6];
@@ -110,7 +141,8 @@ int switch_port_active(const struct vswitch *sw, unsigned port);
 struct switch_port_stats *switch_port_stats(struct vswitch *sw, unsigned port);
 
 /* Set an active port's policy (copied; checked with switch_port_conf_check). Addresses it learned
- * stay; its storm buckets start full; a shut port stays shut. 0, -EINVAL, -ENOENT (inactive). */
+ * stay, unless its VLANs change; its storm buckets start full; a shut port stays shut. 0, -EINVAL,
+ * -ENOENT (inactive). */
 int switch_port_configure(struct vswitch *sw, unsigned port, const struct switch_port_conf *c);
 /* An active port's policy (borrowed), or NULL. */
 const struct switch_port_conf *switch_port_get_conf(const struct vswitch *sw, unsigned port);
@@ -160,6 +192,8 @@ unsigned switch_age(struct vswitch *sw, uint32_t now);
  * moves it, aging never removes it. An address learned before becomes static. 0, -EINVAL (a group
  * address, a VLAN or port out of range), -ENOSPC (table full). */
 int switch_mac_add_static(struct vswitch *sw, const uint8_t mac[6], uint16_t vlan, unsigned port);
+/* Forget the entry of mac+vlan, static or not. 0, or -ENOENT. */
+int switch_mac_forget(struct vswitch *sw, const uint8_t mac[6], uint16_t vlan);
 /* Forget learned addresses, of one port or (port < 0) all; with statics, static entries too.
  * Returns how many went. */
 unsigned switch_mac_flush(struct vswitch *sw, int port, bool statics);
