@@ -56,6 +56,8 @@ static const char *const daemon_features[] = {
 	"interface-ports",	/* port.add / port.remove, tap.add for_vm */
 	"capture",		/* capture.start: frames as records on a passed descriptor */
 	"shaping",		/* port.set: rate limits and impairment per port number */
+	"port-policy",		/* port.set's "switch": VLANs, isolation, port security, storm, loops */
+	"static-macs",		/* mac.add, mac.flush */
 };
 
 HANDLER(run_daemon_info)
