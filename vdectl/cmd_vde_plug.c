@@ -224,12 +224,16 @@ static int run_stream(VDECONN *conn, int in, int out, struct iplog *iplog)
 				break;
 			}
 		}
-		/* the ctl connection never speaks: readable means hung up */
+		/* the ctl connection never speaks: readable means hung up. vded keeps it across its own
+		 * restarts, so this is the switch really gone: a failure, for Restart=on-failure. */
 		if (ctl >= 0 && p[2].revents) {
 			char c;
 
-			if (read(ctl, &c, 1) <= 0)
+			if (read(ctl, &c, 1) <= 0) {
+				fprintf(stderr, "vde_plug: the switch hung up\n");
+				rc = 1;
 				break;
+			}
 		}
 	}
 out:
@@ -291,8 +295,11 @@ static int run_cable(VDECONN *a, VDECONN *b, struct iplog *iplog)
 		for (int i = 2; i < n; i++) {
 			char c;
 
-			if (p[i].revents && read(p[i].fd, &c, 1) <= 0)
+			if (p[i].revents && read(p[i].fd, &c, 1) <= 0) {
+				fprintf(stderr, "vde_plug: a switch hung up\n");
+				rc = 1;
 				goto out;
+			}
 		}
 	}
 out:

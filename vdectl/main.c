@@ -113,6 +113,8 @@ static const struct optspec network_attach_opts[] = {
 	  .help = "port description (default \"vdectl: CMD user=USER pid=PID\")" },
 	{ .name = "port", .arg = "N", .param = "port", .type = OPT_UINT, .max = 2147483647,
 	  .help = "ask for port number N" },
+	{ .name = "hangup-signal", .arg = "SIG", .type = OPT_STRING,
+	  .help = "sent to CMD when vded drops the port or stops (default HUP; 'none': nothing)" },
 	SWITCH_OPTS,
 	{ NULL },
 };
@@ -252,7 +254,9 @@ static const struct command commands[] = {
 	  "Run CMD holding a new port of network NAME as descriptor N.",
 	  "The port lives as long as CMD. Each datagram on the descriptor is one Ethernet frame;\n"
 	  "QEMU takes it as -netdev socket,id=n0,fd=3. vdectl passes SIGINT, SIGTERM and SIGHUP on\n"
-	  "to CMD and exits with CMD's exit status (128+N if CMD was killed by signal N).\n" },
+	  "to CMD and exits with CMD's exit status (128+N if CMD was killed by signal N). A restart\n"
+	  "of vded keeps the port; when vded really drops it (port detach, network delete, vded\n"
+	  "stopped), CMD gets SIGHUP (--hangup-signal), so a supervisor can start it again.\n" },
 	{ "network", "connect", network_connect, { NETWORK, { "UVDEL", "url" } }, NULL, 0, 0,
 	  "Connect a network to any libvdeplug locator (an uplink), e.g. udp://5000->10.0.0.2:5000.",
 	  "The uplink is a port of kind 'uplink'. It is kept with the network's definition, and\n"

@@ -63,11 +63,32 @@ static void attach_description(char *buf, size_t size, const char *cmd)
 		 pw ? pw->pw_name : uid, (int)getpid());
 }
 
+/* "HUP", "SIGHUP", "1", "none" (0) -> the signal number; -1 if it is none of them. */
+static int signal_by_name(const char *s)
+{
+	static const struct { const char *name; int sig; } sigs[] = {
+		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "TERM", SIGTERM }, { "KILL", SIGKILL },
+		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "QUIT", SIGQUIT },
+	};
+	char *end;
+	long n;
+
+	if (strcmp(s, "none") == 0)
+		return 0;
+	if (strncmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (strcmp(s, sigs[i].name) == 0)
+			return sigs[i].sig;
+	n = strtol(s, &end, 10);
+	return *s && !*end && n > 0 && n < NSIG ? (int)n : -1;
+}
+
 /*
  * Run cmd with datafd (taken) at descriptor target, keep the control connection (and so the port)
  * open while it runs, pass on termination signals, and return its exit status (128+N if killed by N).
  */
-static int attach_run(int datafd, int target, char **cmd, const char *network)
+static int attach_run(int datafd, int target, char **cmd, const char *network, int hangup_sig)
 {
 	sigset_t sigs, oldmask;
 	int sfd, status = 0, ctl = call_fd();
@@ -138,8 +159,11 @@ static int attach_run(int datafd, int target, char **cmd, const char *network)
 			ssize_t n = recv(ctl, junk, sizeof(junk), MSG_DONTWAIT);
 
 			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-				errmsg("vded closed the control connection: network '%s' port is gone", network);
+				errmsg("vded closed the control connection: network '%s' port is gone%s", network,
+				       hangup_sig ? "; telling the command" : "");
 				ctl = -1;	/* poll ignores negative fds */
+				if (hangup_sig)
+					kill(pid, hangup_sig);
 			}
 		}
 		if (!(pfd[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
@@ -172,7 +196,17 @@ int network_attach(const struct command *cmd, struct request *req)
 	char description[256];
 	int datafd, ret;
 
+	const char *sig = request_opt(req, "hangup-signal", NULL);
+	int hangup_sig = SIGHUP;
+
 	request_opt(req, "fd", &target);
+	if (sig) {
+		hangup_sig = signal_by_name(sig);
+		if (hangup_sig < 0) {
+			errmsg("--hangup-signal: '%s' is not a signal (HUP, TERM, USR1, a number, or none)", sig);
+			return VDECTL_USAGE;
+		}
+	}
 	if (!request_opt(req, "description", NULL)) {
 		attach_description(description, sizeof(description), req->argv_cmd[0]);
 		json_object_object_add(params, "description", json_object_new_string(description));
@@ -186,5 +220,5 @@ int network_attach(const struct command *cmd, struct request *req)
 		errmsg("network.attach: vded sent no descriptor");
 		return VDECTL_ERROR;
 	}
-	return attach_run(datafd, (int)target, req->argv_cmd, req->pos[0]);
+	return attach_run(datafd, (int)target, req->argv_cmd, req->pos[0], hangup_sig);
 }

@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -185,6 +187,52 @@ static void test_packet(void)
 	CHECK(priv_packet_open("lo", 0, true, &fd, &e) == -EINVAL && fd < 0);
 }
 
+/* Kept descriptors (keeper.h): names the parent stores and hands to systemd must be "k/..." and
+ * printable, without ':' (systemd's separator in $LISTEN_FDNAMES); the table is bounded. */
+static void test_keep(void)
+{
+	struct priv_request r = { .op = PRIV_OP_KEEP };
+	int sv[2];
+
+	snprintf(r.u.keep.name, sizeof(r.u.keep.name), "k/lab/3/d");
+	CHECK(validate(&r) == 0);
+	snprintf(r.u.keep.name, sizeof(r.u.keep.name), "lab/3/d");
+	CHECK(validate(&r) == -EINVAL);		/* not under k/ */
+	snprintf(r.u.keep.name, sizeof(r.u.keep.name), "k/");
+	CHECK(validate(&r) == -EINVAL);		/* nothing after the prefix */
+	snprintf(r.u.keep.name, sizeof(r.u.keep.name), "k/a:b");
+	CHECK(validate(&r) == -EINVAL);		/* ':' separates $LISTEN_FDNAMES */
+	snprintf(r.u.keep.name, sizeof(r.u.keep.name), "k/a b");
+	CHECK(validate(&r) == -EINVAL);
+	snprintf(r.u.keep.name, sizeof(r.u.keep.name), "k/a\nFDSTOREREMOVE=1");
+	CHECK(validate(&r) == -EINVAL);		/* no second line in the notification */
+	memset(r.u.keep.name, 'x', sizeof(r.u.keep.name));
+	memcpy(r.u.keep.name, "k/", 2);
+	CHECK(validate(&r) == -EINVAL);		/* not terminated */
+	r.op = PRIV_OP_FORGET;
+	snprintf(r.u.keep.name, sizeof(r.u.keep.name), "k/conn/1");
+	CHECK(validate(&r) == 0);
+
+	/* in-process: kept, inherited by the next life, forgotten */
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+	CHECK(priv_keep("k/test/1/d", sv[0]) == 0);
+	CHECK(priv_keep("k/test/1/d", sv[0]) == 0);	/* again: replaced, not doubled */
+	CHECK(priv_keep("bad", sv[0]) == -EINVAL);
+	{
+		const char *name;
+		unsigned n = 0, found = 0;
+		while (priv_inherited(n, &name)) {
+			found += strcmp(name, "k/test/1/d") == 0;
+			n++;
+		}
+		CHECK(found == 1);
+		priv_forget("k/test/1/d");
+		CHECK(!priv_inherited(n - 1, &name) || strcmp(name, "k/test/1/d") != 0);
+	}
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	test_tap();
@@ -192,5 +240,6 @@ int main(void)
 	test_connect_and_sockbuf();
 	test_vm_tap();
 	test_packet();
+	test_keep();
 	return unit_report("test-priv");
 }

@@ -11,6 +11,9 @@
 #include "priv/sdnotify.h"
 
 #define SD_LISTEN_FDS_START 3
+/* A bound on what a (compromised) engine can make the parent hold: well above any real use (ports
+ * times two, plus networks, plus connections) and below the parent's descriptor limit. */
+#define KEEPER_MAX 65536
 
 struct kept {
 	char name[KEEPER_NAME_MAX];
@@ -68,6 +71,8 @@ static int keeper_add(const char *name, int fd, bool socket_unit)
 			keeper_push("FDSTOREREMOVE", k->name, -1);
 		close(k->fd);
 	} else {
+		if (nkept >= KEEPER_MAX)
+			return -ENOSPC;
 		if (nkept == capkept) {
 			unsigned cap = capkept ? capkept * 2 : 64;
 			struct kept *n = realloc(kept, cap * sizeof(*n));
