@@ -271,7 +271,7 @@ COMMAND_FILES := $(notdir $(COMMANDS))
 HEADERS := include/libvdeplug.h include/libvdeplug_mod.h
 DOCDIR ?= $(PREFIX)/share/doc/vde
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
-DOCS := doc/protocol.md doc/vde-wire.md doc/security.md doc/libvirt.md
+DOCS := doc/protocol.md doc/vde-wire.md doc/security.md doc/libvirt.md doc/restart.md
 COMMAND_MANS := $(patsubst %,doc/%.1,$(COMMAND_FILES))
 
 # The vdeplug4 drop-in (libvdeplug.so.2, libvdeplug_mod.so.2, their headers, vde_plug, dpipe, vdens and

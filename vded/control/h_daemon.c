@@ -47,6 +47,7 @@ static const char *const daemon_features[] = {
 	"tap",			/* tap.add / tap.remove */
 	"vxvde",		/* network.create vxvde */
 	"slirp",		/* network.create slirp, forward.* */
+	"keep",			/* ports survive engine crashes, daemon.upgrade and (with -K) systemd restarts */
 	"uplink",		/* network.connect: any libvdeplug locator, retried */
 	"netns",		/* ns.* */
 	"paging",		/* offset/limit on the lists */
