@@ -41,9 +41,12 @@ addrs_now() {
 		"$(ip -n r1 -j addr show dev vde0 | jq -c '[.[0].addr_info[] | select(.family == "inet") | .local]')"
 }
 
-# everything reachable before anything happens
+# everything reachable before anything happens (the first pings wait for the links and ARP)
+reach() {
+	ping -c 1 -W 2 "$1" >/dev/null
+}
 for dst in 10.9.0.2 10.9.0.3 10.9.0.4; do
-	ping -c 2 -i 0.2 -W 3 "$dst" >/dev/null || fail "tap0 -> $dst before the restart"
+	wait_for reach "$dst" || fail "tap0 -> $dst before the restart: $(vdectl -j port list lab)"
 done
 before=$(ports_now)
 macs=$(macs_now)
