@@ -197,6 +197,18 @@ static const struct optspec topology_opts[] = {
 	{ NULL },
 };
 
+static const struct optspec stats_opts[] = {
+	{ .name = "watch", .arg = "[=SECONDS]", .type = OPT_UINT, .min = 1, .max = 86400, .optional_arg = 1,
+	  .help = "a live table like top, made anew every SECONDS (default 2);\nplain lines when not a terminal" },
+	{ .name = "interval", .arg = "SECONDS", .type = OPT_UINT, .min = 1, .max = 86400,
+	  .help = "without --watch: the rates over this long (default 1)" },
+	{ .name = "count", .arg = "N", .type = OPT_UINT, .min = 1, .max = 2147483647, .needs = "watch",
+	  .help = "with --watch: stop after N tables" },
+	{ .name = "prometheus", .type = OPT_FLAG,
+	  .help = "print the counters in the Prometheus text format (no rates)" },
+	{ NULL },
+};
+
 static const struct optspec network_delete_opts[] = { OPT_MISSING_OK("NAME does not exist"), { NULL } };
 static const struct optspec network_disconnect_opts[] = { OPT_MISSING_OK("there is no such uplink"), { NULL } };
 static const struct optspec tap_remove_opts[] = { OPT_MISSING_OK("the network has no such tap"), { NULL } };
@@ -348,6 +360,12 @@ static const struct command commands[] = {
 	  "Make vded execute its binary again (a new version after a package upgrade), keeping every port.",
 	  "Every client, tap, namespace link and port id stays as it is; frames sent meanwhile wait in\n"
 	  "the kernel's buffers. Admins only. See vded(8), RESTARTS.\n" },
+	{ "stats", NULL, stats, { { "NETWORK", "network", POS_NETNAME, NULL, 1 } }, stats_opts, 0, 0,
+	  "Show the rates of every port and network (frames, bytes, drops per second).",
+	  "vdectl reads vded's counters twice and divides what changed by the time between: per\n"
+	  "port, and per network the sums of its ports. DROP/s counts frames a port did not take\n"
+	  "and datagrams that were not frames. --prometheus prints the counters themselves, for a\n"
+	  "node exporter's textfile collector or a scrape (metric names in vdectl(1)).\n" },
 	{ "monitor", NULL, monitor, { { "NETWORK", "network", POS_NETNAME, NULL, 1 } }, monitor_opts, 0, 0,
 	  "Print what happens in vded as it happens (of NETWORK only, if given).",
 	  "First the networks and ports there are now ('=' lines), then one line per event: its\n"
@@ -358,6 +376,9 @@ static const struct command commands[] = {
 static const size_t ncommands = sizeof(commands) / sizeof(commands[0]);
 
 /* ---------------------------------------------------------------- help and usage, from the table */
+
+/* "--mode MODE", but "--watch[=SECONDS]": an optional argument is glued to its option. */
+#define ARG_SEP(o) ((o)->arg && !(o)->optional_arg ? " " : "")
 
 /* Lines of help are kept within this many columns where the text allows. */
 #define HELP_COLUMNS 80
@@ -406,11 +427,11 @@ static void synopsis(const struct command *cmd, int brief, char *buf, size_t siz
 		       cmd->pos[i].synopsis ? cmd->pos[i].synopsis : cmd->pos[i].name);
 	for (o = cmd->opts; o && o->name; o++) {
 		if (o->required)
-			append(buf, size, " --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+			append(buf, size, " --%s%s%s", o->name, ARG_SEP(o), o->arg ? o->arg : "");
 		else if (brief)
 			optional = 1;
 		else
-			append(buf, size, " [--%s%s%s]%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "",
+			append(buf, size, " [--%s%s%s]%s", o->name, ARG_SEP(o), o->arg ? o->arg : "",
 			       o->type == OPT_LIST || o->type == OPT_UINTS ? "..." : "");
 	}
 	if (optional)
@@ -537,7 +558,7 @@ static void print_option_help(const struct optspec *o)
 	char flag[64];
 	const char *h = o->help;
 
-	snprintf(flag, sizeof(flag), "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+	snprintf(flag, sizeof(flag), "--%s%s%s", o->name, ARG_SEP(o), o->arg ? o->arg : "");
 	if (o->shortopt)
 		printf("  -%c, %-22s %.*s\n", o->shortopt, flag, (int)strcspn(h, "\n"), h);
 	else

@@ -208,7 +208,9 @@ static void take_option(struct parser *p, int i)
 	long long v;
 	int b;
 
-	req->opt_arg[i] = o->arg ? optarg : o->type == OPT_ONOFF && optarg ? optarg : "";
+	req->opt_arg[i] = optarg && (o->arg || o->type == OPT_ONOFF) ? optarg : "";
+	if (o->optional_arg && !optarg)
+		return;		/* given without its argument: opt_num stays 0, the command's default */
 	if (o->param)
 		where = params_target(req->params, o->param, &key);
 	switch (o->type) {
@@ -448,8 +450,10 @@ static void build_longopts(struct parser *p)
 			errmsg("%s %s: more than %d options", p->cmd->noun, p->cmd->verb ? p->cmd->verb : "", MAX_OPTS);
 			exit(VDECTL_ERROR);
 		}
-		lo[n++] = (struct option){ o->name, o->arg ? required_argument :
-						    o->type == OPT_ONOFF ? optional_argument : no_argument, NULL, OPT_BASE + i };
+		lo[n++] = (struct option){ o->name,
+					   !o->arg ? (o->type == OPT_ONOFF ? optional_argument : no_argument) :
+					   o->optional_arg ? optional_argument : required_argument,
+					   NULL, OPT_BASE + i };
 	}
 	lo[n] = (struct option){ NULL, 0, NULL, 0 };
 	n = (size_t)snprintf(p->shortopts, sizeof(p->shortopts), "+:hjps:t:");

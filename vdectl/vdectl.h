@@ -66,6 +66,7 @@ struct optspec {
 	const char *required;	/* non-NULL: the option must be given; why, for the error line */
 	const char *help;	/* its "Options:" text; '\n' starts an aligned continuation line */
 	char shortopt;		/* a one-letter name too ('w' for -w), or 0 */
+	int optional_arg;	/* the argument may be left out (--watch or --watch=5; arg "[=N]") */
 };
 
 /* What a positional argument is: checked by options.c before anything is sent. */
@@ -236,5 +237,6 @@ int capture_run(const struct command *cmd, struct request *req);
 int daemon_upgrade(const struct command *cmd, struct request *req);
 int monitor(const struct command *cmd, struct request *req);
 int topology_run(const struct command *cmd, struct request *req);
+int stats(const struct command *cmd, struct request *req);
 
 #endif

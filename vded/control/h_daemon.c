@@ -54,6 +54,8 @@ static const char *const daemon_features[] = {
 	"exist-ok-diff",	/* exist_ok compares the settings */
 	"privsep",		/* a privileged parent and an unprivileged engine */
 	"persistence",		/* definitions saved and replayed at start */
+	"events",		/* events.subscribe */
+	"stats",		/* stats.get: counters with a monotonic time, for rates */
 	"interface-ports",	/* port.add / port.remove, tap.add for_vm */
 	"capture",		/* capture.start: frames as records on a passed descriptor */
 	"shaping",		/* port.set: rate limits and impairment per port number */

@@ -1,6 +1,6 @@
 /*
  * handlers — what the method handlers share (private to vded/control/): the handler of every method
- * the table in methods.c names, one file per noun (h_daemon.c, h_events.c, h_network.c, h_port.c, h_mac.c,
+ * the table in methods.c names, one file per noun (h_daemon.c, h_events.c, h_stats.c, h_network.c, h_port.c, h_mac.c,
  * h_tap.c, h_forward.c, h_uplink.c, h_ns.c, h_capture.c), and the helpers they have in common (handlers.c).
  *
  * A handler gets its params parsed and the policy already checked (methods.c), and returns 0 with
@@ -23,6 +23,7 @@
 HANDLER(run_daemon_info);
 HANDLER(run_daemon_upgrade);
 HANDLER(run_events_subscribe);
+HANDLER(run_stats_get);
 HANDLER(run_network_create);
 HANDLER(run_network_set);
 HANDLER(run_network_delete);
