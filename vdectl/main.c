@@ -322,7 +322,7 @@ static const struct command commands[] = {
 	  "Give the interface IFNAME back to the host (it stays; 'port add' took it).", NULL },
 	{ "port", "detach", port_detach, { NETWORK, { "PORT", "port", POS_PORT } }, port_detach_opts, 0, 0,
 	  "Close port number PORT of a network.", NULL },
-	{ "port", "set", port_set, { NETWORK, { "PORT", "port", POS_PORT } }, port_set_opts, 0, 1,
+	{ "port", "set", port_set, { NETWORK, { "PORT", "port", POS_PORT_OR_DEFAULT, "PORT|default" } }, port_set_opts, 0, 1,
 	  "Set the switch policy, rate limits and impairment of port number PORT (owner, admins).",
 	  "The settings belong to the port number: they hold for the port attached there now and\n"
 	  "for every port that takes the number later (a vde_plug or QEMU asking for it), and are\n"
@@ -332,7 +332,10 @@ static const struct command commands[] = {
 	  "not move to other ports, and it takes none that lives elsewhere. 'port list -j' counts what\n"
 	  "each rule dropped (drop_*).\n"
 	  "Rates: 0 turns one off. Delay, jitter, loss, duplication and reordering act on the frames\n"
-	  "the port receives from the network, as vde-2's wirefilter did.\n" },
+	  "the port receives from the network, as vde-2's wirefilter did. 'default' in place of a\n"
+	  "number sets the rates and impairment of every port number without its own, so that\n"
+	  "attaching at another number does not escape them (the switch policy's default is\n"
+	  "'network set --port-default').\n" },
 	{ "mac", "add", mac_add, { NETWORK, { "MAC", "mac", POS_STRING }, { "PORT", "port", POS_PORT } }, mac_add_opts,
 	  0, 0, "Add a static MAC address on port number PORT (its owner or an admin).",
 	  "A static address never ages and never moves: frames from another port that claim it\n"

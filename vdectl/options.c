@@ -404,6 +404,12 @@ static void take_positionals(struct parser *p)
 		long long v;
 
 		switch (ps->type) {
+		case POS_PORT_OR_DEFAULT:
+			if (strcmp(arg, "default") == 0) {
+				json_object_object_add(req->params, "default", json_object_new_boolean(1));
+				continue;
+			}
+			/* fall through */
 		case POS_PORT:
 			if (parse_number(arg, INT_MAX, &v) < 0)
 				usage_fail(NULL, cmd, "%s: '%s' is not a port number", ps->name, arg);

@@ -74,6 +74,7 @@ enum pos_type {
 	POS_STRING,	/* sent as a string */
 	POS_NETNAME,	/* a network name (proto_valid_name), sent as a string */
 	POS_PORT,	/* a port number, sent as a number */
+	POS_PORT_OR_DEFAULT,	/* a port number, or "default" (sent as "default": true instead) */
 	POS_PROTO,	/* tcp or udp */
 };
 

@@ -98,9 +98,24 @@ log "10M ingress policing: iperf3 measured $bps bits/s"
 expect_rc 0 vdectl -j port list lab
 assert_json ".ports[] | select(.id == $pa) | .rx_dropped_rate > 0" true "$OUT"
 
+# --- the default: every port number without settings of its own (na), not nb, which has its own
+expect_rc 0 vdectl port set lab "$pa" --clear-shaping
+expect_rc 0 vdectl port set lab "$pb" --delay 1
+expect_rc 0 vdectl -j port set lab default --delay 40
+assert_json '.default' true "$OUT"
+expect_rc 0 vdectl -j port list lab
+assert_json ".ports[] | select(.id == $pa) | .shaping.delay" 40 "$OUT"
+assert_json ".ports[] | select(.id == $pb) | .shaping.delay" 1 "$OUT"
+rtt=$(ip netns exec nb ping -n -c 5 -i 0.05 -W 2 10.0.0.1 | sed -n 's|^rtt [^=]*= \([0-9]*\)\.[0-9]*/.*|\1|p')
+[ -n "$rtt" ] && [ "$rtt" -ge 41 ] || fail "the default's 40 ms and nb's 1 ms gave a round trip of ${rtt:-?} ms"
+rep=$(ctl_raw '{"id":1,"method":"port.set","params":{"network":"lab","port":1,"default":true,"delay":1}}')
+assert_json '.error.code' invalid-params "$rep"
+rep=$(ctl_raw '{"id":1,"method":"port.set","params":{"network":"lab","delay":1}}')
+assert_json '.error.code' invalid-params "$rep"
+
 # --- saved by port id, replayed at start
 expect_rc 0 vdectl port set lab "$pb" --delay 30 --loss 0.5 --dup 1 --reorder 2
-jq -e ".ports[\"$pb\"].delay == 30 and .ports[\"$pb\"].loss == 0.5 and .ports[\"$pa\"].rate_in == 10000000" \
+jq -e ".ports[\"$pb\"].delay == 30 and .ports[\"$pb\"].loss == 0.5 and .ports.default.delay == 40" \
 	"$STATE/networks/lab.json" >/dev/null || fail "settings not saved: $(cat "$STATE/networks/lab.json")"
 vded_stop
 vded_start
@@ -109,8 +124,9 @@ rep=$(ctl_raw "{\"id\":1,\"method\":\"port.set\",\"params\":{\"network\":\"lab\"
 assert_json '.result.settings.delay' 30 "$rep"
 assert_json '.result.settings.dup' 1 "$rep"
 assert_json '.result.settings.reorder' 2 "$rep"
-rep=$(ctl_raw "{\"id\":1,\"method\":\"port.set\",\"params\":{\"network\":\"lab\",\"port\":$pa}}")
-assert_json '.result.settings.rate_in' 10000000 "$rep"
+rep=$(ctl_raw '{"id":1,"method":"port.set","params":{"network":"lab","default":true}}')
+assert_json '.result.settings.delay' 40 "$rep"
+expect_rc 0 vdectl port set lab default --clear-shaping
 expect_rc 0 vdectl port set lab "$pa" --clear-shaping
 expect_rc 0 vdectl port set lab "$pb" --clear-shaping
 jq -e 'has("ports") | not' "$STATE/networks/lab.json" >/dev/null || fail "cleared settings still saved"

@@ -78,6 +78,17 @@ assert_json '.ports[] | select(.id == 100) | .shaping.loss' 10 "$OUT"
 jq -e '.ports["100"].rate_in == 1000000 and .ports["100"].loss == 10' "$STATE/networks/shared.json" >/dev/null ||
 	BAD+=("the saved limits changed: $(cat "$STATE/networks/shared.json")")
 
+# nor does attaching at another number escape a default the owner set
+expect_rc 0 vdectl port set shared default --rate-in 1M
+bg_start -o "$WORK/attach3.log" setpriv --reuid $A --regid $A --groups $GS \
+	"$VDECTL_BIN" -s "$SOCK" network attach shared --port 101 -- sleep 120
+wait_for sh -c "'$VDECTL_BIN' -s '$SOCK' -j port list shared | jq -e '.ports[] | select(.id == 101)'" ||
+	fail "the attacker could not attach at 101: $(cat "$WORK/attach3.log")"
+expect_rc 0 vdectl -j port show shared 101
+assert_json '.shaping.rate_in' 1000000 "$OUT"
+refused "default --clear-shaping" as_a "$VDECTL_BIN" -s "$SOCK" -j port set shared default --clear-shaping
+refused "its new number, --rate-in 0" as_a "$VDECTL_BIN" -s "$SOCK" -j port set shared 101 --rate-in 1G
+
 # the victims' traffic went on all along
 kill -0 "$victim" 2>/dev/null || BAD+=("the victims' ping stopped")
 ip netns exec ns1 ping -c 5 -i 0.1 -W 2 10.0.0.2 >/dev/null || BAD+=("the victims can no longer ping")

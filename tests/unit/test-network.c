@@ -690,7 +690,6 @@ static void check_shaping(struct ev_loop *loop)
 	ssize_t n;
 	int sv[2];
 
-	CHECK(network_port_shaping_set(net, 0, &c) == -EINVAL);
 	CHECK(network_port_shaping_set(net, net->def.max_ports + 1, &c) == -EINVAL);
 	CHECK(network_port_shaping(net, bid) == NULL && b.p->shape == NULL);
 	CHECK(network_port_shaping_set(net, bid, &c) == 0);
@@ -762,6 +761,28 @@ static void check_shaping(struct ev_loop *loop)
 	CHECK(wait_readable(loop, b.peer));
 	n = take(b.peer, buf, sizeof(buf));
 	CHECK(n > 0 && frame_is(buf, (size_t)n, bcast, 1, 10, 70));
+
+	/* the default reaches every number without settings of its own, now and later; its own win */
+	c = (struct shaper_conf){ .loss = SHAPER_PPM };
+	CHECK(network_port_shaping_set(net, 0, &c) == 0);
+	CHECK(network_port_shaping_own(net, 0) && network_port_shaping(net, 0)->loss == SHAPER_PPM);
+	CHECK(a.p->shape != NULL && network_port_shaping(net, a.p->id)->loss == SHAPER_PPM);
+	CHECK(network_port_shaping(net, bid)->delay_ms == 5 && network_port_shaping(net, bid)->loss == 0);
+	CHECK(network_port_shaping_own(net, a.p->id) == NULL);
+	send_frame(b.peer, NULL, bcast, 2, 12, 70);
+	CHECK(receive(&b) == 1);
+	ev_run(loop, EVRUN_NOWAIT);
+	CHECK(pending(a.peer) == 0 && network_port_shaper_stats(a.p)->tx_dropped_loss == 1);
+	{
+		struct tport d = add_port(net, &plain_ops, NULL);	/* a new number: the default from the start */
+
+		CHECK(d.p->shape != NULL && network_port_shaping(net, d.p->id)->loss == SHAPER_PPM);
+		network_port_kill(d.p);
+		close(d.peer);
+	}
+	c = (struct shaper_conf){ 0 };
+	CHECK(network_port_shaping_set(net, 0, &c) == 0);
+	CHECK(a.p->shape == NULL && b.p->shape != NULL && network_port_shaping(net, 0) == NULL);
 
 	/* a port that goes with frames queued frees them with its shaper */
 	send_frame(a.peer, NULL, bcast, 1, 11, 70);

@@ -207,49 +207,22 @@ HANDLER(run_port_remove)
 
 /*
  * The settings kept for each port id are saved with the network as "ports": {"ID": {...}} (net->extras),
- * one object per id holding each feature's group of keys ("switch": the switch policy), replayed
- * through port.set at start. Each feature rewrites only its own group there.
- */
-static void port_settings_put(struct network *net, unsigned id, const char *group, struct json_object *val)
-{
-	struct json_object *ports, *entry;
-	char key[16];
-
-	snprintf(key, sizeof(key), "%u", id);
-	if (!json_object_object_get_ex(net->extras, "ports", &ports) || !json_object_is_type(ports, json_type_object)) {
-		ports = json_object_new_object();
-		json_object_object_add(net->extras, "ports", ports);
-	}
-	if (!json_object_object_get_ex(ports, key, &entry) || !json_object_is_type(entry, json_type_object)) {
-		entry = json_object_new_object();
-		json_object_object_add(ports, key, entry);
-	}
-	if (val)
-		json_object_object_add(entry, group, val);
-	else
-		json_object_object_del(entry, group);
-	if (json_object_object_length(entry) == 0)
-		json_object_object_del(ports, key);
-	if (json_object_object_length(ports) == 0)
-		json_object_object_del(net->extras, "ports");
-}
-
-
-/*
- * The settings kept for each port id are saved with the network as "ports": {"ID": {...}} (net->extras),
- * one object per id holding every feature's keys, and replayed through port.set at start. Each feature
- * rewrites only its own keys there.
+ * one object per id holding each feature's keys ("switch": the switch policy's group; the rate limits and
+ * impairment flat), and "default" for the shaping of ids without their own; replayed through port.set
+ * at start. Each feature rewrites only its own keys there.
  */
 static const char *const shaping_keys[] = { "rate_in", "rate_out", "burst", "delay", "jitter", "loss", "dup",
 					    "reorder" };
 
-/* Put c's shaping keys into the saved settings of id (the others stay); an object left empty goes. */
-static void port_settings_put_shaping(struct network *net, unsigned id, const struct shaper_conf *c)
+/* The saved settings of id (its number, or "default" for 0), made if absent; key gets their name. */
+static struct json_object *port_settings_entry(struct network *net, unsigned id, char *key, size_t size)
 {
 	struct json_object *ports, *entry;
-	char key[16];
 
-	snprintf(key, sizeof(key), "%u", id);
+	if (id)
+		snprintf(key, size, "%u", id);
+	else
+		snprintf(key, size, "default");
 	if (!json_object_object_get_ex(net->extras, "ports", &ports) || !json_object_is_type(ports, json_type_object)) {
 		ports = json_object_new_object();
 		json_object_object_add(net->extras, "ports", ports);
@@ -258,19 +231,52 @@ static void port_settings_put_shaping(struct network *net, unsigned id, const st
 		entry = json_object_new_object();
 		json_object_object_add(ports, key, entry);
 	}
-	for (size_t i = 0; i < sizeof(shaping_keys) / sizeof(shaping_keys[0]); i++)
-		json_object_object_del(entry, shaping_keys[i]);
-	codec_shaping(c, entry);
-	if (json_object_object_length(entry) == 0)
+	return entry;
+}
+
+/* An entry left empty goes, and "ports" with its last one. */
+static void port_settings_tidy(struct network *net, const char *key)
+{
+	struct json_object *ports, *entry;
+
+	if (!json_object_object_get_ex(net->extras, "ports", &ports))
+		return;
+	if (json_object_object_get_ex(ports, key, &entry) && json_object_object_length(entry) == 0)
 		json_object_object_del(ports, key);
 	if (json_object_object_length(ports) == 0)
 		json_object_object_del(net->extras, "ports");
 }
 
-/* The shaping a's keys ask for, on top of what id has now (or of nothing, with clear_shaping). */
-static void port_shaping_of(const struct network *net, const struct method_args *a, struct shaper_conf *c)
+static void port_settings_put(struct network *net, unsigned id, const char *group, struct json_object *val)
 {
-	const struct shaper_conf *old = network_port_shaping(net, a->port);
+	char key[16];
+	struct json_object *entry = port_settings_entry(net, id, key, sizeof(key));
+
+	if (val)
+		json_object_object_add(entry, group, val);
+	else
+		json_object_object_del(entry, group);
+	port_settings_tidy(net, key);
+}
+
+/* Put c's shaping keys into the saved settings of id (the others stay). */
+static void port_settings_put_shaping(struct network *net, unsigned id, const struct shaper_conf *c)
+{
+	char key[16];
+	struct json_object *entry = port_settings_entry(net, id, key, sizeof(key));
+
+	for (size_t i = 0; i < sizeof(shaping_keys) / sizeof(shaping_keys[0]); i++)
+		json_object_object_del(entry, shaping_keys[i]);
+	codec_shaping(c, entry);
+	port_settings_tidy(net, key);
+}
+
+/* The shaping a's keys ask for id, on top of what id has of its own now (or of nothing, with
+ * clear_shaping). */
+static void port_shaping_of(const struct network *net, unsigned id, const struct method_args *a,
+			    struct shaper_conf *c)
+{
+	const struct shaper_conf *old = network_port_shaping_own(net, id);
 
 	*c = old && !a->clear_shaping ? *old : (struct shaper_conf){ 0 };
 	if (a->present & PARAM_RATE_IN)
@@ -338,59 +344,79 @@ static int port_set_switch(struct network *net, const struct method_args *a, con
 }
 
 /*
- * port.set: the settings of port id PORT of a network, for the port there now and any that takes the id
- * later (as a hardware switch's port keeps its configuration whoever plugs in). Only the network's owner
- * and admins (POLICY_MODIFY): a user who attached must not lift the limits of its own port.
+ * port.set: the settings of port number PORT of a network, for the port there now and any that takes
+ * the number later (as a hardware switch's port keeps its configuration whoever plugs in), or with
+ * "default" those of every number without settings of its own (so that attaching at another number
+ * does not escape them). Only the network's owner and admins (POLICY_MODIFY): a user who attached must
+ * not lift the limits of its own port.
  */
 HANDLER(run_port_set)
 {
 	struct network *net = handlers_find_network(a->network, e);
 	struct shaper_conf c, old = { 0 };
 	struct json_object *saved = NULL, *settings;
+	char what[32];
 	struct port *p;
+	unsigned id;
 	int ret;
 
 	if (!net)
 		return -ENOENT;
-	if (a->port < 1 || a->port > net->def.max_ports)
+	if (!(a->present & PARAM_PORT) == !a->shaping_default)
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+				     "port.set needs either 'port' or 'default': true, not %s",
+				     a->shaping_default ? "both" : "neither");
+	if (a->shaping_default && (a->present & PARAM_SWITCH))
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+				     "'default' sets the rates and impairment of ports; the switch policy's default is "
+				     "network.set's 'port_default'");
+	id = a->shaping_default ? 0 : a->port;
+	if (id > net->def.max_ports)
 		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "port %u is out of range for network '%s' (1..%u)",
-				     a->port, net->def.name, net->def.max_ports);
+				     id, net->def.name, net->def.max_ports);
+	if (id)
+		snprintf(what, sizeof(what), "port %u", id);
+	else
+		snprintf(what, sizeof(what), "the port default");
 	/* each feature's group on its own: the switch policy first (nothing changed if it is refused) */
 	if ((a->present & PARAM_SWITCH) && (ret = port_set_switch(net, a, ctx, e)) < 0)
 		return ret;
-	if (network_port_shaping(net, a->port))
-		old = *network_port_shaping(net, a->port);
-	port_shaping_of(net, a, &c);
+	if (network_port_shaping_own(net, id))
+		old = *network_port_shaping_own(net, id);
+	port_shaping_of(net, id, a, &c);
 	if (!ctx->replaying && json_object_deep_copy(net->extras, &saved, NULL) < 0)
 		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
-	ret = network_port_shaping_set(net, a->port, &c);
+	ret = network_port_shaping_set(net, id, &c);
 	if (ret < 0) {
 		json_object_put(saved);
-		return vde_error_errno(e, ret, "port %u of network '%s': cannot set its shaping: %s", a->port,
-				       net->def.name, strerror(-ret));
+		return vde_error_errno(e, ret, "network '%s': cannot set the shaping of %s: %s", net->def.name, what,
+				       strerror(-ret));
 	}
 	if (!ctx->replaying) {
 		/* what runs and what is saved agree: a failed save puts the old settings back */
-		port_settings_put_shaping(net, a->port, &c);
+		port_settings_put_shaping(net, id, &c);
 		ret = store_save(net);
 		if (ret < 0) {
 			json_object_put(net->extras);
 			net->extras = saved;
-			network_port_shaping_set(net, a->port, &old);
+			network_port_shaping_set(net, id, &old);
 			return vde_error_errno(e, ret, "cannot save network '%s': %s", net->def.name, strerror(-ret));
 		}
 		json_object_put(saved);
-		log_notice("network %s: port %u settings changed by uid %u", net->def.name, a->port,
+		log_notice("network %s: settings of %s changed by uid %u", net->def.name, what,
 			   ctx->peer ? (unsigned)ctx->peer->uid : 0);
 	}
 	*res = json_object_new_object();
-	codec_add_int(*res, "port", a->port);
+	if (id)
+		codec_add_int(*res, "port", id);
+	else
+		json_object_object_add(*res, "default", json_object_new_boolean(1));
 	settings = json_object_new_object();
 	codec_shaping(&c, settings);
 	json_object_object_add(*res, "settings", settings);
-	if (net->port_conf[a->port])
-		json_object_object_add(*res, "switch", codec_port_switch(net->port_conf[a->port], false));
-	p = net->ports[a->port];
+	if (id && net->port_conf[id])
+		json_object_object_add(*res, "switch", codec_port_switch(net->port_conf[id], false));
+	p = id ? net->ports[id] : NULL;
 	if (p && !p->dead)
 		json_object_object_add(*res, "attached", handlers_port_json(p));
 	return 0;

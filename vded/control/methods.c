@@ -62,8 +62,9 @@ static const struct method methods[] = {
 	/* READ here: the handler judges the port it finds by name as port.detach would */
 	{ "port.remove", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK | PARAM_IFNAME | PARAM_MISSING_OK,
 	  PARAM_NETWORK | PARAM_IFNAME, run_port_remove },
-	{ "port.set", POLICY_MODIFY, PARAM_NETWORK, PARAM_NETWORK | PARAM_PORT | PARAMS_PORT_SHAPING | PARAM_SWITCH,
-	  PARAM_NETWORK | PARAM_PORT, run_port_set },
+	{ "port.set", POLICY_MODIFY, PARAM_NETWORK,
+	  PARAM_NETWORK | PARAM_PORT | PARAM_SHAPING_DEFAULT | PARAMS_PORT_SHAPING | PARAM_SWITCH, PARAM_NETWORK,
+	  run_port_set },
 	{ "port.show", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK | PARAM_PORT, PARAM_NETWORK | PARAM_PORT, run_port_show },
 	{ "stats.get", POLICY_READ, PARAM_NETWORK, PARAM_NETWORK | PAGE, 0, run_stats_get },
 	{ "tap.add", POLICY_ADMIN, PARAM_NETWORK, PARAM_NETWORK | PARAM_IFNAME | PARAM_OWNER | PARAM_ADDRESSES | PARAM_MTU | PARAM_UP |

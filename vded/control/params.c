@@ -66,6 +66,7 @@ const struct param_spec params_schema[] = {
 	{ "port_default", PARAM_PORT_DEFAULT, PT_PORTSW, 0, 0, NULL, ARG(port_default) },
 	{ "vlan", PARAM_VLAN, PT_UINT, 0, SWITCH_VLAN_MAX, "0", ARG(vlan) },
 	{ "static", PARAM_STATIC, PT_BOOL, 0, 0, "false", ARG(is_static) },
+	{ "default", PARAM_SHAPING_DEFAULT, PT_BOOL, 0, 0, "false", ARG(shaping_default) },
 };
 
 /* The keys of a "switch" object: a second small schema, parsed by params_portsw_parse. */

@@ -76,6 +76,8 @@
 #define PARAM_PORT_DEFAULT     (UINT64_C(1) << 45)
 #define PARAM_VLAN             (UINT64_C(1) << 44)
 #define PARAM_STATIC           (UINT64_C(1) << 43)
+/* port.set "default": the shaping of every port number without its own */
+#define PARAM_SHAPING_DEFAULT  (UINT64_C(1) << 42)
 
 enum param_type {
 	PT_NAME,	/* a network name (proto_valid_name) */
@@ -185,6 +187,7 @@ struct method_args {
 	struct params_portsw port_default;	/* "port_default": the network's policy for new ports */
 	unsigned vlan;
 	bool is_static;
+	bool shaping_default;		/* port.set "default": the shaping of every port number without its own */
 	struct json_object *raw;	/* the params object as sent (borrowed, valid during the call) */
 };
 

@@ -45,8 +45,8 @@ static const struct {
 };
 
 /*
- * The settings kept by port id ("ports": {"ID": {port.set params...}}), each through port.set. Kept in
- * the definition as they are, also an entry that fails now.
+ * The settings kept by port id ("ports": {"ID": {port.set params...}}, and "default" for the ids without
+ * their own), each through port.set. Kept in the definition as they are, also an entry that fails now.
  */
 static void replay_port_settings(struct network *net, struct json_object *extras)
 {
@@ -62,16 +62,20 @@ static void replay_port_settings(struct network *net, struct json_object *extras
 	json_object_object_foreach(ports, id, entry) {
 		struct json_object *one = NULL;
 		char *end;
-		unsigned long n = strtoul(id, &end, 10);
+		bool dflt = strcmp(id, "default") == 0;
+		unsigned long n = dflt ? 0 : strtoul(id, &end, 10);
 
-		if (!*id || *end || n < 1 || n > NETWORK_MAX_PORTS_LIMIT ||
+		if ((!dflt && (!*id || *end || n < 1 || n > NETWORK_MAX_PORTS_LIMIT)) ||
 		    json_object_deep_copy(entry, &one, NULL) < 0 || !json_object_is_type(one, json_type_object)) {
-			log_err("network %s: saved settings of port '%s' are not a port id and an object: skipped",
-				net->def.name, id);
+			log_err("network %s: saved settings of port '%s' are not a port id (or default) and an object: "
+				"skipped", net->def.name, id);
 			json_object_put(one);
 			continue;
 		}
-		json_object_object_add(one, "port", json_object_new_int64((int64_t)n));
+		if (dflt)
+			json_object_object_add(one, "default", json_object_new_boolean(1));
+		else
+			json_object_object_add(one, "port", json_object_new_int64((int64_t)n));
 		replay_extra("port.set", net->def.name, one);
 		json_object_put(one);
 	}

@@ -270,12 +270,39 @@ static inline void network_push(struct network *net, struct port *p, const struc
 	network_push_now(net, p, hdr, frame, len, tx, vlan);
 }
 
+/* Give p the shaping its number has now (its own, else the network's default), or take it away. */
+static int shape_apply(struct network *net, struct port *p)
+{
+	const struct shaper_conf *conf = network_port_shaping(net, p->id);
+	static const struct shaper_conf none;
+
+	if (p->dead)
+		return 0;
+	if (conf && !p->shape) {
+		p->shape = shape_new(p, conf);
+		return p->shape ? 0 : -ENOMEM;
+	}
+	if (conf) {
+		shaper_reconf(p->shape->sh, conf, shape_now());
+	} else if (p->shape) {
+		/* what it had queued goes now, as it would have without the settings */
+		shaper_reconf(p->shape->sh, &none, shape_now());
+		shape_timer_cb(net_loop, &p->shape->timer, 0);
+		if (!shaper_queued(p->shape->sh) && !p->dead) {
+			shape_free(p->shape);
+			p->shape = NULL;
+		}
+	}
+	return 0;
+}
+
 int network_port_shaping_set(struct network *net, unsigned id, const struct shaper_conf *conf)
 {
-	struct port *p;
 	bool on = shaper_conf_active(conf);
+	struct shaper_conf old;
+	int ret = 0;
 
-	if (id < 1 || id > net->def.max_ports)
+	if (id > net->def.max_ports)
 		return -EINVAL;
 	if (!net->shape_conf) {
 		if (!on)
@@ -284,33 +311,33 @@ int network_port_shaping_set(struct network *net, unsigned id, const struct shap
 		if (!net->shape_conf)
 			return -ENOMEM;
 	}
-	p = net->ports[id];
-	if (p && !p->dead) {
-		if (on && !p->shape) {
-			p->shape = shape_new(p, conf);
-			if (!p->shape)
-				return -ENOMEM;
-		} else if (on) {
-			shaper_reconf(p->shape->sh, conf, shape_now());
-		} else if (p->shape) {
-			/* what it had queued goes now, as it would have without the settings */
-			shaper_reconf(p->shape->sh, conf, shape_now());
-			shape_timer_cb(net_loop, &p->shape->timer, 0);
-			if (!shaper_queued(p->shape->sh) && !p->dead) {
-				shape_free(p->shape);
-				p->shape = NULL;
-			}
-		}
-	}
+	old = net->shape_conf[id];
 	net->shape_conf[id] = on ? *conf : (struct shaper_conf){ 0 };
-	return 0;
+	/* the default (0) reaches every port without settings of its own */
+	for (struct port *p = net->port_list; p && ret == 0; p = p->net_next)
+		if (p->id == id || (id == 0 && !network_port_shaping_own(net, p->id)))
+			ret = shape_apply(net, p);
+	if (ret < 0) {
+		net->shape_conf[id] = old;
+		for (struct port *p = net->port_list; p; p = p->net_next)
+			if (p->id == id || id == 0)
+				shape_apply(net, p);
+	}
+	return ret;
+}
+
+const struct shaper_conf *network_port_shaping_own(const struct network *net, unsigned id)
+{
+	if (!net->shape_conf || id > net->def.max_ports || !shaper_conf_active(&net->shape_conf[id]))
+		return NULL;
+	return &net->shape_conf[id];
 }
 
 const struct shaper_conf *network_port_shaping(const struct network *net, unsigned id)
 {
-	if (!net->shape_conf || id < 1 || id > net->def.max_ports || !shaper_conf_active(&net->shape_conf[id]))
-		return NULL;
-	return &net->shape_conf[id];
+	const struct shaper_conf *own = network_port_shaping_own(net, id);
+
+	return own ? own : network_port_shaping_own(net, 0);
 }
 
 const struct shaper_stats *network_port_shaper_stats(const struct port *p)

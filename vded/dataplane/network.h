@@ -61,7 +61,7 @@ struct network {
 	unsigned ncaptures;		/* how many run */
 	uint64_t capture_dropped;	/* capture records dropped because a reader was slow */
 	/* Rate limits and impairment by port id (1..max_ports), for whichever port has that id now or
-	 * later; NULL until one is set. Owned. */
+	 * later, and at 0 the default for ids without their own; NULL until one is set. Owned. */
 	struct shaper_conf *shape_conf;
 	struct network *next;
 };
@@ -145,13 +145,17 @@ int network_port_configure(struct port *p, const struct switch_port_conf *c);
 void network_port_kill(struct port *p);
 
 /*
- * Rate limits and impairment for port id of net (1..max_ports): kept for the id, applied at once to the
- * port that has it (if any) and to each port that takes the id later. A conf that asks for nothing
- * clears them. 0, -EINVAL (id out of range) or -ENOMEM (nothing changed).
+ * Rate limits and impairment for port id of net (1..max_ports), or (id 0) the network's default for every
+ * port number without settings of its own: kept for the id, applied at once to the port(s) they reach and
+ * to each port that takes such a number later. A conf that asks for nothing clears them. 0, -EINVAL (id
+ * out of range) or -ENOMEM (nothing changed).
  */
 int network_port_shaping_set(struct network *net, unsigned id, const struct shaper_conf *conf);
-/* What is kept for id (borrowed, valid until the next set), or NULL for none. */
+/* What port number id runs with: its own settings, else the default; NULL for none (borrowed, valid
+ * until the next set). Id 0: the default. */
 const struct shaper_conf *network_port_shaping(const struct network *net, unsigned id);
+/* Id's own settings only (0: the default), or NULL. */
+const struct shaper_conf *network_port_shaping_own(const struct network *net, unsigned id);
 /* p's shaper counters (borrowed, valid while p lives), or NULL if p has no shaping. */
 const struct shaper_stats *network_port_shaper_stats(const struct port *p);
 
