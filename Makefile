@@ -239,7 +239,7 @@ asan:
 	$(MAKE) SANITIZE=address,undefined check
 
 bench: all
-	B=$(B) tests/bench/run
+	B=$(B) tests/bench/run; rc=$$?; B=$(B) tests/bench/ifport || rc=1; exit $$rc
 
 # scale figures of a vxvde cloud of 10 and 50 hosts (tests/bench/cloud; CLOUD_HOSTS, CLOUD_MODES)
 bench-cloud: all

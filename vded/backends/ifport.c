@@ -17,6 +17,8 @@
 #include "priv/vnl.h"
 #include "proto.h"
 
+#define IFPORT_RCVBUF (4 << 20)
+
 struct ifport {
 	struct ifport_spec spec;
 	unsigned ifindex;
@@ -135,6 +137,12 @@ int ifport_add(struct network *net, const struct ifport_spec *spec, const struct
 		free(ip);
 		return ret;
 	}
+	/* a TCP stream arrives in 64 KiB GSO frames: the default receive buffer holds three of them. Plain
+	 * SO_RCVBUF and SO_SNDBUF (V10): the kernel caps them at rmem_max and wmem_max */
+	int rcv = IFPORT_RCVBUF;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	port_dgram_setup(fd);
 	ret = network_port_add(net, fd, &ifport_ops, keep_port_want(net, ifport_ops.kind, spec->ifname), &p, e);
 	if (ret < 0) {		/* network_port_add closed fd */
 		free(ip);
