@@ -132,6 +132,8 @@ static int settings_resolve(const struct vded_config *cfg, struct vded_settings 
 		pc.max_networks_per_user = (unsigned)cfg->max_networks_per_user;
 	if (cfg->max_ports_per_user >= 0)
 		pc.max_ports_per_user = (unsigned)cfg->max_ports_per_user;
+	if (cfg->user_port_max_macs >= 0)
+		pc.user_port_max_macs = (unsigned)cfg->user_port_max_macs;
 	s->uid = (uid_t)-1;
 	s->gid = (gid_t)-1;
 	/* as root before the split, and in the engine on reload (to compare with what it runs as) */

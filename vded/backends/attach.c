@@ -48,6 +48,7 @@ static void attach_finish(struct port *p, const char *description, const struct 
 		p->uid = owner->peer->uid;
 		p->gid = owner->peer->gid;
 		p->pid = owner->peer->pid;
+		network_port_limit_macs(p, policy_port_max_macs(owner->peer));
 	}
 	if (description && *description)
 		snprintf(p->description, sizeof(p->description), "%s", description);

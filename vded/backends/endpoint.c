@@ -244,6 +244,7 @@ static int ep_plug(struct ep_pending *pd, struct vde_request *req)
 	p->uid = pd->peer.uid;
 	p->gid = pd->peer.gid;
 	p->pid = pd->peer.pid;
+	network_port_limit_macs(p, policy_port_max_macs(&pd->peer));
 	/* a vde client cannot be told its description is refused: what may not be shown becomes '?' */
 	text_sanitise(req->descr);
 	snprintf(p->description, sizeof(p->description), "%s", req->descr);

@@ -30,6 +30,7 @@ static const struct config_key config_keys[] = {
 	{ "max_networks", NUM(max_networks, 1, 65536) },
 	{ "max_networks_per_user", NUM(max_networks_per_user, 0, 65536) },
 	{ "max_ports_per_user", NUM(max_ports_per_user, 0, 1 << 20) },
+	{ "user_port_max_macs", NUM(user_port_max_macs, 0, 65536) },
 };
 
 static int config_error(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -161,7 +162,7 @@ int config_parse(const char *text, size_t len, struct vded_config *cfg, char *er
 	int ret = 0;
 
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->max_networks = cfg->max_networks_per_user = cfg->max_ports_per_user = -1;
+	cfg->max_networks = cfg->max_networks_per_user = cfg->max_ports_per_user = cfg->user_port_max_macs = -1;
 	cfg->n_forward_addresses = -1;
 	if (len > CONFIG_MAX_SIZE)
 		return config_error(err, errlen, "larger than %d bytes", CONFIG_MAX_SIZE);

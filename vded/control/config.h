@@ -25,6 +25,7 @@ struct vded_config {
 	long max_networks;			/* -1: not set */
 	long max_networks_per_user;
 	long max_ports_per_user;
+	long user_port_max_macs;	/* -1: not set */
 	/* Host addresses non-admins may bind slirp forwards on, IPv4 v4-mapped (::ffff:a.b.c.d).
 	 * -1: not set (slirp's default, 127.0.0.1); 0: none. */
 	int n_forward_addresses;

@@ -261,3 +261,8 @@ int policy_check(const struct peer *peer, const char *method, enum policy_access
 		return policy_not_found(e, net->def.name);
 	return ret;
 }
+
+unsigned policy_port_max_macs(const struct peer *peer)
+{
+	return !peer || policy_is_admin(peer) ? 0 : policy_cfg.user_port_max_macs;
+}

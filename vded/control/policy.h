@@ -40,6 +40,7 @@ struct policy_config {
 	gid_t admin_group;		/* may do anything; (gid_t)-1 = nobody but root */
 	unsigned max_networks_per_user;
 	unsigned max_ports_per_user;
+	unsigned user_port_max_macs;	/* a MAC limit for the ports of users who are not admins; 0: none */
 };
 
 #define POLICY_NO_GROUP ((gid_t)-1)
@@ -80,6 +81,10 @@ void policy_set_denial_hook(void (*hook)(const struct peer *peer, const char *me
 
 /* The one not-found error for a network name (missing, or hidden from the caller). Returns -ENOENT. */
 int policy_not_found(struct vde_error *e, const char *name);
+
+/* The MAC limit of a port peer makes (attach, endpoint): user_port_max_macs for a user who is neither
+ * root nor an admin (rule 4: what a user makes is bounded by the config), else 0 (none). */
+unsigned policy_port_max_macs(const struct peer *peer);
 
 /* Whether peer may see net, without logging (network.list filters with it). */
 bool policy_can_read(const struct peer *peer, const struct network *net);

@@ -882,6 +882,18 @@ int network_port_conf_set_default(struct network *net, const struct switch_port_
 	return network_conf_store(&net->port_default, c);
 }
 
+int network_port_limit_macs(struct port *p, unsigned max_macs)
+{
+	const struct switch_port_conf *c = switch_port_get_conf(p->net->sw, p->id);
+	struct switch_port_conf lim;
+
+	if (!max_macs || !c || c->max_macs)
+		return 0;
+	lim = *c;
+	lim.max_macs = max_macs;
+	return switch_port_configure(p->net->sw, p->id, &lim);
+}
+
 int network_port_configure(struct port *p, const struct switch_port_conf *c)
 {
 	return switch_port_configure(p->net->sw, p->id, c);

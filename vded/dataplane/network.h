@@ -141,6 +141,9 @@ int network_port_conf_set_default(struct network *net, const struct switch_port_
 /* Set one live port's policy (e.g. what network.attach asked for) without saving it. 0 or -errno. */
 int network_port_configure(struct port *p, const struct switch_port_conf *c);
 
+/* Give p a MAC limit of max_macs if its policy has none (0: nothing to do). 0 or -errno. */
+int network_port_limit_macs(struct port *p, unsigned max_macs);
+
 /* Schedule p's removal: it stops at once and is freed from the loop (safe inside any callback). */
 void network_port_kill(struct port *p);
 
