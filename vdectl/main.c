@@ -167,6 +167,8 @@ static const struct optspec ns_create_opts[] = {
 	{ .name = "net", .arg = "NET[,NET...]", .param = "networks", .type = OPT_NAMES,
 	  .required = "a namespace needs at least one network",
 	  .help = "the networks, in interface order; may be repeated" },
+	{ .name = "address", .arg = "[vdeN=]CIDR", .param = "addresses", .type = OPT_LIST,
+	  .help = "an address of interface vdeN (default vde0), e.g. 10.0.0.5/24;\nsaved with the namespace; may be repeated (at most 8)" },
 	{ NULL },
 };
 

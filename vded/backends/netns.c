@@ -16,11 +16,14 @@
 #include "proto.h"
 #include "control/store.h"
 #include "backends/tap.h"
+#include "priv/vnl.h"
 
 struct vns {
 	char name[64];
 	unsigned nnets;
 	char nets[NETNS_MAX_NETS][64];
+	unsigned naddrs;
+	char addrs[NETNS_MAX_ADDRS][64];	/* "vdeN=CIDR", as given (N defaults to 0) */
 	struct vns *next;
 };
 
@@ -72,6 +75,12 @@ static int ns_save(const struct vns *n)
 	for (unsigned i = 0; i < n->nnets; i++)
 		json_object_array_add(arr, json_object_new_string(n->nets[i]));
 	json_object_object_add(o, "networks", arr);
+	if (n->naddrs) {
+		arr = json_object_new_array();
+		for (unsigned i = 0; i < n->naddrs; i++)
+			json_object_array_add(arr, json_object_new_string(n->addrs[i]));
+		json_object_object_add(o, "addresses", arr);
+	}
 	ret = dfd < 0 ? dfd : store_write_json(dfd, n->name, o);
 	if (ret < 0)
 		log_warn("%s/%s.json: %s", ns_state_dir, n->name, strerror(-ret));
@@ -102,7 +111,27 @@ static void ns_kill_ports(const struct vns *n)
 	}
 }
 
-int netns_create(const char *name, char nets[][64], unsigned nnets, bool replaying, struct vde_error *e)
+/* "vdeN=CIDR" or "CIDR" (vde0): the interface index and the address; -1 if it is neither. */
+static int ns_addr_split(const char *spec, unsigned nnets, const char **cidr)
+{
+	const char *eq = strchr(spec, '=');
+	char *end;
+	unsigned long i = 0;
+
+	*cidr = spec;
+	if (eq) {
+		if (strncmp(spec, "vde", 3) || eq == spec + 3)
+			return -1;
+		i = strtoul(spec + 3, &end, 10);
+		if (end != eq || i >= nnets)
+			return -1;
+		*cidr = eq + 1;
+	}
+	return vnl_cidr_valid(*cidr) ? (int)i : -1;
+}
+
+int netns_create(const char *name, char nets[][64], unsigned nnets, char addrs[][64], unsigned naddrs,
+		 bool replaying, struct vde_error *e)
 {
 	struct vns *n;
 	int ret;
@@ -117,12 +146,24 @@ int netns_create(const char *name, char nets[][64], unsigned nnets, bool replayi
 	for (unsigned i = 0; i < nnets; i++)
 		if (!network_find(nets[i]))
 			return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENOENT, "network '%s' does not exist", nets[i]);
+	if (naddrs > NETNS_MAX_ADDRS)
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "at most %d addresses", NETNS_MAX_ADDRS);
+	for (unsigned i = 0; i < naddrs; i++) {
+		const char *cidr;
+		if (ns_addr_split(addrs[i], nnets, &cidr) < 0)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "'%s' is not [vdeN=]CIDR for one of the namespace's %u interface(s)", addrs[i],
+					     nnets);
+	}
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
 	snprintf(n->name, sizeof(n->name), "%s", name);
 	n->nnets = nnets;
 	memcpy(n->nets, nets, nnets * sizeof(nets[0]));
+	n->naddrs = naddrs;
+	if (naddrs)
+		memcpy(n->addrs, addrs, naddrs * sizeof(addrs[0]));
 
 	/* the privileged process makes /run/netns/NAME (after a restart it is still there, with what
 	 * runs in it: replaying reuses it) and its taps */
@@ -137,6 +178,12 @@ int netns_create(const char *name, char nets[][64], unsigned nnets, bool replayi
 
 		snprintf(spec.ifname, sizeof(spec.ifname), "vde%u", i);
 		tap_stable_mac(name, i, mac);
+		/* its addresses are part of the definition: a namespace made again (a reboot) has them */
+		for (unsigned k = 0; k < naddrs && spec.naddrs < TAP_MAX_ADDRS; k++) {
+			const char *cidr;
+			if (ns_addr_split(addrs[k], nnets, &cidr) == (int)i)
+				snprintf(spec.addrs[spec.naddrs++], sizeof(spec.addrs[0]), "%s", cidr);
+		}
 		ret = tap_add(network_find(nets[i]), &spec, NULL, e);
 		if (ret < 0)
 			goto fail;
@@ -206,6 +253,15 @@ struct json_object *netns_list_json(void)
 			json_object_object_add(y, "ifname", json_object_new_string(ifname));
 			json_object_object_add(y, "network", json_object_new_string(n->nets[i]));
 			json_object_object_add(y, "mac", json_object_new_string(mac));
+			{
+				struct json_object *al = json_object_new_array();
+				for (unsigned k = 0; k < n->naddrs; k++) {
+					const char *cidr;
+					if (ns_addr_split(n->addrs[k], n->nnets, &cidr) == (int)i)
+						json_object_array_add(al, json_object_new_string(cidr));
+				}
+				json_object_object_add(y, "addresses", al);
+			}
 			/* a link whose network was deleted shows no port */
 			json_object_object_add(y, "port", p ? json_object_new_int((int)p->id) : NULL);
 			json_object_array_add(ifs, y);
@@ -230,11 +286,11 @@ void netns_load_all(void)
 	}
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
-		char nets[NETNS_MAX_NETS][64], name[64];
-		struct json_object *o, *v, *arr;
+		char nets[NETNS_MAX_NETS][64], name[64], addrs[NETNS_MAX_ADDRS][64];
+		struct json_object *o, *v, *arr, *al;
 		struct vde_error e = { 0 };
 		const char *why = "not a namespace definition";
-		unsigned nn = 0;
+		unsigned nn = 0, na = 0;
 
 		if (store_is_stale_tmp(dfd, ns_state_dir, de->d_name))
 			continue;
@@ -256,9 +312,16 @@ void netns_load_all(void)
 				break;
 			snprintf(nets[nn++], sizeof(nets[0]), "%s", json_object_get_string(v));
 		}
+		if (json_object_object_get_ex(o, "addresses", &al) && json_object_is_type(al, json_type_array))
+			for (size_t i = 0; i < json_object_array_length(al) && na < NETNS_MAX_ADDRS; i++) {
+				v = json_object_array_get_idx(al, i);
+				if (json_object_is_type(v, json_type_string) &&
+				    strlen(json_object_get_string(v)) < sizeof(addrs[0]))
+					snprintf(addrs[na++], sizeof(addrs[0]), "%s", json_object_get_string(v));
+			}
 		if (nn != json_object_array_length(arr))
 			log_err("%s/%s: skipped: not a namespace definition", ns_state_dir, de->d_name);
-		else if (netns_create(name, nets, nn, true, &e) < 0)
+		else if (netns_create(name, nets, nn, addrs, na, true, &e) < 0)
 			log_err("namespace %s: not re-established: %s", name, e.message);
 		json_object_put(o);
 	}

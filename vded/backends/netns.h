@@ -14,14 +14,17 @@
 #include "priv/priv.h"	/* NETNS_DIR */
 
 #define NETNS_MAX_NETS 8
+#define NETNS_MAX_ADDRS 8
 
 int netns_init(const char *state_dir);
 /* Close vded's handles; the namespaces stay (processes may live in them) for the next start. */
 void netns_exit(void);
 
-/* Make namespace name with one interface per network (vde0 on nets[0], ...). Nothing is left on
- * failure. replaying: re-establish a saved one (an existing /run/netns/NAME is reused, nothing saved). */
-int netns_create(const char *name, char nets[][64], unsigned nnets, bool replaying, struct vde_error *e);
+/* Make namespace name with one interface per network (vde0 on nets[0], ...), with addresses
+ * ("vdeN=CIDR", or "CIDR" for vde0; saved with the definition). Nothing is left on failure.
+ * replaying: re-establish a saved one (an existing /run/netns/NAME is reused, nothing saved). */
+int netns_create(const char *name, char nets[][64], unsigned nnets, char addrs[][64], unsigned naddrs,
+		 bool replaying, struct vde_error *e);
 /* Remove its interfaces, unmount and delete /run/netns/NAME and the saved definition. */
 int netns_delete(const char *name, bool missing_ok, struct vde_error *e);
 /* {"namespaces": [{"name", "path", "interfaces": [{"ifname","network","port","mac"}...]}...]} */

@@ -7,7 +7,7 @@
 
 HANDLER(run_ns_create)
 {
-	int ret = netns_create(a->name, a->networks, a->nnets, false, e);
+	int ret = netns_create(a->name, a->networks, a->nnets, a->addresses, a->naddrs, false, e);
 
 	if (ret < 0)
 		return ret;
