@@ -307,6 +307,8 @@ install: $(VDED) $(VDECTL) $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(PLUGINS) $(COMPAT_D
 	install -m 0644 systemd/vded.socket $(DESTDIR)$(SYSTEMDUNITDIR)/vded.socket
 	install -m 0644 systemd/sysusers.d/vde.conf $(DESTDIR)$(SYSUSERSDIR)/vde.conf
 	install -m 0644 systemd/tmpfiles.d/vde.conf $(DESTDIR)$(TMPFILESDIR)/vde.conf
+	install -d $(DESTDIR)$(DOCDIR)/examples
+	install -m 0644 systemd/vded-netns.conf $(DESTDIR)$(DOCDIR)/examples/vded-netns.conf
 ifeq ($(INSTALL_COMPAT),1)
 	install -d $(DESTDIR)$(INCDIR)
 	install -m 0755 $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(DESTDIR)$(LIBDIR)/
@@ -327,7 +329,8 @@ uninstall:
 		$(DESTDIR)$(SYSUSERSDIR)/vde.conf $(DESTDIR)$(TMPFILESDIR)/vde.conf \
 		$(addprefix $(DESTDIR)$(LIBDIR)/vdeplug/,$(PLUGIN_FILES)) \
 		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS))) $(DESTDIR)$(BASHCOMPDIR)/vdectl \
-		$(DESTDIR)$(LIBEXECDIR)/vde/vde-ifup $(DESTDIR)$(LIBEXECDIR)/vde/vde-ifdown
+		$(DESTDIR)$(LIBEXECDIR)/vde/vde-ifup $(DESTDIR)$(LIBEXECDIR)/vde/vde-ifdown \
+		$(DESTDIR)$(DOCDIR)/examples/vded-netns.conf
 ifeq ($(INSTALL_COMPAT),1)
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(COMMAND_FILES)) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(COMMAND_MANS))) \

@@ -383,6 +383,7 @@ log "tap vtap0 (made by the parent) answers on lab"
 rc=0
 inside vdectl ns create vdetestns --net lab >"$WORK/out" 2>&1 || rc=$?
 [ "$rc" -ne 0 ] || fail "ns create succeeded under the unit, which grants no CAP_SYS_ADMIN"
+grep -q "network namespaces are off" "$WORK/out" || fail "ns create's refusal does not say why: $(cat "$WORK/out")"
 log "ns create refused under the unit (exit $rc: $(tail -n 1 "$WORK/out"))"
 assert_eq "$(prop vded.service MainPID)" "$main" "MainPID after a refused ns create"
 pid_alive "$engine" || fail "the engine $engine is gone after a refused ns create"
@@ -491,6 +492,37 @@ expect_rc 0 systemd-analyze security --no-pager vded.service
 exposure=$(grep -i 'overall exposure' <<<"$OUT" || true)
 [ -n "$exposure" ] || fail "systemd-analyze security printed no exposure: $(tail -n 3 <<<"$OUT")"
 log "systemd-analyze security: ${exposure#→ }"
+
+# --- the netns drop-in, shipped in /usr/share/doc/vde/examples: with all of it ns create works and the
+# namespace is the host's; with half of it (only the capability) vded refuses to start and says why.
+dropin=/etc/systemd/system/vded.service.d/netns.conf
+expect_rc 0 mkdir -p /etc/systemd/system/vded.service.d
+expect_rc 0 cp /usr/share/doc/vde/examples/vded-netns.conf "$dropin"
+expect_rc 0 systemctl daemon-reload
+expect_rc 0 systemctl restart vded.service
+expect_rc 0 vdectl ns create vdetestns --net lab
+inside ip netns list | grep -q '^vdetestns' || fail "the namespace made under the drop-in is not visible: $(inside ip netns list)"
+inside ip -n vdetestns link show vde0 >/dev/null || fail "vdetestns has no vde0"
+expect_rc 0 vdectl ns delete vdetestns
+log "netns drop-in: ns create works, /run/netns/vdetestns visible outside vded"
+inside sh -c "printf '[Service]\\nCapabilityBoundingSet=CAP_SYS_ADMIN\\n' >$dropin"
+expect_rc 0 systemctl daemon-reload
+rc=0
+inside systemctl restart vded.service >/dev/null 2>&1 || rc=$?
+[ "$rc" -ne 0 ] || fail "vded started with half of the netns drop-in"
+wait_for inside sh -c "journalctl -u vded.service --no-pager | grep -q 'Apply the whole netns drop-in'" ||
+	fail "vded did not say why it refused half of the drop-in"
+expect_rc 0 rm -f "$dropin"
+expect_rc 0 systemctl daemon-reload
+expect_rc 0 systemctl reset-failed vded.service
+expect_rc 0 systemctl start vded.service
+expect_rc 0 vdectl daemon info
+log "half a drop-in refused at start; without it vded starts again"
+# journalctl -p sees vded's priorities (sd-daemon <N> prefixes on its stderr lines)
+inside journalctl -u vded.service --no-pager -p err | grep -q "Apply the whole netns drop-in" ||
+	fail "journalctl -p err does not show vded's error line"
+inside journalctl -u vded.service --no-pager -p warning | grep -q "ready" &&
+	fail "journalctl -p warning shows vded's notice lines"
 
 # vded's journal, for the record.
 echo "---- inside: journalctl -u vded.service ----"

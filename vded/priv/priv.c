@@ -22,6 +22,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -401,16 +402,43 @@ static int priv_lo_up(void *arg)
 	return ret;
 }
 
+/* Whether this process may make namespaces at all (CAP_SYS_ADMIN, effective). */
+static bool priv_has_sys_admin(void)
+{
+	cap_flag_value_t v = CAP_CLEAR;
+	cap_t caps = cap_get_proc();
+
+	if (caps) {
+		cap_get_flag(caps, CAP_SYS_ADMIN, CAP_EFFECTIVE, &v);
+		cap_free(caps);
+	}
+	return v == CAP_SET;
+}
+
+/* What a user reads when the unit does not allow namespaces: the fix, not a bare EPERM. */
+static int priv_netns_off(struct vde_error *e, const char *why)
+{
+	return vde_error_set(e, PROTO_ERR_UNSUPPORTED, EOPNOTSUPP,
+			     "network namespaces are off in this vded: %s (under systemd, install the netns "
+			     "drop-in: vded(8), NAMESPACES)", why);
+}
+
 static int do_netns_create(const struct priv_netns *n, struct vde_error *e)
 {
 	char path[PATH_MAX];
 	int self, fd, ret;
 
+	if (!priv_has_sys_admin())
+		return priv_netns_off(e, "it runs without CAP_SYS_ADMIN");
 	ret = priv_netns_prepare_dir();
+	if (ret == -EROFS || ret == -EACCES || ret == -EPERM)
+		return priv_netns_off(e, NETNS_DIR " is read-only for it");
 	if (ret < 0)
 		return priv_fail(e, ret, NETNS_DIR);
 	snprintf(path, sizeof(path), NETNS_DIR "/%s", n->name);
 	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+	if (fd < 0 && (errno == EROFS || errno == EACCES))
+		return priv_netns_off(e, NETNS_DIR " is read-only for it");
 	if (fd < 0 && errno == EEXIST) {
 		if (!n->reuse)
 			return vde_error_set(e, PROTO_ERR_EXISTS, EEXIST, "%s already exists", path);
@@ -428,7 +456,8 @@ static int do_netns_create(const struct priv_netns *n, struct vde_error *e)
 	}
 	ret = 0;
 	if (unshare(CLONE_NEWNET) < 0) {
-		ret = priv_fail(e, errno, "unshare");
+		ret = errno == EPERM ? priv_netns_off(e, "unshare(CLONE_NEWNET) is not allowed (RestrictNamespaces=)")
+				     : priv_fail(e, errno, "unshare");
 	} else {
 		if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0)
 			ret = priv_fail(e, errno, path);
@@ -1053,6 +1082,39 @@ static int priv_open_netdir(const char *run_dir)
 	return 0;
 }
 
+/*
+ * Under systemd, CAP_SYS_ADMIN says the admin turned namespaces on; they then only work if vded is in
+ * the host's mount namespace (its bind mounts in /run/netns must reach everyone). A unit that grants
+ * the capability but keeps ProtectSystem= and the other mount settings (half the netns drop-in) would
+ * make namespaces nobody else sees: refuse to start, saying so. Returns 0 or -EPERM (logged).
+ */
+static int priv_check_unit(void)
+{
+	char self[64] = "", init[64] = "";
+	ssize_t a, b;
+
+	if (!getenv("INVOCATION_ID") || !priv_has_sys_admin())
+		return 0;
+	a = readlink("/proc/self/ns/mnt", self, sizeof(self) - 1);
+	b = readlink("/proc/1/ns/mnt", init, sizeof(init) - 1);
+	if (a > 0 && b > 0) {
+		self[a] = init[b] = '\0';
+		if (strcmp(self, init) == 0)
+			return 0;
+	} else {
+		/* PID 1's namespace cannot be read (no CAP_SYS_PTRACE): the unit's mount settings show as a
+		 * read-only /run (ProtectSystem=strict, ReadOnlyPaths=/run), where /run/netns must be made */
+		struct statvfs sv;
+
+		if (statvfs("/run", &sv) < 0 || !(sv.f_flag & ST_RDONLY))
+			return 0;
+	}
+	log_err("the unit grants CAP_SYS_ADMIN (namespaces) but runs vded in a private mount namespace "
+		"(ProtectSystem=, ReadOnlyPaths=, PrivateMounts=, ...): namespaces made here would be invisible "
+		"outside. Apply the whole netns drop-in, or none of it (vded(8), NAMESPACES)");
+	return -EPERM;
+}
+
 /* Fork one engine. In the child (the engine) returns 0; in the parent the engine's pid. */
 static pid_t priv_fork_engine(int sfd)
 {
@@ -1113,6 +1175,9 @@ int priv_split(const struct priv_setup *setup)
 		return 0;	/* no split: requests run in-process, with what this user may do */
 	if (setup->engine_uid == 0)
 		return -EPERM;
+	ret = priv_check_unit();
+	if (ret < 0)
+		return ret;
 	priv.engine_uid = setup->engine_uid;
 	priv.engine_gid = setup->engine_gid;
 	sigemptyset(&mask);
