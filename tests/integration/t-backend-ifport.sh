@@ -43,6 +43,11 @@ expect_rc 5 vdectl port add lab v2
 expect_rc 3 vdectl port add lab no-such-if0
 assert_contains "$ERR" "no-such-if0" "missing interface error"
 expect_rc 2 vdectl port add lab lo
+# vded's own tap is a port already
+expect_rc 0 vdectl tap add lab vtap0
+expect_rc 5 vdectl port add lab vtap0
+assert_contains "$ERR" "is a tap of network 'lab'" "vded's tap as an interface port"
+expect_rc 0 vdectl tap remove lab vtap0
 
 # The host stack is off v1: no address of either family, IPv6 disabled.
 assert_eq "$(ip -j addr show dev v1 | jq '[.[0].addr_info[]] | length')" 0 "addresses left on v1"

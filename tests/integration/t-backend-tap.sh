@@ -45,7 +45,9 @@ expect_rc 0 vdectl -j port list lab
 assert_json ".ports[] | select(.id == $tapport) | .rx_frames >= 5 and .tx_frames >= 5" true "$OUT"
 assert_json ".ports[] | select(.id == $tapport) | .rx_bytes > 9000 * 5" true "$OUT"
 
-# Persistence: the tap goes with vded and comes back with its settings when vded starts again.
+# Persistence: the tap goes with vded and comes back with its settings when vded starts again, its
+# MAC included (saved with the definition).
+mac0=$(ip -j link show tap0 | jq -r '.[0].address')
 vded_stop
 wait_for iface_gone tap0 || fail "tap0 still exists after vded stopped"
 jq -e '.taps | length == 1' "$STATE/networks/lab.json" >/dev/null || fail "tap not saved: $(cat "$STATE/networks/lab.json")"
@@ -54,6 +56,7 @@ wait_for ip link show tap0 || fail "tap0 not recreated at start"
 ip -j addr show dev tap0 >"$WORK/addr.json"
 assert_json '[.[0].addr_info[] | select(.local == "10.9.0.1" and .prefixlen == 24)] | length' 1 "$(cat "$WORK/addr.json")"
 assert_json '.[0].mtu' 9000 "$(cat "$WORK/addr.json")"
+assert_eq "$(ip -j link show tap0 | jq -r '.[0].address')" "$mac0" "tap0's MAC after the restart"
 expect_rc 0 vdectl -j port list lab
 assert_json '[.ports[] | select(.kind == "tap" and .ifname == "tap0")] | length' 1 "$OUT"
 plug_tap ns1 t1 lab 10.9.0.2/24

@@ -77,6 +77,14 @@ rx1=$(vm_port | jq .rx_frames)
 wait_for -t 120 sh -c "[ \$(\"$VDECTL_BIN\" -s \"$SOCK\" -j port list lab | jq '.ports[] | select(.ifname == \"vmtap0\") | .rx_frames') -gt $rx1 ]" ||
 	fail "no frames from the guest after vded's restart"
 
+# --multi-queue makes a multi-queue tap; a VM tap keeps its MAC across vded's restarts (saved)
+expect_rc 0 vdectl tap add lab vmmq --for-vm --multi-queue --group 2000
+assert_json '.[0].linkinfo.info_data.multi_queue' true "$(ip -d -j link show vmmq)"
+assert_json '.[0].linkinfo.info_data.group' 2000 "$(ip -d -j link show vmmq)"
+mac=$(ip -j link show vmmq | jq -r '.[0].address')
+assert_eq "$(jq -r '.taps[] | select(.ifname == "vmmq") | .mac' "$STATE/networks/lab.json")" "$mac" "vmmq's saved MAC"
+expect_rc 0 vdectl tap remove lab vmmq
+
 # A VM tap is removed by tap remove, not by port remove or port detach.
 expect_rc 2 vdectl port remove lab vmtap0
 expect_rc 2 vdectl port detach lab "$(vm_port | jq .id)"

@@ -11,6 +11,7 @@
 #include "control/methods.h"
 #include "backends/attach.h"
 #include "backends/ifport.h"
+#include "backends/tap.h"
 #include "control/store.h"
 #include "log.h"
 
@@ -152,6 +153,11 @@ HANDLER(run_port_add)
 	if (ret < 0)
 		log_warn("link events: %s (interface ports will not follow their interfaces)", strerror(-ret));
 	snprintf(spec.ifname, sizeof(spec.ifname), "%s", a->ifname);
+	/* vded's own tap already carries its network's frames: a second reader would see them twice */
+	for (struct network *n = network_first(); n; n = n->next)
+		if (tap_find(n, a->ifname))
+			return vde_error_set(e, PROTO_ERR_EXISTS, EEXIST, "'%s' is a tap of network '%s' already",
+					     a->ifname, n->def.name);
 	ret = ifport_lookup(a->ifname, &info);
 	if (ret < 0)
 		return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENODEV, "there is no interface '%s'", a->ifname);
