@@ -75,6 +75,16 @@ dropped=$(json_get ".ports[] | select(.id == $pb) | .tx_dropped_loss" "$OUT")
 expect_rc 0 vdectl port set lab "$pb" --loss 0
 ip netns exec na ping -c 20 -i 0.01 -W 2 10.0.0.2 >/dev/null || fail "pings lost after loss was lifted"
 
+# --- duplication: every frame nb receives, twice: ping counts the copies
+expect_rc 0 vdectl port set lab "$pb" --dup 100
+out=$(ip netns exec na ping -n -c 5 -i 0.1 -W 2 10.0.0.2 || true)
+# ping stops at the fifth reply, so the fifth copy may come after it has gone: 4 or 5
+dups=$(printf '%s\n' "$out" | sed -n 's/.* received, +\([0-9]*\) duplicates.*/\1/p')
+[ "${dups:-0}" -ge 4 ] || fail "a port that duplicates everything gave ${dups:-no} duplicates to 5 pings: $out"
+expect_rc 0 vdectl -j port show lab "$pb"
+assert_json '.tx_duplicated >= 5' true "$OUT"
+expect_rc 0 vdectl port set lab "$pb" --dup 0
+
 # --- rate: 10 Mbit/s on what nb receives, measured by iperf3 from na to nb (6 s, the first omitted)
 expect_rc 0 vdectl port set lab "$pb" --rate-out 10M
 bg_start -o "$WORK/iperf3-server.log" ip netns exec nb iperf3 -s -1 -B 10.0.0.2
