@@ -129,6 +129,29 @@ veth_pair ns3 v3 10.20.0.3/24
 sleep 1
 no_port lab v3 || fail "the transient v3 was re-adopted"
 
+# The hook VM managers call (libexec/vde-ifup, vde-ifdown): the network from the configuration file's
+# first matching rule, a transient port; the down script removes it; no rule, no port.
+cat >"$WORK/ifup.conf" <<EOC
+# PATTERN NETWORK
+q-*	nowhere
+hk*	lab
+*	nowhere
+EOC
+ip link add hk1 type veth peer name e-hk1
+hook() { VDECTL=$VDECTL_BIN VDED_SOCKET=$SOCK VDE_IFUP_CONF=$WORK/ifup.conf "$ROOT/libexec/$1" "${@:2}"; }
+expect_rc 0 hook vde-ifup hk1
+has_port lab hk1 || fail "vde-ifup did not add hk1 to lab"
+assert_json '.transient' true "$(port_json lab hk1)"
+expect_rc 0 hook vde-ifdown hk1
+no_port lab hk1 || fail "vde-ifdown did not remove hk1"
+expect_rc 0 hook vde-ifdown hk1		# again: nothing to do
+expect_rc 2 hook vde-ifup
+expect_rc 3 hook vde-ifup hk1 nosuchnet
+expect_rc 2 env VDECTL="$VDECTL_BIN" VDED_SOCKET="$SOCK" VDE_IFUP_CONF=/nonexistent \
+	"$ROOT/libexec/vde-ifup" hk1
+assert_contains "$ERR" "no network for hk1" "vde-ifup without a rule"
+ip link del hk1
+
 # After a restart the saved ports come back.
 vded_stop
 vded_start -g "$GS"

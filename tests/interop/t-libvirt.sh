@@ -3,11 +3,12 @@
 # A real libvirt (Debian's libvirtd and its QEMU driver) runs a TCG domain on vded networks through
 # plain type='ethernet' NICs, no <qemu:commandline>:
 #   (a) a VM tap (vdectl tap add --for-vm) given to libvirt with managed='no';
-#   (b) a tap libvirt makes itself, plugged in by the hook (<script>/<downscript>: libexec/vde-ifup).
+#   (b) a tap libvirt makes itself, plugged in by the hook (<script>/<downscript>: libexec/vde-ifup);
+#   (c) a type='udp' NIC, cabled to an uplink of vded's (network connect udp://).
 # libvirtd runs in the test's own network and mount namespaces, with a private configuration (its
 # /etc/libvirt, /var/lib/libvirt, /var/log/libvirt, /var/cache/libvirt are tmpfs here; /run already is).
 # The domain has no OS: SeaBIOS's iPXE asks vded's slirp for a lease on each NIC. The test sees the
-# lease traffic in both ports' counters and the domain's MACs in mac list; virsh domiflist and
+# lease traffic in the ports' counters and the domain's MACs in mac list (on the uplink's port for c); virsh domiflist and
 # domifstat show both NICs; a NIC hotplugged the same way as (b) becomes a port, and its hot-unplug runs
 # the downscript and removes the port; the domain's destruction removes (b)'s port and leaves the VM
 # tap and its port in place.
@@ -64,6 +65,9 @@ log "$(virsh -q version | head -n 3 | tr '\n' ' ')"
 vded_start
 expect_rc 0 vdectl network create lab --slirp
 expect_rc 0 vdectl tap add lab vm1 --for-vm
+# (c): a udp NIC, through an uplink of vded's (doc/libvirt.md, way 3)
+expect_rc 0 vdectl -j network connect lab 'udp://127.0.0.1:5001->127.0.0.1:5000'
+UPLINK=$(json_get '.port.id' "$OUT")
 # libvirt runs hooks with a clean environment: these wrappers bring vdectl and the network
 for h in ifup ifdown; do
 	cat >"$WORK/vde-$h" <<EOS
@@ -72,7 +76,7 @@ VDECTL=$VDECTL_BIN VDE_NETWORK=lab exec $ROOT/libexec/vde-$h "\$@"
 EOS
 	chmod 755 "$WORK/vde-$h"
 done
-MAC_A=52:54:00:a0:00:01 MAC_B=52:54:00:b0:00:02
+MAC_A=52:54:00:a0:00:01 MAC_B=52:54:00:b0:00:02 MAC_C=52:54:00:d0:00:04
 nic_b() {
 	cat <<EOX
 <interface type='ethernet'>
@@ -102,6 +106,14 @@ cat >"$WORK/dom.xml" <<EOX
       <boot order='1'/>
     </interface>
     $(nic_b)
+    <interface type='udp'>
+      <mac address='$MAC_C'/>
+      <source address='127.0.0.1' port='5001'>
+        <local address='127.0.0.1' port='5000'/>
+      </source>
+      <model type='virtio'/>
+      <boot order='3'/>
+    </interface>
   </devices>
 </domain>
 EOX
@@ -132,6 +144,10 @@ assert_json '.transient' true "$(port_of lab-b)"
 # lease traffic on both NICs (iPXE tries the first, then the second)
 wait_for -t 180 mac_on $MAC_A vm1 || fail "no frame from NIC (a) on vm1's port"
 wait_for -t 240 mac_on $MAC_B lab-b || fail "no frame from NIC (b) on lab-b's port"
+uplink_has_mac() {
+	vdectl -j mac list lab | jq -e ".macs[] | select(.mac == \"$MAC_C\" and .port == $UPLINK)" >/dev/null
+}
+wait_for -t 240 uplink_has_mac || fail "no frame from NIC (c) on the udp uplink"
 pa=$(port_of vm1)
 pb=$(port_of lab-b)
 log "vm1: $pa"
@@ -144,6 +160,7 @@ virsh domiflist vdetest >"$WORK/iflist" || fail "domiflist failed"
 cat "$WORK/iflist"
 grep -E "^ *vm1 +ethernet .*$MAC_A" "$WORK/iflist" >/dev/null || fail "domiflist does not show vm1"
 grep -E "^ *lab-b +ethernet .*$MAC_B" "$WORK/iflist" >/dev/null || fail "domiflist does not show lab-b"
+grep -E "^ *- +udp .*$MAC_C" "$WORK/iflist" >/dev/null || fail "domiflist does not show the udp NIC"
 for i in vm1 lab-b; do
 	virsh domifstat vdetest $i >"$WORK/ifstat" || fail "domifstat $i failed"
 	awk '$2 == "rx_packets" && $3 > 0 { ok = 1 } END { exit !ok }' "$WORK/ifstat" ||
