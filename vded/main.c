@@ -341,9 +341,20 @@ static void signal_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		config_free(&cfg);
 		return;
 	}
-	if (strcmp(s.run_dir, settings.run_dir) || strcmp(s.state_dir, settings.state_dir) ||
-	    (!settings.socket_activated && strcmp(s.socket, settings.socket)) || s.uid != settings.uid)
-		log_warn("reload: run_dir, state_dir, socket and user changes take effect at the next start");
+	{
+		/* name only what changed: a warning about settings nobody touched is noise */
+		char what[96] = "";
+		if (strcmp(s.run_dir, settings.run_dir))
+			strcat(what, ", run_dir");
+		if (strcmp(s.state_dir, settings.state_dir))
+			strcat(what, ", state_dir");
+		if (!settings.socket_activated && strcmp(s.socket, settings.socket))
+			strcat(what, ", socket");
+		if (s.uid != settings.uid)
+			strcat(what, ", user");
+		if (what[0])
+			log_warn("reload: the change of %s takes effect at the next start", what + 2);
+	}
 	settings.policy = s.policy;
 	policy_configure(&settings.policy);
 	slirp_configure(&cfg);

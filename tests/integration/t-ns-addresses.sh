@@ -46,5 +46,17 @@ assert_eq "$(addr_of r2 vde1)" "10.7.0.2/24" "r2's vde1 made anew"
 wait_for reach || fail "r1 -> r2 after the namespaces were made anew"
 expect_rc 0 vdectl ns delete r1
 expect_rc 0 vdectl ns delete r2
+
+# a definition that cannot come back (its network is gone) is still deleted by ns delete
+expect_rc 0 vdectl network create gone
+expect_rc 0 vdectl ns create r9 --net gone --address 10.9.9.9/24
+expect_rc 0 vdectl network delete gone
+vded_stop
+vded_start
+grep -q "namespace r9: not re-established" "$WORK/vded.log" || fail "r9 should not have come back"
+[ -e "$STATE/namespaces/r9.json" ] || fail "r9's definition is already gone"
+expect_rc 0 vdectl ns delete r9
+[ -e "$STATE/namespaces/r9.json" ] && fail "ns delete left r9's stale definition"
+expect_rc 3 vdectl ns delete r9
 vded_stop
 log "ok"

@@ -23,7 +23,7 @@ assert_eq "$(awk '/^Uid:/ { print $2 }' /proc/$engine/status)" "$(id -u vded)" "
 expect_rc 0 vdectl network create lab
 kill -HUP "$VDED_PID"
 wait_for grep -q "reload done" "$WORK/vded.log" || fail "SIGHUP to the parent did not reach the engine"
-! grep -q "take effect at the next start" "$WORK/vded.log" || fail "reload warned of a change nobody made"
+! grep -q "takes effect at the next start" "$WORK/vded.log" || fail "reload warned of a change nobody made"
 kill -0 "$VDED_PID" && kill -0 "$engine" || fail "a process died on SIGHUP"
 expect_rc 0 vdectl -j network show lab
 

@@ -209,6 +209,19 @@ int netns_delete(const char *name, bool missing_ok, struct vde_error *e)
 	struct vns *n = ns_find(name);
 
 	if (!n) {
+		/* a saved definition that could not be re-established at start (its network went, say):
+		 * deleting it is how it goes, with whatever is left of the namespace */
+		int dfd = ns_state_fd();
+		char file[80];
+		struct stat st;
+
+		snprintf(file, sizeof(file), "%s.json", name);
+		if (proto_valid_name(name) && dfd >= 0 && fstatat(dfd, file, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			ns_unsave(name);
+			priv_netns_delete(name, NULL);
+			log_notice("namespace %s: stale definition deleted", name);
+			return 0;
+		}
 		if (missing_ok)
 			return 0;
 		return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENOENT, "namespace '%s' does not exist", name);
