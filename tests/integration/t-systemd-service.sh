@@ -429,7 +429,26 @@ log "reload kept main $main, engine $engine and the traffic"
 ports_of() {
 	inside vdectl -j port list "$1" | jq -c '[.ports[] | {id, kind, pid}] | sort_by(.id)'
 }
+# The longest time without an answer, and the answers lost, of a ping every 50 ms from ns1 while
+# something happens to vded: the figures the restart actions are judged by (reported, not asserted).
+GAPS=()
+gap_start() {
+	GAP_PID=$(inside sh -c 'ip netns exec ns1 ping -D -i 0.05 -W 1 10.0.0.2 >/tmp/gap.log 2>&1 & echo $!')
+	sleep 1
+}
+gap_stop() {
+	local r
+	sleep 1
+	inside kill -INT "$GAP_PID"
+	sleep 0.3
+	r=$(awk '/bytes from/ { t = substr($1, 2, length($1) - 2) + 0; if (p && t - p > m) m = t - p; p = t }
+		/transmitted/ { tx = $1; rx = $4 } END { printf "%.2f s, %d of %d lost", m, tx - rx, tx }' \
+		<<<"$(inside cat /tmp/gap.log)")
+	GAPS+=("$1: longest gap $r")
+	log "$1: longest ping gap $r"
+}
 before=$(ports_of lab)
+gap_start
 expect_rc 0 systemctl restart vded.service
 wait_for inside vdectl daemon info || fail "vded does not answer after systemctl restart"
 mainr=$(prop vded.service MainPID)
@@ -440,7 +459,34 @@ for u in vdetest-plug1 vdetest-plug2 vdetest-alice vdetest-alice-lab; do
 done
 expect_rc 0 ip netns exec ns1 ping -c 2 -i 0.2 -W 3 10.0.0.2
 inside journalctl --no-pager -u vded.service | grep -q "resumed" || fail "no 'resumed' in vded's journal"
+gap_stop "systemctl restart"
 log "restart: main $main -> $mainr, lab's ports $before kept, traffic goes on"
+# an upgrade in place: the main process executes vded again, keeping its pid and every port
+gap_start
+expect_rc 0 vdectl daemon upgrade
+upgraded() {
+	[ "$(inside vdectl -j daemon info 2>/dev/null | jq -r .engine_pid)" != "$1" ]
+}
+wait_for upgraded "$(inside vdectl -j daemon info | jq -r .engine_pid)" || true
+wait_for inside vdectl daemon info || fail "vded does not answer after daemon upgrade"
+gap_stop "vdectl daemon upgrade"
+assert_eq "$(prop vded.service MainPID)" "$mainr" "MainPID after daemon upgrade"
+assert_eq "$(ports_of lab)" "$before" "lab's ports after daemon upgrade"
+# the main process killed: systemd starts vded again after RestartSec=, with the fd store (the
+# engine follows its parent out: parent-death signal)
+gap_start
+inside kill -KILL "$mainr"
+restarted() {
+	[ "$(prop vded.service NRestarts)" -ge 1 ] && inside systemctl -q is-active vded.service &&
+		inside vdectl daemon info
+}
+wait_for -t 20 restarted || fail "vded.service did not come back after its main process was killed"
+gap_stop "kill -9 of the main process (Restart=on-failure, RestartSec=2s)"
+assert_eq "$(ports_of lab)" "$before" "lab's ports after kill -9 of the main process"
+for u in vdetest-plug1 vdetest-plug2 vdetest-alice vdetest-alice-lab; do
+	inside systemctl -q is-active "$u" || fail "vde_plug ($u) ended when vded was killed"
+done
+mainr=$(prop vded.service MainPID)
 main=$mainr
 engine=$(inside vdectl -j daemon info | jq -r .engine_pid)
 
@@ -473,6 +519,7 @@ log "systemctl start: main $main2, lab is back"
 engine2=$(jq -r .engine_pid <<<"$OUT")
 expect_rc 0 systemd-run --unit=vdetest-plug3 vde_plug vde:///run/vde/net/lab null://
 wait_for endpoint_ports lab 1 || fail "vdetest-plug3 is not on lab"
+nrestarts=$(prop vded.service NRestarts)
 inside kill -KILL "$engine2"
 engine_changed() {
 	local e
@@ -482,7 +529,7 @@ wait_for -t 20 engine_changed || fail "no new engine after the engine was killed
 expect_rc 0 vdectl -j daemon info
 assert_eq "$(jq -r .pid <<<"$OUT")" "$main2" "the main process after its engine died"
 assert_eq "$(jq -r .engine_restarts <<<"$OUT")" 1 "engine_restarts"
-assert_eq "$(prop vded.service NRestarts)" 0 "NRestarts (systemd did not have to restart vded)"
+assert_eq "$(prop vded.service NRestarts)" "$nrestarts" "NRestarts (systemd did not have to restart vded)"
 inside systemctl -q is-active vdetest-plug3 || fail "vde_plug (vdetest-plug3) ended when the engine died"
 wait_for endpoint_ports lab 1 || fail "vdetest-plug3's port did not come back"
 log "engine $engine2 killed: a new engine ($(jq -r .engine_pid <<<"$OUT")) with every port, main $main2"
@@ -531,4 +578,7 @@ echo "----"
 
 expect_rc 0 systemctl stop vded.service
 assert_eq "$(prop vded.service Result)" success "vded.service's Result after the second stop"
+for g in "${GAPS[@]}"; do
+	echo "restart figures: $g"
+done
 log "PASS in $((SECONDS - T0)) s"
