@@ -159,6 +159,7 @@ static const struct optspec port_add_opts[] = {
 	  .help = "not saved: the port lives while the interface does" },
 	{ .name = "keep-ip", .param = "keep_ip", .type = OPT_FLAG,
 	  .help = "leave the host's addresses and IPv6 on the interface" },
+	SWITCH_OPTS,
 	{ NULL },
 };
 static const struct optspec port_remove_opts[] = { OPT_MISSING_OK("the network has no such interface port"), { NULL } };

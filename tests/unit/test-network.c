@@ -382,6 +382,87 @@ static void check_vnet(void)
 	close(u.peer);
 }
 
+
+/* Tagging on the way out without a copy, and the virtio-net header of a vnet port moved with the tag:
+ * port a (vnet, access VLAN 10), b (vnet, trunk of 10), c (plain, trunk of 10). */
+static void check_vlan_tagging(void)
+{
+	struct network *net = make_net("vlan");
+	struct tport a = add_port(net, &plain_ops, NULL), b = add_port(net, &plain_ops, NULL),
+		     c = add_port(net, &plain_ops, NULL);
+	struct switch_port_conf access, trunk;
+	static uint8_t buf[OFFLOAD_HDR_LEN + ETH_MAX_FRAME], want[ETH_MAX_FRAME];
+	struct virtio_net_hdr vh = { 0 }, got;
+	ssize_t n;
+
+	a.p->vnet = true;
+	b.p->vnet = true;
+	switch_port_conf_init(&access);
+	access.vlan = 10;
+	switch_port_conf_init(&trunk);
+	trunk.trunk = true;
+	switch_conf_trunk_add(&trunk, 10);
+	CHECK(network_port_configure(a.p, &access) == 0);
+	CHECK(network_port_configure(b.p, &trunk) == 0);
+	CHECK(network_port_configure(c.p, &trunk) == 0);
+
+	/* from the access port, with a partial checksum from byte 34 (its field at 34 + 16) */
+	vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh.csum_start = 34;
+	vh.csum_offset = 16;
+	vh.hdr_len = 54;
+	memcpy(buf, &vh, OFFLOAD_HDR_LEN);
+	make_frame(buf + OFFLOAD_HDR_LEN, bcast, 5, 7, 200);
+	CHECK(send(a.peer, buf, OFFLOAD_HDR_LEN + 200, 0) == (ssize_t)(OFFLOAD_HDR_LEN + 200));
+	CHECK(receive(&a) == 1);
+	/* the expected frame out: [12 bytes][0x8100, VID 10][the rest] */
+	make_frame(want + 4, bcast, 5, 7, 200);
+	memmove(want, want + 4, 12);
+	want[12] = 0x81;
+	want[13] = 0x00;
+	want[14] = 0x00;
+	want[15] = 10;
+	/* b (vnet): the header moved by the tag, the frame tagged, the checksum still the kernel's to do */
+	n = take(b.peer, buf, sizeof(buf));
+	CHECK(n == (ssize_t)(OFFLOAD_HDR_LEN + 204));
+	memcpy(&got, buf, OFFLOAD_HDR_LEN);
+	CHECK(got.flags == VIRTIO_NET_HDR_F_NEEDS_CSUM && got.csum_start == 38 && got.csum_offset == 16 &&
+	      got.hdr_len == 58);
+	CHECK(n > 0 && memcmp(buf + OFFLOAD_HDR_LEN, want, 204) == 0);
+	/* c (plain): the checksum completed on the segment, then the tag pushed in front of it */
+	n = take(c.peer, buf, sizeof(buf));
+	CHECK(n == 204);
+	CHECK(n > 0 && memcmp(buf, want, 12) == 0 && memcmp(buf + 12, want + 12, 4) == 0);
+	CHECK(n > 0 && memcmp(buf + 16, want + 16, 34 - 16) == 0);	/* up to the checksummed part */
+	CHECK(pending(a.peer) == 0);
+
+	/* back from the trunk, tagged 10, header counted with the tag: a gets it popped, header moved back */
+	vh.csum_start = 38;
+	vh.hdr_len = 58;
+	memcpy(buf, &vh, OFFLOAD_HDR_LEN);
+	memcpy(buf + OFFLOAD_HDR_LEN, want, 204);
+	memset(buf + OFFLOAD_HDR_LEN, 0xff, 6);
+	CHECK(send(b.peer, buf, OFFLOAD_HDR_LEN + 204, 0) == (ssize_t)(OFFLOAD_HDR_LEN + 204));
+	CHECK(receive(&b) == 1);
+	n = take(a.peer, buf, sizeof(buf));
+	CHECK(n == (ssize_t)(OFFLOAD_HDR_LEN + 200));
+	memcpy(&got, buf, OFFLOAD_HDR_LEN);
+	CHECK(got.csum_start == 34 && got.hdr_len == 54);
+	make_frame(want, bcast, 5, 7, 200);
+	CHECK(n > 0 && memcmp(buf + OFFLOAD_HDR_LEN, want, 200) == 0);
+	/* c, a trunk too: as it came, tagged */
+	n = take(c.peer, buf, sizeof(buf));
+	CHECK(n == 204 && buf[12] == 0x81 && buf[15] == 10);
+	/* the tx counters count the frame's bytes, tag included, header not */
+	CHECK(switch_port_stats(net->sw, b.p->id)->tx_bytes == 204);
+	CHECK(switch_port_stats(net->sw, a.p->id)->tx_bytes == 200);
+
+	network_destroy(net);
+	close(a.peer);
+	close(b.peer);
+	close(c.peer);
+}
+
 /* A kind that asks for senders gets them in the data path's storage; one that does not, gets none. */
 static void check_addresses(void)
 {
@@ -803,6 +884,7 @@ int main(void)
 	check_plain(loop);
 	check_encap();
 	check_vnet();
+	check_vlan_tagging();
 	check_addresses();
 	check_rogue_then_deleted(loop);
 	check_capture();

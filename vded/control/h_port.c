@@ -164,9 +164,28 @@ HANDLER(run_port_add)
 	if (ctx->peer && (ret = policy_check_interface(ctx->peer, "port.add", a->ifname, info.has_owner, info.owner,
 						       a->transient, e)) < 0)
 		return ret;
+	/* a policy of its own is the network's owner's to give, as on network.attach */
+	if (a->present & PARAM_SWITCH) {
+		struct switch_port_conf conf;
+
+		if (ctx->peer && (ret = policy_check(ctx->peer, "port.add 'switch'", POLICY_MODIFY, net, NULL, e)) < 0)
+			return ret;
+		if ((ret = handlers_port_policy(net, 0, &a->sw, &conf, e)) < 0)
+			return ret;
+	}
 	ret = ifport_add(net, &spec, &info, &p, e);
 	if (ret < 0)
 		return ret;
+	if (a->present & PARAM_SWITCH) {
+		struct switch_port_conf conf;
+
+		if ((ret = handlers_port_policy(net, p->id, &a->sw, &conf, e)) < 0 ||
+		    (ret = network_port_configure(p, &conf)) < 0) {
+			network_port_kill(p);
+			return e->message[0] ? ret :
+				vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "port %u: the policy does not apply", p->id);
+		}
+	}
 	if (ctx->peer) {
 		p->uid = ctx->peer->uid;
 		p->gid = ctx->peer->gid;

@@ -55,7 +55,7 @@ static const struct method methods[] = {
 	  run_ns_create },
 	{ "ns.delete", POLICY_ADMIN, 0, PARAM_NAME | PARAM_MISSING_OK, PARAM_NAME, run_ns_delete },
 	{ "ns.list", POLICY_CONNECT, 0, 0, 0, run_ns_list },
-	{ "port.add", POLICY_ATTACH, PARAM_NETWORK, PARAM_NETWORK | PARAM_IFNAME | PARAM_TRANSIENT | PARAM_KEEP_IP,
+	{ "port.add", POLICY_ATTACH, PARAM_NETWORK, PARAM_NETWORK | PARAM_IFNAME | PARAM_TRANSIENT | PARAM_KEEP_IP | PARAM_SWITCH,
 	  PARAM_NETWORK | PARAM_IFNAME, run_port_add },
 	{ "port.detach", POLICY_DETACH, PARAM_NETWORK, PARAM_NETWORK | PARAM_PORT | PARAM_MISSING_OK, PARAM_NETWORK | PARAM_PORT,
 	  run_port_detach },
