@@ -110,6 +110,9 @@ expect_rc 4 setpriv --reuid $USER_UID --regid $USER_UID --groups $GS "$VDECTL_BI
 assert_contains "$ERR" "transient" "denial of a saved user port"
 expect_rc 0 setpriv --reuid $USER_UID --regid $USER_UID --groups $GS "$VDECTL_BIN" -s "$SOCK" -j port add lab utap --transient
 assert_json '.port.uid' $USER_UID "$OUT"
+# nor give back an interface port someone else added
+expect_rc 4 setpriv --reuid $USER_UID --regid $USER_UID --groups $GS "$VDECTL_BIN" -s "$SOCK" port remove lab v2
+has_port lab v2 || fail "the user removed v2's port"
 ip netns exec ns1 ping -c 2 -i 0.2 -W 3 10.20.0.2 || fail "the victim's traffic stopped after the denials"
 
 # The interface goes: its port goes (counted); it comes back: the saved port is taken again.
