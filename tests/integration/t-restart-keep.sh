@@ -12,8 +12,12 @@ LIBDIR=$BDIR/lib
 vded_start
 expect_rc 0 vdectl network create lab
 
-# 1: a vded tap on the host side of the test's namespace, with an address
+# 1: a vded tap on the host side of the test's namespace, with an address, and a second one that an
+# admin put in a bridge
 expect_rc 0 vdectl tap add lab tap0 --address 10.9.0.1/24 --up
+expect_rc 0 vdectl tap add lab tapb --up
+ip link add br-keep type bridge
+ip link set tapb master br-keep
 # 2: a vde:// client (Debian's vde_plug, vdeplug4's protocol) with a tap in ns1
 netns_add ns1
 plug_tap ns1 t1 lab 10.9.0.2/24
@@ -51,7 +55,7 @@ done
 before=$(ports_now)
 macs=$(macs_now)
 addrs=$(addrs_now)
-[ "$(jq length <<<"$before")" = 4 ] || fail "expected 4 ports: $before"
+[ "$(jq length <<<"$before")" = 5 ] || fail "expected 5 ports: $before"
 
 # ping streams through every client, for the whole test
 declare -A PINGS
@@ -79,6 +83,7 @@ check_same() {
 	[ "$now" = "$before" ] || fail "$what: ports changed: before $before, after $now"
 	[ "$(macs_now)" = "$macs" ] || fail "$what: MACs changed: $macs -> $(macs_now)"
 	[ "$(addrs_now)" = "$addrs" ] || fail "$what: addresses changed: $addrs -> $(addrs_now)"
+	[ "$(ip -j link show tapb | jq -r '.[0].master')" = br-keep ] || fail "$what: tapb left its bridge"
 	kill -0 "$plug2" 2>/dev/null || fail "$what: the vded:// client exited: $(cat "$WORK/plug-ns2.log")"
 	for p in "${PLUG_PIDS[@]}"; do
 		kill -0 "$p" 2>/dev/null || fail "$what: the vde:// client exited"
@@ -136,7 +141,7 @@ nports() {
 	[ "$(vdectl -j port list lab | jq '.ports | length')" = "$1" ]
 }
 kill "${PLUG_PIDS[0]}"
-wait_for nports 3 || fail "the vde:// port stayed: $(vdectl port list lab)"
+wait_for nports 4 || fail "the vde:// port stayed: $(vdectl port list lab)"
 vded_stop
 wait_for sh -c "! ip link show tap0 >/dev/null 2>&1" ||
 	fail "tap0 still exists after vded stopped"
