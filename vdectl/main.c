@@ -165,9 +165,10 @@ static const struct optspec port_add_opts[] = {
 static const struct optspec port_remove_opts[] = { OPT_MISSING_OK("the network has no such interface port"), { NULL } };
 
 static const struct optspec ns_create_opts[] = {
-	{ .name = "net", .arg = "NET[,NET...]", .param = "networks", .type = OPT_NAMES,
+	{ .name = "net", .arg = "NET[:vlan=N][,...]", .param = "networks", .type = OPT_NAMES,
 	  .required = "a namespace needs at least one network",
-	  .help = "the networks, in interface order; may be repeated" },
+	  .help = "the networks, in interface order; may be repeated;\n"
+		  "NET:vlan=N makes that interface an access port of VLAN N" },
 	{ .name = "address", .arg = "[vdeN=]CIDR", .param = "addresses", .type = OPT_LIST,
 	  .help = "an address of interface vdeN (default vde0), e.g. 10.0.0.5/24;\nsaved with the namespace; may be repeated (at most 8)" },
 	{ NULL },

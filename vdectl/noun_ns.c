@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -16,8 +17,47 @@
 /* Where vded (and `ip netns`) pin named network namespaces. */
 #define VDECTL_NETNS_DIR "/run/netns"
 
+/*
+ * --net NET:vlan=N: the interface on NET is an access port of VLAN N. The networks go as names, the
+ * VLANs as "vlans" (one per network, 0 for none), which vded keeps with the namespace.
+ */
+static void ns_create_vlans(const struct command *cmd, struct request *req)
+{
+	struct json_object *nets, *vlans = NULL;
+	size_t n;
+
+	if (!json_object_object_get_ex(req->params, "networks", &nets) || !json_object_is_type(nets, json_type_array))
+		return;
+	n = json_object_array_length(nets);
+	for (size_t i = 0; i < n; i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(nets, i));
+		const char *colon = strchr(s, ':');
+		char *end;
+		unsigned long v = 0;
+
+		if (colon) {
+			if (strncmp(colon, ":vlan=", 6) != 0 || !colon[6])
+				usage_fail(NULL, cmd, "--net: '%s' is not NET or NET:vlan=N", s);
+			v = strtoul(colon + 6, &end, 10);
+			if (*end || v < 1 || v > 4094)
+				usage_fail(NULL, cmd, "--net: '%s': a VLAN is 1..4094", s);
+			if (!vlans) {
+				vlans = json_object_new_array();
+				for (size_t k = 0; k < i; k++)
+					json_object_array_add(vlans, json_object_new_int(0));
+			}
+			json_object_array_put_idx(nets, i, json_object_new_string_len(s, (int)(colon - s)));
+		}
+		if (vlans)
+			json_object_array_add(vlans, json_object_new_int((int)v));
+	}
+	if (vlans)
+		json_object_object_add(req->params, "vlans", vlans);
+}
+
 int ns_create(const struct command *cmd, struct request *req)
 {
+	ns_create_vlans(cmd, req);
 	return call_print("ns.create", req, PRINT_NOTHING);
 }
 

@@ -24,6 +24,7 @@ struct vns {
 	char nets[NETNS_MAX_NETS][64];
 	unsigned naddrs;
 	char addrs[NETNS_MAX_ADDRS][64];	/* "vdeN=CIDR", as given (N defaults to 0) */
+	unsigned vlans[NETNS_MAX_NETS];		/* vdeN's access VLAN, 0: none (the network's own policy) */
 	struct vns *next;
 };
 
@@ -81,6 +82,15 @@ static int ns_save(const struct vns *n)
 			json_object_array_add(arr, json_object_new_string(n->addrs[i]));
 		json_object_object_add(o, "addresses", arr);
 	}
+	for (unsigned i = 0; i < n->nnets; i++) {
+		if (!n->vlans[i])
+			continue;
+		arr = json_object_new_array();
+		for (unsigned k = 0; k < n->nnets; k++)
+			json_object_array_add(arr, json_object_new_int((int)n->vlans[k]));
+		json_object_object_add(o, "vlans", arr);
+		break;
+	}
 	ret = dfd < 0 ? dfd : store_write_json(dfd, n->name, o);
 	if (ret < 0)
 		log_warn("%s/%s.json: %s", ns_state_dir, n->name, strerror(-ret));
@@ -131,9 +141,10 @@ static int ns_addr_split(const char *spec, unsigned nnets, const char **cidr)
 }
 
 int netns_create(const char *name, char nets[][64], unsigned nnets, char addrs[][64], unsigned naddrs,
-		 bool replaying, struct vde_error *e)
+		 const unsigned *vlans, unsigned nvlans, bool replaying, struct vde_error *e)
 {
 	struct vns *n;
+	struct port *p;
 	int ret;
 
 	if (!proto_valid_name(name))
@@ -164,6 +175,14 @@ int netns_create(const char *name, char nets[][64], unsigned nnets, char addrs[]
 	n->naddrs = naddrs;
 	if (naddrs)
 		memcpy(n->addrs, addrs, naddrs * sizeof(addrs[0]));
+	for (unsigned i = 0; i < nvlans && i < nnets; i++) {
+		if (vlans[i] > SWITCH_VLAN_MAX) {
+			free(n);
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "VLAN %u is out of range (1..4094)",
+					     vlans[i]);
+		}
+		n->vlans[i] = vlans[i];
+	}
 
 	/* the privileged process makes /run/netns/NAME (after a restart it is still there, with what
 	 * runs in it: replaying reuses it) and its taps */
@@ -184,9 +203,19 @@ int netns_create(const char *name, char nets[][64], unsigned nnets, char addrs[]
 			if (ns_addr_split(addrs[k], nnets, &cidr) == (int)i)
 				snprintf(spec.addrs[spec.naddrs++], sizeof(spec.addrs[0]), "%s", cidr);
 		}
-		ret = tap_add(network_find(nets[i]), &spec, NULL, e);
+		ret = tap_add(network_find(nets[i]), &spec, &p, e);
 		if (ret < 0)
 			goto fail;
+		/* an access VLAN of its own, kept with the namespace (its port id may differ after a restart) */
+		if (n->vlans[i]) {
+			struct switch_port_conf c = *switch_port_get_conf(p->net->sw, p->id);
+
+			c.vlan = (uint16_t)n->vlans[i];
+			c.trunk = false;
+			c.native = 0;
+			memset(c.trunk_vlans, 0, sizeof(c.trunk_vlans));
+			network_port_configure(p, &c);
+		}
 	}
 	if (!replaying && ns_save(n) < 0) {
 		ret = vde_error_set(e, PROTO_ERR_INTERNAL, EIO, "cannot save namespace '%s'", name);
@@ -300,7 +329,8 @@ void netns_load_all(void)
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
 		char nets[NETNS_MAX_NETS][64], name[64], addrs[NETNS_MAX_ADDRS][64];
-		struct json_object *o, *v, *arr, *al;
+		unsigned vlans[NETNS_MAX_NETS] = { 0 }, nv = 0;
+		struct json_object *o, *v, *arr, *al, *vl;
 		struct vde_error e = { 0 };
 		const char *why = "not a namespace definition";
 		unsigned nn = 0, na = 0;
@@ -332,9 +362,15 @@ void netns_load_all(void)
 				    strlen(json_object_get_string(v)) < sizeof(addrs[0]))
 					snprintf(addrs[na++], sizeof(addrs[0]), "%s", json_object_get_string(v));
 			}
+		if (json_object_object_get_ex(o, "vlans", &vl) && json_object_is_type(vl, json_type_array))
+			for (size_t i = 0; i < json_object_array_length(vl) && nv < NETNS_MAX_NETS; i++) {
+				int64_t x = json_object_get_int64(json_object_array_get_idx(vl, i));
+
+				vlans[nv++] = x >= 0 && x <= SWITCH_VLAN_MAX ? (unsigned)x : 0;
+			}
 		if (nn != json_object_array_length(arr))
 			log_err("%s/%s: skipped: not a namespace definition", ns_state_dir, de->d_name);
-		else if (netns_create(name, nets, nn, addrs, na, true, &e) < 0)
+		else if (netns_create(name, nets, nn, addrs, na, vlans, nv, true, &e) < 0)
 			log_err("namespace %s: not re-established: %s", name, e.message);
 		json_object_put(o);
 	}

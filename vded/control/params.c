@@ -66,6 +66,7 @@ const struct param_spec params_schema[] = {
 	{ "port_default", PARAM_PORT_DEFAULT, PT_PORTSW, 0, 0, NULL, ARG(port_default) },
 	{ "vlan", PARAM_VLAN, PT_UINT, 0, SWITCH_VLAN_MAX, "0", ARG(vlan) },
 	{ "static", PARAM_STATIC, PT_BOOL, 0, 0, "false", ARG(is_static) },
+	{ "vlans", PARAM_VLANS, PT_VLANLIST, 0, SWITCH_VLAN_MAX, NULL, ARG(vlans) },
 	{ "default", PARAM_SHAPING_DEFAULT, PT_BOOL, 0, 0, "false", ARG(shaping_default) },
 };
 
@@ -421,6 +422,22 @@ static int params_store(const struct param_spec *s, struct json_object *v, struc
 		return 0;
 	case PT_PORTSW:
 		return params_portsw_parse(s->key, v, (struct params_portsw *)field, e);
+	case PT_VLANLIST:
+		if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) > PARAMS_MAX_NETWORKS)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "'%s' must be an array of at most %d VLANs", s->key, PARAMS_MAX_NETWORKS);
+		a->nvlans = 0;
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			struct json_object *x = json_object_array_get_idx(v, i);
+
+			errno = 0;
+			n = json_object_is_type(x, json_type_int) ? json_object_get_int64(x) : -1;
+			if (errno || n < s->min || n > s->max)
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+						     "'%s' must hold VLANs in %u..%u (0: none)", s->key, s->min, s->max);
+			a->vlans[a->nvlans++] = (unsigned)n;
+		}
+		return 0;
 	case PT_IFNAME:
 		if (!json_object_is_type(v, json_type_string))
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be a string", s->key);

@@ -76,6 +76,7 @@
 #define PARAM_PORT_DEFAULT     (UINT64_C(1) << 45)
 #define PARAM_VLAN             (UINT64_C(1) << 44)
 #define PARAM_STATIC           (UINT64_C(1) << 43)
+#define PARAM_VLANS            (UINT64_C(1) << 41)	/* ns.create: an access VLAN per interface */
 /* port.set "default": the shaping of every port number without its own */
 #define PARAM_SHAPING_DEFAULT  (UINT64_C(1) << 42)
 
@@ -94,6 +95,7 @@ enum param_type {
 	PT_PORTLIST,	/* 1 to PARAMS_MAX_PORTIDS port ids, each 1..NETWORK_MAX_PORTS_LIMIT */
 	PT_WORDLIST,	/* 1 to PARAMS_MAX_WORDS words of a-z and '-', each shorter than PARAMS_WORD_MAX (kinds) */
 	PT_PORTSW,	/* an object of a port's switch policy keys (struct params_portsw, below) */
+	PT_VLANLIST,	/* up to PARAMS_MAX_NETWORKS VLANs 0..max (0: none), one per network of the request */
 };
 
 /*
@@ -187,6 +189,8 @@ struct method_args {
 	struct params_portsw port_default;	/* "port_default": the network's policy for new ports */
 	unsigned vlan;
 	bool is_static;
+	unsigned nvlans;		/* ns.create: "vlans" */
+	unsigned vlans[PARAMS_MAX_NETWORKS];
 	bool shaping_default;		/* port.set "default": the shaping of every port number without its own */
 	struct json_object *raw;	/* the params object as sent (borrowed, valid during the call) */
 };
