@@ -155,6 +155,22 @@ expect_rc 2 env VDECTL="$VDECTL_BIN" VDED_SOCKET="$SOCK" VDE_IFUP_CONF=/nonexist
 assert_contains "$ERR" "no network for hk1" "vde-ifup without a rule"
 ip link del hk1
 
+# An engine restart (daemon upgrade) keeps every interface port, the transient ones included, on
+# their ids and their packet sockets: traffic goes on.
+ip link add tr1 type veth peer name e-tr1
+expect_rc 0 vdectl -j port add lab tr1 --transient
+trid=$(json_get '.port.id' "$OUT")
+v1id=$(port_json lab v1 | jq .id)
+expect_rc 0 vdectl daemon upgrade
+wait_for sh -c "\"$VDECTL_BIN\" -s \"$SOCK\" -j port list lab | jq -e '.ports[] | select(.ifname == \"tr1\")'" ||
+	fail "the transient tr1 did not survive the engine's restart"
+assert_json '.id' "$trid" "$(port_json lab tr1)"
+grep -q "interface tr1 (index [0-9]*) (kept)" "$WORK/vded.log" || fail "tr1's packet socket was not the kept one"
+grep -q "interface v1 (index [0-9]*) (kept)" "$WORK/vded.log" || fail "v1's packet socket was not the kept one"
+assert_json '.id' "$v1id" "$(port_json lab v1)"
+ip netns exec ns1 ping -c 2 -i 0.2 -W 3 10.20.0.2 || fail "ping after the engine's restart failed"
+ip link del tr1
+
 # After a restart the saved ports come back.
 vded_stop
 vded_start -g "$GS"

@@ -132,10 +132,23 @@ int ifport_add(struct network *net, const struct ifport_spec *spec, const struct
 		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
 	ip->spec = *spec;
 	ip->ifindex = info->ifindex;
-	ret = priv_packet_open(spec->ifname, info->ifindex, spec->keep_ip, &fd, e);
-	if (ret < 0) {
-		free(ip);
-		return ret;
+	/* an engine restart: the previous life's packet socket is kept, still bound to the interface, if
+	 * that is the same interface (its index: one deleted and made again meanwhile is another) */
+	char name[128];
+	unsigned id = 0;
+	struct json_object *rec = keep_port_find(net, ifport_ops.kind, spec->ifname, &id);
+
+	if (rec && (unsigned)keep_rec_int(rec, "ifindex", 0) == info->ifindex) {
+		keep_port_name(name, sizeof(name), net->def.name, id, "d");
+		fd = keep_claim(name);
+	}
+	if (fd < 0) {
+		rec = NULL;
+		ret = priv_packet_open(spec->ifname, info->ifindex, spec->keep_ip, &fd, e);
+		if (ret < 0) {
+			free(ip);
+			return ret;
+		}
 	}
 	/* a TCP stream arrives in 64 KiB GSO frames: the default receive buffer holds three of them. Plain
 	 * SO_RCVBUF and SO_SNDBUF (V10): the kernel caps them at rmem_max and wmem_max */
@@ -143,7 +156,7 @@ int ifport_add(struct network *net, const struct ifport_spec *spec, const struct
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	port_dgram_setup(fd);
-	ret = network_port_add(net, fd, &ifport_ops, keep_port_want(net, ifport_ops.kind, spec->ifname), &p, e);
+	ret = network_port_add(net, fd, &ifport_ops, rec && !net->ports[id] ? id : 0, &p, e);
 	if (ret < 0) {		/* network_port_add closed fd */
 		free(ip);
 		return ret;
@@ -156,12 +169,50 @@ int ifport_add(struct network *net, const struct ifport_spec *spec, const struct
 	else
 		snprintf(p->description, sizeof(p->description), "interface %s%s", spec->ifname,
 			 spec->transient ? " (transient)" : "");
-	keep_port_made(p, spec->ifname);	/* a restart re-adopts it (saved) on this same id */
-	log_info("network %s: port %u: interface %s (index %u)%s", net->def.name, p->id, spec->ifname,
-		 info->ifindex, spec->keep_ip ? ", addresses kept" : "");
+	if (rec && p->id == id) {
+		keep_port_claimed(p, rec);
+	} else {
+		struct json_object *extra = json_object_new_object();
+
+		if (rec)
+			keep_forget(name);	/* kept under an id now taken: kept again under the new one */
+		/* what ifport_restore needs to bring a transient port back after an engine restart */
+		json_object_object_add(extra, "ifindex", json_object_new_int64(info->ifindex));
+		json_object_object_add(extra, "transient", json_object_new_int(spec->transient));
+		json_object_object_add(extra, "keep_ip", json_object_new_int(spec->keep_ip));
+		json_object_object_add(extra, "vm_tap", json_object_new_int(spec->vm_tap));
+		keep_port(p, spec->ifname, extra);
+	}
+	log_info("network %s: port %u: interface %s (index %u)%s%s", net->def.name, p->id, spec->ifname,
+		 info->ifindex, spec->keep_ip ? ", addresses kept" : "", rec ? " (kept)" : "");
 	if (out)
 		*out = p;
 	return 0;
+}
+
+/* One transient interface port of the previous life (a saved one comes back through port.add). */
+static void ifport_restore_one(struct network *net, unsigned id, struct json_object *rec, void *ctx)
+{
+	const char *ifname = keep_rec_str(rec, "key");
+	struct ifport_spec spec = { .transient = true };
+	struct ifport_info info;
+	struct vde_error e = { 0 };
+	struct port *p;
+
+	if (!ifname || !keep_rec_int(rec, "transient", 0) || snprintf(spec.ifname, sizeof(spec.ifname), "%s", ifname) >= (int)sizeof(spec.ifname))
+		return;
+	spec.keep_ip = keep_rec_int(rec, "keep_ip", 0) != 0;
+	spec.vm_tap = keep_rec_int(rec, "vm_tap", 0) != 0;
+	/* gone while no engine watched: its socket is closed by keep_finish */
+	if (ifport_lookup(ifname, &info) < 0 || (unsigned)keep_rec_int(rec, "ifindex", 0) != info.ifindex)
+		return;
+	if (ifport_add(net, &spec, &info, &p, &e) < 0)
+		log_warn("network %s: interface port %s could not come back: %s", net->def.name, ifname, e.message);
+}
+
+void ifport_restore(struct network *net)
+{
+	keep_port_foreach(net, ifport_ops.kind, ifport_restore_one, NULL);
 }
 
 unsigned long ifport_gone_count(void)

@@ -48,6 +48,9 @@ struct port *ifport_find_any(const char *ifname);
 const char *ifport_ifname(const struct port *p);
 const struct ifport_spec *ifport_spec_of(const struct port *p);
 
+/* After an engine restart: bring back net's transient interface ports from the previous life's kept
+ * packet sockets (saved ones come back through their definition). */
+void ifport_restore(struct network *net);
 /* Start watching link events (idempotent); appeared(ifname) runs from the loop when an interface
  * that is no port comes up or is made. 0 or -errno. */
 int ifport_watch(void (*appeared)(const char *ifname));

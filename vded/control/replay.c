@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backends/attach.h"
+#include "backends/ifport.h"
 #include "control/handlers.h"
 #include "control/methods.h"
 #include "control/replay.h"
@@ -175,6 +176,8 @@ int replay_network(struct json_object *params, bool from_store, struct vde_error
 		for (size_t j = 0; j < json_object_array_length(list); j++)
 			replay_extra(replay_extras[i].method, a.name, json_object_array_get_idx(list, j));
 	}
+	/* transient interface ports (libvirt's taps) no definition holds: back from the previous life */
+	ifport_restore(net);
 	replay_port_settings(net, extras);
 out:
 	json_object_put(extras);
