@@ -371,19 +371,44 @@ static void test_queue_bounds(void)
 	CHECK(shaper_stats(s)->tx_dropped_queue == 1);
 	CHECK(shaper_queued_bytes(s) <= SHAPER_QUEUE_BYTES);
 	CHECK(shaper_queued_bytes(s) > SHAPER_QUEUE_BYTES - 2 * 9100);
-	CHECK_EQ(shaper_total_used(), SHAPER_QUEUE_BYTES);
+	CHECK_EQ(shaper_total_used(), SHAPER_QUEUE_BYTES);	/* grown from SHAPER_QUEUE_FIRST, doubling */
 
 	/* all queues together: a second port finds no room and drops, the first is unaffected */
-	shaper_set_total(SHAPER_QUEUE_BYTES + SHAPER_QUEUE_BYTES / 2);
+	shaper_set_total(SHAPER_QUEUE_BYTES + SHAPER_QUEUE_FIRST / 2);
 	t = shaper_new(&c, 11, 0);
 	CHECK_EQ(shaper_egress(t, NULL, 0, frame, 64, 0), 0);
 	CHECK_EQ(shaper_stats(t)->tx_dropped_queue, 1);
 	CHECK_EQ(shaper_queued(t), 0);
+	CHECK_EQ(shaper_total_used(), SHAPER_QUEUE_BYTES);
 	shaper_free(s);
 	CHECK_EQ(shaper_total_used(), 0);
 	CHECK_EQ(shaper_egress(t, NULL, 0, frame, 64, 0), 0);
 	CHECK_EQ(shaper_queued(t), 1);
+	CHECK_EQ(shaper_total_used(), SHAPER_QUEUE_FIRST);	/* a port that queues little takes little */
 	shaper_free(t);
+
+	/* growing keeps what waits, whole and in order, also from a ring that had wrapped */
+	c = (struct shaper_conf){ .delay_ms = 1000 };
+	s = shaper_new(&c, 13, 0);
+	for (uint32_t i = 0; i < 10; i++)
+		shaper_egress(s, NULL, 0, numbered(i, 9000), 9000, 0);
+	CHECK_EQ(shaper_due(s, 1000 * MS, out, 5), 5);
+	shaper_release(s, 5);
+	for (uint32_t i = 10; i < 100; i++)	/* wraps in the first ring, then grows three times */
+		shaper_egress(s, NULL, 0, numbered(i, 9000), 9000, 0);
+	CHECK_EQ(shaper_stats(s)->tx_dropped_queue, 0);
+	CHECK_EQ(shaper_total_used(), 8 * SHAPER_QUEUE_FIRST);	/* 95 frames of 9 KB: 1 MiB */
+	{
+		uint32_t want = 5, bad2 = 0;
+		while ((n = shaper_due(s, 1000 * MS, out, 64)) > 0) {
+			for (unsigned k = 0; k < n; k++)
+				bad2 += number_of(&out[k]) != want++ || out[k].len != 9000;
+			shaper_release(s, n);
+		}
+		CHECK_EQ(want, 100);
+		CHECK_EQ(bad2, 0);
+	}
+	shaper_free(s);
 	shaper_set_total(SHAPER_QUEUE_TOTAL);
 	CHECK_EQ(shaper_total_used(), 0);
 

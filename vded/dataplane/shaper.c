@@ -222,26 +222,50 @@ static size_t ring_place(const struct shaper *s, size_t need, bool *wrap)
 	return s->head - s->tail > need ? s->tail : SIZE_MAX;
 }
 
+/*
+ * A ring of twice the size (SHAPER_QUEUE_FIRST for the first), with the entries moved to its start in
+ * their order: a port whose queue fills takes more room, up to SHAPER_QUEUE_BYTES, while the global cap
+ * allows. 0, or -ENOSPC / -ENOMEM with the ring as it was.
+ */
+static int ring_grow(struct shaper *s)
+{
+	size_t cap = s->cap ? 2 * s->cap : SHAPER_QUEUE_FIRST, used = 0, off = s->head;
+	uint8_t *ring;
+
+	if (cap > SHAPER_QUEUE_BYTES || total_used - s->cap + cap > total_max)
+		return -ENOSPC;
+	ring = malloc(cap);
+	if (!ring)
+		return -ENOMEM;
+	for (unsigned i = 0; i < s->count; i++) {
+		const struct entry *e = ring_entry(s, off);
+		size_t size = entry_size(e->hdrlen, e->len);
+
+		memcpy(ring + used, e, size);
+		used += size;
+		off = ring_next(s, off);
+	}
+	total_used = total_used - s->cap + cap;
+	free(s->ring);
+	s->ring = ring;
+	s->cap = cap;
+	s->head = 0;
+	s->tail = used;
+	return 0;
+}
+
 static int ring_push(struct shaper *s, uint64_t release, uint16_t flags, const void *hdr, uint32_t hdrlen,
 		     const void *frame, uint32_t len)
 {
 	size_t need = entry_size(hdrlen, len), at;
 	struct entry *e;
 	bool wrap;
+	int ret;
 
-	if (!s->ring) {
-		if (total_used + SHAPER_QUEUE_BYTES > total_max)
-			return -ENOSPC;
-		s->ring = malloc(SHAPER_QUEUE_BYTES);
-		if (!s->ring)
-			return -ENOMEM;
-		s->cap = SHAPER_QUEUE_BYTES;
-		total_used += s->cap;
-		s->head = s->tail = 0;
+	while (!s->ring || (at = ring_place(s, need, &wrap)) == SIZE_MAX) {
+		if ((ret = ring_grow(s)) < 0)
+			return ret;
 	}
-	at = ring_place(s, need, &wrap);
-	if (at == SIZE_MAX)
-		return -ENOSPC;
 	if (wrap && s->cap - s->tail >= sizeof(struct entry))
 		((struct entry *)(s->ring + s->tail))->flags = ENTRY_WRAP;
 	if (s->count == 0)

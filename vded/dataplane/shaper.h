@@ -4,7 +4,8 @@
  * stage that loses, duplicates, delays (with jitter) and reorders frames. Pure: no syscalls and no clock
  * (callers pass `now` in nanoseconds), no randomness but the seeded generator below, so a unit test
  * states frames in and frames out exactly. It allocates only when a port first queues a frame (its
- * queue, at most SHAPER_QUEUE_BYTES, and all queues together at most the global cap).
+ * queue starts at SHAPER_QUEUE_FIRST bytes and doubles while full up to SHAPER_QUEUE_BYTES; all queues
+ * together at most the global cap).
  *
  * Owns: each struct shaper owns its queue; frames handed to shaper_egress() are copied into it when they
  * must wait, so the caller's buffer (the data path's shared receive batch) is free when it returns.
@@ -22,7 +23,8 @@
 #define SHAPER_RATE_MAX 1000000000000ull	/* bits/s: 1 Tbit/s */
 #define SHAPER_BURST_MAX (64u << 20)	/* bytes */
 #define SHAPER_DELAY_MAX 10000u		/* ms, for delay and jitter */
-#define SHAPER_QUEUE_BYTES (2u << 20)	/* one port's queue of delayed frames */
+#define SHAPER_QUEUE_FIRST (128u << 10)	/* one port's queue of delayed frames, at first */
+#define SHAPER_QUEUE_BYTES (2u << 20)	/* and at most */
 #define SHAPER_QUEUE_TOTAL (64u << 20)	/* every port's queue together, by default */
 #define SHAPER_REORDER_HOLD_NS (10 * 1000000ull)	/* a frame held back for reordering waits at most this */
 #define SHAPER_HDR_MAX 16		/* bytes of per-frame header a queued frame may carry (virtio-net) */
