@@ -402,6 +402,50 @@ static void print_port_shaping(struct json_object *port)
 	}
 }
 
+/* A port's switch policy (port.set's "switch", as key=value in its order), whether it is shut for
+ * looping, and what the policy dropped. */
+static void print_port_switch(struct json_object *port)
+{
+	static const char *const keys[] = { "vlan", "trunk", "native", "isolated", "max_macs", "macs",
+					    "storm_broadcast", "storm_multicast", "storm_unknown", "loop_protect",
+					    "loop_hold", "full_flood" };
+	static const char *const counters[] = { "drop_vlan", "drop_isolated", "drop_mac_limit", "drop_mac_pin",
+						"drop_mac_move", "drop_table_full", "drop_storm", "drop_loop",
+						"loop_shutdowns" };
+	struct json_object *sw, *v;
+	char line[1024] = "", buf[512], key[32];
+	size_t len = 0;
+
+	if (json_object_object_get_ex(port, "switch", &sw) && json_object_is_type(sw, json_type_object)) {
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && len < sizeof(line); i++) {
+			if (!json_object_object_get_ex(sw, keys[i], &v))
+				continue;
+			if (json_object_is_type(v, json_type_array)) {
+				size_t k = 0;
+
+				buf[0] = '\0';
+				for (size_t j = 0; j < json_object_array_length(v) && k < sizeof(buf); j++)
+					k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s%s", j ? "," : "",
+							      json_object_get_string(json_object_array_get_idx(v, j)));
+			} else {
+				field_text(sw, keys[i], buf, sizeof(buf));
+			}
+			len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s=%s", len ? " " : "", keys[i], buf);
+		}
+		print_kv("switch:", line);
+	}
+	if (json_object_object_get_ex(port, "shut", &v)) {
+		snprintf(buf, sizeof(buf), "for looping, %s s more", json_object_get_string(v));
+		print_kv("shut:", buf);
+	}
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		if (!json_object_object_get_ex(port, counters[i], &v))
+			continue;
+		snprintf(key, sizeof(key), "%s:", counters[i]);
+		print_kv(key, field_text(port, counters[i], buf, sizeof(buf)));
+	}
+}
+
 /* port.show: the port object itself, one "key: value" line each. */
 static void print_port_detail(struct json_object *port)
 {
@@ -424,6 +468,7 @@ static void print_port_detail(struct json_object *port)
 	}
 	print_kv("detail:", port_detail(port, detail, sizeof(detail)));
 	print_port_shaping(port);
+	print_port_switch(port);
 }
 
 /* ---------------------------------------------------------------- macs, forwards, namespaces, daemon */
@@ -443,7 +488,10 @@ static void print_mac_list(struct json_object *result)
 		table_addf(&t, mac, "mac");
 		table_addf(&t, mac, "vlan");
 		table_addf(&t, mac, "port");
-		snprintf(age, sizeof(age), "%ss", field_text(mac, "age", buf, sizeof(buf)));
+		if (json_object_object_get_ex(mac, "static", NULL))
+			snprintf(age, sizeof(age), "static");
+		else
+			snprintf(age, sizeof(age), "%ss", field_text(mac, "age", buf, sizeof(buf)));
 		table_add(&t, age);
 	}
 	table_print(&t);

@@ -107,6 +107,9 @@ dv=$(json_get ".ports[] | select(.id == 52) | .drop_vlan" "$OUT")
 assert_json ".ports[] | select(.id == $pt1) | .switch.trunk" 10,20 "$OUT"
 expect_rc 0 vdectl -j port show lab "$pb1"
 assert_json '.switch.vlan' 20 "$OUT"
+expect_rc 0 vdectl port show lab "$pb1"
+printf '%s\n' "$OUT" | grep -E '^switch: +vlan=20$' >/dev/null || fail "human port show: $OUT"
+printf '%s\n' "$OUT" | grep -E '^drop_vlan: +[0-9]+$' >/dev/null || fail "human port show: $OUT"
 
 # refused, nothing changed: vlan and trunk at once, a VLAN out of range, a bad set, not the owner
 expect_rc 2 vdectl -j port set lab "$pa1" --vlan 10 --trunk 20

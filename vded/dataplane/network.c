@@ -585,6 +585,8 @@ int network_port_receive(struct port *in, int (*recv)(struct port *p, struct por
 				 net->def.name, in->id,
 				 (unsigned)((switch_port_shut_until(net->sw, in->id) - now + 999) / 1000));
 		}
+		if (v.loop_open)
+			log_notice("network %s: port %u: its loop hold time is over, open again", net->def.name, in->id);
 		plain = switch_is_plain(net->sw);	/* a port shut or opened again by this frame */
 	}
 	network_flush(net);

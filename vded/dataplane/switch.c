@@ -449,6 +449,7 @@ int switch_ingress(struct vswitch *sw, unsigned in_port, const uint8_t *frame, s
 	v->tagged = false;
 	v->restricted = false;
 	v->loop_shut = false;
+	v->loop_open = false;
 	if (in_port >= sw->max_ports || !sw->active[in_port])
 		return SWITCH_DROP;
 	sw->now_ms = now_ms;
@@ -466,6 +467,7 @@ int switch_ingress(struct vswitch *sw, unsigned in_port, const uint8_t *frame, s
 			return SWITCH_DROP;
 		}
 		sp->shut_until = 0;	/* the hold time is over: open again */
+		v->loop_open = true;
 		switch_recount(sw);
 	}
 	tagged = switch_frame_tag(frame, len, &vid);

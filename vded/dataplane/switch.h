@@ -156,6 +156,7 @@ struct switch_verdict {
 	bool tagged;		/* the frame carries an outer tag (4 bytes at offset 12) */
 	bool restricted;	/* unknown unicast from a secured port with a full table: not to secured ports */
 	bool loop_shut;		/* this frame made the switch shut the ingress port (log it) */
+	bool loop_open;		/* the ingress port's hold time was over: it is open again (log it) */
 };
 
 /*
