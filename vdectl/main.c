@@ -171,6 +171,8 @@ static const struct optspec ns_create_opts[] = {
 		  "NET:vlan=N makes that interface an access port of VLAN N" },
 	{ .name = "address", .arg = "[vdeN=]CIDR", .param = "addresses", .type = OPT_LIST,
 	  .help = "an address of interface vdeN (default vde0), e.g. 10.0.0.5/24;\nsaved with the namespace; may be repeated (at most 8)" },
+	{ .name = "gateway", .arg = "[vdeN=]IP", .param = "gateway", .type = OPT_STRING,
+	  .help = "the default route via IP on vdeN (default vde0); saved with the namespace" },
 	{ NULL },
 };
 

@@ -25,6 +25,7 @@ struct vns {
 	unsigned naddrs;
 	char addrs[NETNS_MAX_ADDRS][64];	/* "vdeN=CIDR", as given (N defaults to 0) */
 	unsigned vlans[NETNS_MAX_NETS];		/* vdeN's access VLAN, 0: none (the network's own policy) */
+	char gateway[64];			/* "[vdeN=]IP": the default route, "" none */
 	struct vns *next;
 };
 
@@ -76,6 +77,8 @@ static int ns_save(const struct vns *n)
 	for (unsigned i = 0; i < n->nnets; i++)
 		json_object_array_add(arr, json_object_new_string(n->nets[i]));
 	json_object_object_add(o, "networks", arr);
+	if (n->gateway[0])
+		json_object_object_add(o, "gateway", json_object_new_string(n->gateway));
 	if (n->naddrs) {
 		arr = json_object_new_array();
 		for (unsigned i = 0; i < n->naddrs; i++)
@@ -121,28 +124,39 @@ static void ns_kill_ports(const struct vns *n)
 	}
 }
 
-/* "vdeN=CIDR" or "CIDR" (vde0): the interface index and the address; -1 if it is neither. */
-static int ns_addr_split(const char *spec, unsigned nnets, const char **cidr)
+/* "vdeN=X" or "X" (vde0): the interface index, X in *rest; -1 if N is not one of nnets. */
+static int ns_split(const char *spec, unsigned nnets, const char **rest)
 {
 	const char *eq = strchr(spec, '=');
 	char *end;
 	unsigned long i = 0;
 
-	*cidr = spec;
+	*rest = spec;
 	if (eq) {
 		if (strncmp(spec, "vde", 3) || eq == spec + 3)
 			return -1;
 		i = strtoul(spec + 3, &end, 10);
 		if (end != eq || i >= nnets)
 			return -1;
-		*cidr = eq + 1;
+		*rest = eq + 1;
 	}
-	return vnl_cidr_valid(*cidr) ? (int)i : -1;
+	return (int)i;
+}
+
+/* "vdeN=CIDR" or "CIDR" (vde0): the interface index and the address; -1 if it is neither. */
+static int ns_addr_split(const char *spec, unsigned nnets, const char **cidr)
+{
+	int i = ns_split(spec, nnets, cidr);
+
+	return i >= 0 && vnl_cidr_valid(*cidr) ? i : -1;
 }
 
 int netns_create(const char *name, char nets[][64], unsigned nnets, char addrs[][64], unsigned naddrs,
-		 const unsigned *vlans, unsigned nvlans, bool replaying, struct vde_error *e)
+		 const unsigned *vlans, unsigned nvlans, const char *gateway, bool replaying, struct vde_error *e)
 {
+	const char *gw_ip = NULL;
+	int gw_if = -1;
+
 	struct vns *n;
 	struct port *p;
 	int ret;
@@ -166,10 +180,18 @@ int netns_create(const char *name, char nets[][64], unsigned nnets, char addrs[]
 					     "'%s' is not [vdeN=]CIDR for one of the namespace's %u interface(s)", addrs[i],
 					     nnets);
 	}
+	if (gateway && *gateway) {
+		gw_if = ns_split(gateway, nnets, &gw_ip);
+		if (gw_if < 0 || !vnl_ip_valid(gw_ip))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "'%s' is not [vdeN=]IP for one of the namespace's %u interface(s)", gateway, nnets);
+	}
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return vde_error_set(e, PROTO_ERR_INTERNAL, ENOMEM, "out of memory");
 	snprintf(n->name, sizeof(n->name), "%s", name);
+	if (gateway && *gateway)
+		snprintf(n->gateway, sizeof(n->gateway), "%s", gateway);
 	n->nnets = nnets;
 	memcpy(n->nets, nets, nnets * sizeof(nets[0]));
 	n->naddrs = naddrs;
@@ -203,6 +225,8 @@ int netns_create(const char *name, char nets[][64], unsigned nnets, char addrs[]
 			if (ns_addr_split(addrs[k], nnets, &cidr) == (int)i)
 				snprintf(spec.addrs[spec.naddrs++], sizeof(spec.addrs[0]), "%s", cidr);
 		}
+		if (gw_if == (int)i)
+			spec.gateway = gw_ip;
 		ret = tap_add(network_find(nets[i]), &spec, &p, e);
 		if (ret < 0)
 			goto fail;
@@ -281,6 +305,8 @@ struct json_object *netns_list_json(void)
 		snprintf(path, sizeof(path), NETNS_DIR "/%s", n->name);
 		json_object_object_add(x, "name", json_object_new_string(n->name));
 		json_object_object_add(x, "path", json_object_new_string(path));
+		if (n->gateway[0])
+			json_object_object_add(x, "gateway", json_object_new_string(n->gateway));
 		for (unsigned i = 0; i < n->nnets; i++) {
 			struct json_object *y = json_object_new_object();
 			struct network *net = network_find(n->nets[i]);
@@ -370,7 +396,9 @@ void netns_load_all(void)
 			}
 		if (nn != json_object_array_length(arr))
 			log_err("%s/%s: skipped: not a namespace definition", ns_state_dir, de->d_name);
-		else if (netns_create(name, nets, nn, addrs, na, vlans, nv, true, &e) < 0)
+		else if (netns_create(name, nets, nn, addrs, na, vlans, nv,
+				      json_object_object_get_ex(o, "gateway", &v) && json_object_is_type(v, json_type_string) ?
+					      json_object_get_string(v) : NULL, true, &e) < 0)
 			log_err("namespace %s: not re-established: %s", name, e.message);
 		json_object_put(o);
 	}

@@ -21,11 +21,11 @@ int netns_init(const char *state_dir);
 void netns_exit(void);
 
 /* Make namespace name with one interface per network (vde0 on nets[0], ...), with addresses
- * ("vdeN=CIDR", or "CIDR" for vde0) and access VLANs (vlans[i] for vdeI, 0: none; nvlans <= nnets),
+ * ("vdeN=CIDR", or "CIDR" for vde0), a default route (gateway "[vdeN=]IP", NULL or "": none) and access VLANs (vlans[i] for vdeI, 0: none; nvlans <= nnets),
  * both saved with the definition. Nothing is left on failure.
  * replaying: re-establish a saved one (an existing /run/netns/NAME is reused, nothing saved). */
 int netns_create(const char *name, char nets[][64], unsigned nnets, char addrs[][64], unsigned naddrs,
-		 const unsigned *vlans, unsigned nvlans, bool replaying, struct vde_error *e);
+		 const unsigned *vlans, unsigned nvlans, const char *gateway, bool replaying, struct vde_error *e);
 /* Remove its interfaces, unmount and delete /run/netns/NAME and the saved definition. */
 int netns_delete(const char *name, bool missing_ok, struct vde_error *e);
 /* {"namespaces": [{"name", "path", "interfaces": [{"ifname","network","port","mac"}...]}...]} */

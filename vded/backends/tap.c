@@ -163,6 +163,8 @@ int tap_add(struct network *net, const struct tap_spec *spec, struct port **out,
 	req.naddrs = spec->naddrs;
 	for (unsigned i = 0; i < spec->naddrs; i++)
 		snprintf(req.addrs[i], sizeof(req.addrs[i]), "%s", spec->addrs[i]);
+	if (spec->gateway)
+		snprintf(req.gateway, sizeof(req.gateway), "%s", spec->gateway);
 	if (spec->for_vm) {
 		/* its addresses would be the host's on the VM's network: not asked for */
 		if (spec->naddrs)

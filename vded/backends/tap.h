@@ -29,6 +29,7 @@ struct tap_spec {
 	bool up;
 	const uint8_t *mac;		/* NULL: random */
 	const char *netns;		/* make it in this vded namespace (NULL: vded's own) */
+	const char *gateway;		/* an IP address: the default route via it (NULL: none) */
 	bool for_vm;			/* a VM tap: persistent, not opened by vded */
 	bool has_group;			/* VM tap: TUNSETGROUP */
 	gid_t group;

@@ -12,7 +12,7 @@ HANDLER(run_ns_create)
 	if (a->nvlans > a->nnets)
 		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'vlans' has %u entries for %u networks",
 				     a->nvlans, a->nnets);
-	ret = netns_create(a->name, a->networks, a->nnets, a->addresses, a->naddrs, a->vlans, a->nvlans, false, e);
+	ret = netns_create(a->name, a->networks, a->nnets, a->addresses, a->naddrs, a->vlans, a->nvlans, a->gateway, false, e);
 	if (ret < 0)
 		return ret;
 	*res = json_object_new_object();

@@ -51,7 +51,7 @@ static const struct method methods[] = {
 	{ "network.set", POLICY_MODIFY, PARAM_NAME, PARAM_NAME | PARAM_GROUP | PARAM_MODE | PARAM_DESCRIPTION | PARAM_PORT_DEFAULT, PARAM_NAME,
 	  run_network_set },
 	{ "network.show", POLICY_READ, PARAM_NAME, PARAM_NAME | PAGE, PARAM_NAME, run_network_show },
-	{ "ns.create", POLICY_ADMIN, 0, PARAM_NAME | PARAM_NETWORKS | PARAM_ADDRESSES | PARAM_VLANS, PARAM_NAME | PARAM_NETWORKS,
+	{ "ns.create", POLICY_ADMIN, 0, PARAM_NAME | PARAM_NETWORKS | PARAM_ADDRESSES | PARAM_GATEWAY | PARAM_VLANS, PARAM_NAME | PARAM_NETWORKS,
 	  run_ns_create },
 	{ "ns.delete", POLICY_ADMIN, 0, PARAM_NAME | PARAM_MISSING_OK, PARAM_NAME, run_ns_delete },
 	{ "ns.list", POLICY_CONNECT, 0, 0, 0, run_ns_list },

@@ -22,6 +22,7 @@ const struct param_spec params_schema[] = {
 	{ "ifname", PARAM_IFNAME, PT_IFNAME, 0, 0, NULL, ARG(ifname) },
 	{ "owner", PARAM_OWNER, PT_TEXT, 0, 0, NULL, ARG(owner) },
 	{ "addresses", PARAM_ADDRESSES, PT_ADDRLIST, 0, 0, NULL, ARG(addresses) },
+	{ "gateway", PARAM_GATEWAY, PT_TEXT, 0, 0, NULL, ARG(gateway) },
 	{ "mtu", PARAM_MTU, PT_UINT, 68, 9216, NULL, ARG(mtu) },
 	{ "up", PARAM_UP, PT_BOOL, 0, 0, "false", ARG(up) },
 	{ "vxvde", PARAM_VXVDE, PT_TEXT, 0, 0, NULL, ARG(vxvde) },

@@ -52,6 +52,7 @@
 #define PARAM_OFFSET           (UINT64_C(1) << 30)
 #define PARAM_LIMIT            (UINT64_C(1) << 31)
 #define PARAM_KINDS            (UINT64_C(1) << 32)
+#define PARAM_GATEWAY          (UINT64_C(1) << 37)	/* ns.create: a default route */
 /* interface ports and VM taps (taken from the top, away from the next keys others append) */
 #define PARAM_TRANSIENT        (UINT64_C(1) << 63)
 #define PARAM_KEEP_IP          (UINT64_C(1) << 62)
@@ -162,6 +163,7 @@ struct method_args {
 	char owner[64];
 	unsigned naddrs;
 	char addresses[PARAMS_MAX_ADDRESSES][64];
+	char gateway[64];
 	unsigned mtu;
 	bool up;
 	char vxvde[64];

@@ -96,6 +96,8 @@ int priv_request_validate(const struct priv_request *r, struct vde_error *e)
 		for (unsigned i = 0; i < t->naddrs; i++)
 			if (!priv_str_ok(t->addrs[i], sizeof(t->addrs[i])) || !vnl_cidr_valid(t->addrs[i]))
 				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "not an address with a prefix length");
+		if (!priv_str_ok(t->gateway, sizeof(t->gateway)) || (t->gateway[0] && !vnl_ip_valid(t->gateway)))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "not a gateway address");
 		return 0;
 	}
 	case PRIV_OP_NETNS_CREATE:
@@ -215,7 +217,7 @@ static int priv_tap_here(void *arg)
 	c->what = "TUNSETPERSIST";
 	if (t->persist && ioctl(c->fd, TUNSETPERSIST, 1UL) < 0)
 		goto fail;
-	if (!t->mtu && !t->has_mac && !t->up && !t->naddrs)
+	if (!t->mtu && !t->has_mac && !t->up && !t->naddrs && !t->gateway[0])
 		return 0;
 	c->what = "netlink";
 	sk = vnl_open(-1);
@@ -229,6 +231,10 @@ static int priv_tap_here(void *arg)
 	for (unsigned i = 0; !ret && i < t->naddrs; i++) {
 		c->what = t->addrs[i];
 		ret = vnl_addr_add(sk, t->ifname, t->addrs[i]);
+	}
+	if (!ret && t->gateway[0]) {
+		c->what = "the default route";
+		ret = vnl_route_default(sk, t->ifname, t->gateway);
 	}
 	vnl_close(sk);
 	if (ret == 0)

@@ -66,6 +66,7 @@ struct priv_tap {
 	 * no fd comes back. has_group: TUNSETGROUP to group; multi_queue: IFF_MULTI_QUEUE. */
 	uint32_t group;
 	uint8_t has_group, persist, multi_queue, pad3;
+	char gateway[PRIV_CIDR_MAX];	/* "": none; else an IPv4 or IPv6 address: the default route via it */
 };
 
 /* An interface port: an AF_PACKET socket bound to ifname in vded's namespace, promiscuous, with a

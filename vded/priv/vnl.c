@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
+#include <netlink/route/route.h>
 #include <netlink/route/link.h>
 
 #include "priv/vnl.h"
@@ -143,6 +144,61 @@ bool vnl_cidr_valid(const char *cidr)
 	ok = nl_addr_get_family(a) == AF_INET || nl_addr_get_family(a) == AF_INET6;
 	nl_addr_put(a);
 	return ok;
+}
+
+bool vnl_ip_valid(const char *ip)
+{
+	struct in6_addr a;
+
+	return inet_pton(AF_INET, ip, &a) == 1 || inet_pton(AF_INET6, ip, &a) == 1;
+}
+
+int vnl_route_default(struct nl_sock *sk, const char *ifname, const char *gw)
+{
+	struct rtnl_route *route;
+	struct rtnl_nexthop *nh;
+	struct nl_addr *via = NULL, *dst = NULL;
+	struct rtnl_link *link = NULL;
+	int ret, family, ifindex;
+
+	if (!vnl_ip_valid(gw))
+		return -EINVAL;
+	ret = rtnl_link_get_kernel(sk, 0, ifname, &link);
+	if (ret < 0)
+		return vnl_errno(ret);
+	ifindex = rtnl_link_get_ifindex(link);
+	rtnl_link_put(link);
+	if (nl_addr_parse(gw, AF_UNSPEC, &via) < 0)
+		return -EINVAL;
+	family = nl_addr_get_family(via);
+	if (nl_addr_parse("default", family, &dst) < 0) {
+		nl_addr_put(via);
+		return -EINVAL;
+	}
+	route = rtnl_route_alloc();
+	nh = rtnl_route_nh_alloc();
+	if (!route || !nh) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	rtnl_route_set_family(route, (uint8_t)family);
+	rtnl_route_set_dst(route, dst);
+	rtnl_route_set_table(route, RT_TABLE_MAIN);
+	rtnl_route_set_protocol(route, RTPROT_STATIC);
+	rtnl_route_nh_set_ifindex(nh, ifindex);
+	rtnl_route_nh_set_gateway(nh, via);
+	rtnl_route_add_nexthop(route, nh);
+	nh = NULL;			/* the route's now */
+	ret = rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_REPLACE);
+	ret = ret < 0 ? vnl_errno(ret) : 0;
+out:
+	if (nh)
+		rtnl_route_nh_free(nh);
+	if (route)
+		rtnl_route_put(route);
+	nl_addr_put(dst);
+	nl_addr_put(via);
+	return ret;
 }
 
 int vnl_addr_add(struct nl_sock *sk, const char *ifname, const char *cidr)

@@ -33,6 +33,10 @@ struct vnl_link_info {
 int vnl_link_query(const char *ifname, struct vnl_link_info *info);
 /* Whether cidr parses as an address with a prefix length (pure check before anything is made). */
 bool vnl_cidr_valid(const char *cidr);
+/* An IPv4 or IPv6 address without a prefix length. Pure. */
+bool vnl_ip_valid(const char *ip);
+/* The default route of gw's family via gw, on ifname. 0 or -errno. */
+int vnl_route_default(struct nl_sock *sk, const char *ifname, const char *gw);
 
 /* Run fn(arg) with the calling thread in the namespace of netns_fd, then come back. Returns fn's
  * result, or -errno if the namespace could not be entered or left. */
