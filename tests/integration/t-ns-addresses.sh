@@ -1,8 +1,8 @@
 #!/bin/bash
 # A namespace's addresses and default route are part of its definition (ns create --address
-# [vdeN=]CIDR, --gateway [vdeN=]IP): its
-# interfaces come up with them, ns list shows them, they survive an upgrade in place (the links are
-# kept) and come back when the namespace has to be made anew (after a reboot: /run/netns emptied).
+# [vdeN=]CIDR, --gateway [vdeN=]IP): its interfaces come up with them, ns list shows them, they
+# survive an upgrade in place (the links are kept) and come back when the namespace has to be made
+# anew (after a reboot: /run/netns emptied).
 . "$(dirname "$0")/lib.sh"
 need jq ping
 
