@@ -80,6 +80,7 @@ int ifport_lookup(const char *ifname, struct ifport_info *info)
 		return ret;
 	info->ifindex = (unsigned)li.ifindex;
 	info->is_tun = li.is_tun;
+	info->persist = li.persist;
 	info->has_owner = li.has_owner;
 	info->owner = (uid_t)li.owner;
 	return 0;

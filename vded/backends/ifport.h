@@ -32,7 +32,7 @@ struct ifport_spec {
  * its tun/tap owner (has_owner false: no tap, or a tap without owner). -ENODEV if there is none. */
 struct ifport_info {
 	unsigned ifindex;
-	bool is_tun, has_owner;
+	bool is_tun, persist, has_owner;
 	uid_t owner;
 };
 int ifport_lookup(const char *ifname, struct ifport_info *info);

@@ -101,7 +101,7 @@ static int tap_add_vm(struct network *net, const struct tap_spec *spec, struct p
 	req->up = 1;
 	if (ifport_lookup(spec->ifname, &info) == 0) {
 		/* after a restart the persistent tap is there, maybe with a VM on it: keep it as it is */
-		if (!spec->reuse || !info.is_tun)
+		if (!spec->reuse || !info.is_tun || !info.persist)
 			return vde_error_set(e, PROTO_ERR_EXISTS, EEXIST, "interface '%s' already exists", spec->ifname);
 	} else {
 		ret = priv_tap_open(req, &fd, e);
