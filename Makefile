@@ -49,6 +49,8 @@ CAP_LIBS    := -lcap
 NL_CFLAGS   := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null || echo -I/usr/include/libnl3)
 NL_LIBS     := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
 SLIRP_LIBS  := -lslirp
+# vxvde's membership key (vded/backends/vxseal.c): ChaCha20-Poly1305
+NETTLE_LIBS := $(shell pkg-config --libs nettle 2>/dev/null || echo -lnettle)
 
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DVDE_VERSION='"$(VERSION)"' -DVDE_LIBDIR='"$(LIBDIR)"' $(WARNINGS) \
 	      $(CFLAGS) $(SAN_FLAGS) \
@@ -93,7 +95,7 @@ COMMANDS     := $(patsubst vdectl/cmd_%.c,$(B)/bin/%,$(wildcard vdectl/cmd_*.c))
 PLUGIN_EXTRA_vded := libvdeclient/vdeclient.c common/fdpass.c common/proto.c
 PLUGIN_LIBS_vded := $(JSON_LIBS)
 # agno: AES-128 from nettle; slirp: libslirp (its .pc wants glib's, absent without libglib2.0-dev).
-PLUGIN_LIBS_agno := $(shell pkg-config --libs nettle 2>/dev/null || echo -lnettle)
+PLUGIN_LIBS_agno := $(NETTLE_LIBS)
 PLUGIN_LIBS_slirp := $(shell pkg-config --libs slirp 2>/dev/null || echo -lslirp) -lpthread
 PLUGIN_EXTRA_slirp := common/subnet.c
 # vxvde/vxlan share plugins/vxvde/vxnet.c and vxvde's wire codec common/vxproto.c (vded's too);
@@ -151,7 +153,7 @@ $(B)/%.o: %.c
 
 $(VDED): $(call obj,$(VDED_SRC) $(COMMON_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS) $(NETTLE_LIBS)
 
 $(VDECTL): $(call obj,$(filter-out vdectl/cmd_%.c,$(wildcard vdectl/*.c)) $(CLIENT_SRC) $(COMMON_SRC))
 	@mkdir -p $(dir $@)
@@ -177,10 +179,11 @@ UNIT_LIBS_test-network := $(EV_LIBS) $(JSON_LIBS)
 UNIT_LIBS_test-priv := $(CAP_LIBS) $(NL_LIBS)
 UNIT_LIBS_test-uvdel := -ldl
 UNIT_LIBS_test-params := $(JSON_LIBS)
+UNIT_LIBS_test-vxseal := $(NETTLE_LIBS)
 UNIT_LIBS_test-codec := $(JSON_LIBS)
 UNIT_LIBS_test-store := $(JSON_LIBS)
 # The method table still reaches every backend (issue 9), so its test links all of vded's libraries.
-UNIT_LIBS_test-methods := $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS)
+UNIT_LIBS_test-methods := $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS) $(NETTLE_LIBS)
 unit_objs = $(call obj,$(sort $(wildcard vded/$(1).c vded/*/$(1).c) $(UNIT_EXTRA_test-$(1))))
 $(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $$(call unit_objs,$$*) $(call obj,$(COMMON_SRC))
 	@mkdir -p $(dir $@)
@@ -210,7 +213,7 @@ FUZZ_LIBS_fuzz-params := $(JSON_LIBS)
 # fuzz-control drives the method table, whose handlers reach every backend: it links the engine
 # without its process (main.c), its socket (control.c) and its config file (config.c).
 FUZZ_EXTRA_fuzz-control := $(filter-out vded/main.c vded/control/control.c vded/control/config.c,$(VDED_SRC))
-FUZZ_LIBS_fuzz-control := $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS)
+FUZZ_LIBS_fuzz-control := $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS) $(NETTLE_LIBS)
 $(B)/tests/fuzz/%-replay: tests/fuzz/%.c tests/fuzz/replay.c $$(call obj,$$(FUZZ_EXTRA_$$*) $(COMMON_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(JSON_CFLAGS) $(ALL_LDFLAGS) -o $@ tests/fuzz/$*.c tests/fuzz/replay.c \

@@ -98,15 +98,24 @@ int proto_valid_name(const char *name)
 	return 1;
 }
 
+int proto_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 int proto_parse_mac(const char *text, uint8_t mac[6])
 {
 	for (int i = 0; i < 6; i++) {
 		const char *p = text + 3 * i;
 		int v = 0;
 		for (int k = 0; k < 2; k++) {
-			char c = p[k];
-			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-				c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+			int d = proto_hex_digit(p[k]);
 			if (d < 0)
 				return 0;
 			v = v * 16 + d;

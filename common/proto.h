@@ -66,6 +66,9 @@ enum proto_err proto_err_from_code(const char *code);
 int proto_valid_name(const char *name);
 /* Interface names: 1..15 bytes, no '/', ':', whitespace or control, not "." or "..". 1 if valid. */
 int proto_valid_ifname(const char *name);
+/* The value of a hex digit (either case), or -1. */
+int proto_hex_digit(char c);
+
 /* A unicast MAC address "xx:xx:xx:xx:xx:xx" (hex, either case) into mac. 1 if valid. */
 int proto_parse_mac(const char *text, uint8_t mac[6]);
 

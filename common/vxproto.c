@@ -37,7 +37,8 @@ enum vxproto_kind vxproto_classify(const uint8_t ours[VXPROTO_HDRLEN], const uin
 	return len >= VXPROTO_FRAME_MIN && len <= VXPROTO_FRAME_MAX ? VXPROTO_FRAME : VXPROTO_IGNORE;
 }
 
-int vxproto_parse_group(const char *text, unsigned default_port, union vxproto_addr *out)
+/* "HOST", "HOST:PORT", "[V6HOST]:PORT" or "V6HOST", numeric, into *out (port default_port, 1..65535). */
+static int vxproto_parse_hostport(const char *text, unsigned default_port, union vxproto_addr *out)
 {
 	char host[64];
 	const char *port = NULL;
@@ -94,10 +95,111 @@ int vxproto_parse_group(const char *text, unsigned default_port, union vxproto_a
 	} else {
 		return -EINVAL;
 	}
-	if (!vxproto_addr_is_multicast(&a))
-		return -EINVAL;
 	*out = a;
 	return 0;
+}
+
+int vxproto_parse_group(const char *text, unsigned default_port, union vxproto_addr *out)
+{
+	int ret = vxproto_parse_hostport(text, default_port, out);
+
+	if (ret == 0 && !vxproto_addr_is_multicast(out)) {
+		memset(out, 0, sizeof(*out));
+		return -EINVAL;
+	}
+	return ret;
+}
+
+int vxproto_parse_peer(const char *text, unsigned default_port, union vxproto_addr *out)
+{
+	int ret = vxproto_parse_hostport(text, default_port, out);
+	bool bad;
+
+	if (ret < 0)
+		return ret;
+	if (out->sa.sa_family == AF_INET)
+		bad = out->in.sin_addr.s_addr == htonl(INADDR_ANY) || out->in.sin_addr.s_addr == htonl(INADDR_BROADCAST);
+	else
+		bad = IN6_IS_ADDR_UNSPECIFIED(&out->in6.sin6_addr);
+	if (bad || vxproto_addr_is_multicast(out)) {
+		memset(out, 0, sizeof(*out));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static const uint8_t vxproto_ann_magic[4] = { 'V', 'X', 'P', 1 };
+
+bool vxproto_is_announce(const uint8_t *d, size_t len)
+{
+	return len >= sizeof(vxproto_ann_magic) && memcmp(d, vxproto_ann_magic, sizeof(vxproto_ann_magic)) == 0;
+}
+
+int vxproto_announce_build(uint32_t vni, const union vxproto_addr *peers, unsigned n, uint8_t *buf)
+{
+	uint8_t *e = buf + VXPROTO_ANN_HDRLEN;
+
+	if (n > VXPROTO_ANN_MAX)
+		return -EINVAL;
+	memcpy(buf, vxproto_ann_magic, sizeof(vxproto_ann_magic));
+	buf[4] = (uint8_t)(vni >> 16);
+	buf[5] = (uint8_t)(vni >> 8);
+	buf[6] = (uint8_t)vni;
+	buf[7] = (uint8_t)n;
+	for (unsigned i = 0; i < n; i++, e += VXPROTO_ANN_ENTRY) {
+		in_port_t port;
+
+		memset(e, 0, 16);
+		if (peers[i].sa.sa_family == AF_INET) {
+			e[10] = e[11] = 0xff;
+			memcpy(e + 12, &peers[i].in.sin_addr, 4);
+			port = peers[i].in.sin_port;
+		} else if (peers[i].sa.sa_family == AF_INET6) {
+			memcpy(e, &peers[i].in6.sin6_addr, 16);
+			port = peers[i].in6.sin6_port;
+		} else {
+			return -EINVAL;
+		}
+		memcpy(e + 16, &port, 2);	/* already network order */
+	}
+	return (int)(e - buf);
+}
+
+int vxproto_announce_parse(const uint8_t *d, size_t len, uint32_t vni, int family, union vxproto_addr *out)
+{
+	unsigned n, got = 0;
+	const uint8_t *e;
+
+	if (len < VXPROTO_ANN_HDRLEN || !vxproto_is_announce(d, len))
+		return -EINVAL;
+	if (((uint32_t)d[4] << 16 | (uint32_t)d[5] << 8 | d[6]) != (vni & VXPROTO_VNI_MAX))
+		return -EINVAL;
+	n = d[7];
+	if (n > VXPROTO_ANN_MAX || len != VXPROTO_ANN_HDRLEN + (size_t)n * VXPROTO_ANN_ENTRY)
+		return -EINVAL;
+	e = d + VXPROTO_ANN_HDRLEN;
+	for (unsigned i = 0; i < n; i++, e += VXPROTO_ANN_ENTRY) {
+		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		union vxproto_addr a;
+		bool v4 = memcmp(e, mapped, sizeof(mapped)) == 0;
+
+		memset(&a, 0, sizeof(a));
+		if (e[16] == 0 && e[17] == 0)
+			return -EINVAL;
+		if (family == AF_INET && v4) {
+			a.in.sin_family = AF_INET;
+			memcpy(&a.in.sin_addr, e + 12, 4);
+			memcpy(&a.in.sin_port, e + 16, 2);
+		} else if (family == AF_INET6 && !v4) {
+			a.in6.sin6_family = AF_INET6;
+			memcpy(&a.in6.sin6_addr, e, 16);
+			memcpy(&a.in6.sin6_port, e + 16, 2);
+		} else {
+			continue;
+		}
+		out[got++] = a;
+	}
+	return (int)got;
 }
 
 bool vxproto_addr_is_multicast(const union vxproto_addr *a)

@@ -70,6 +70,39 @@ socklen_t vxproto_addr_len(const union vxproto_addr *a);
  * -EINVAL (out zeroed) if it is not a complete IPv4 or IPv6 address. */
 int vxproto_addr_norm(union vxproto_addr *out, const void *from, socklen_t len);
 
+/* Parse a unicast peer "ADDR", "ADDR:PORT", "[V6ADDR]:PORT" or "V6ADDR" (numeric; the port defaults
+ * to default_port) into *out (pure). Refused (-EINVAL): a multicast, unspecified or broadcast
+ * address, port 0. */
+int vxproto_parse_peer(const char *text, unsigned default_port, union vxproto_addr *out);
+
+/*
+ * The peer announcement (doc/vde-wire.md §4.3): vded's own datagram, sent only by unicast to the
+ * peers of a network, never to a group, listing peers the sender knows so that a cloud grows from
+ * one seed. Its first byte is 'V' (0x56), never vxvde's flags byte 0x08, so vdeplug4's vxvde and any
+ * VXLAN receiver drop it as not theirs, and vxproto_classify() says VXPROTO_IGNORE.
+ *
+ *   0  'V' 'X' 'P' 1        magic and version
+ *   4  VNI (24 bits, big endian) | count (8 bits, 0..VXPROTO_ANN_MAX)
+ *   8  count x { 16-byte address (IPv4 as ::ffff:a.b.c.d) | 2-byte port, big endian }
+ *
+ * A datagram with any other length for its count, another magic or version, or an entry with
+ * port 0 is refused whole.
+ */
+#define VXPROTO_ANN_MAX 32
+#define VXPROTO_ANN_ENTRY 18
+#define VXPROTO_ANN_HDRLEN 8
+#define VXPROTO_ANN_SIZE (VXPROTO_ANN_HDRLEN + VXPROTO_ANN_MAX * VXPROTO_ANN_ENTRY)
+
+/* Whether the datagram's first bytes are an announcement's (len >= 4). */
+bool vxproto_is_announce(const uint8_t *d, size_t len);
+/* Write the announcement of n (<= VXPROTO_ANN_MAX) peers of one family into buf (VXPROTO_ANN_SIZE
+ * bytes); returns its length, or -EINVAL (too many, or an address of no family). */
+int vxproto_announce_build(uint32_t vni, const union vxproto_addr *peers, unsigned n, uint8_t *buf);
+/* Read an announcement for VNI vni in a network of family `family`: the peers into out (at most
+ * VXPROTO_ANN_MAX, normalised, of that family; IPv4-mapped entries become IPv4 in an IPv4 network,
+ * entries of the other family are skipped). Returns how many, or -EINVAL (malformed, another VNI). */
+int vxproto_announce_parse(const uint8_t *d, size_t len, uint32_t vni, int family, union vxproto_addr *out);
+
 /*
  * Recognising our own datagrams. A datagram is ours exactly when its source port is our unicast
  * socket's port and its source address is one of this host's: that socket is bound to the port on

@@ -85,6 +85,18 @@ static const struct optspec network_create_opts[] = {
 	  .help = "multicast TTL, 1..255 (default 1: this link only)" },
 	{ .name = "interface", .arg = "IF", .param = "interface", .type = OPT_STRING, .needs = "vxvde",
 	  .help = "the interface to send and join the group on" },
+	{ .name = "peer", .arg = "ADDR[:PORT]", .param = "peers", .type = OPT_LIST, .needs = "vxvde",
+	  .help = "a unicast vxvde peer (default port 14790), may be repeated (at most 16):\n"
+		  "floods go to it besides the group, and peers it announces are\n"
+		  "learned (admins only)" },
+	{ .name = "peer-port", .arg = "PORT", .param = "peer_port", .type = OPT_UINT, .min = 1024, .max = 65535,
+	  .needs = "vxvde", .help = "the UDP port peers reach this network on, e.g. 14790 for a seed\n"
+				   "(default: any; admins only)" },
+	{ .name = "key-file", .arg = "PATH", .param = "key", .type = OPT_FILE, .needs = "vxvde",
+	  .help = "the network's membership key: a file of 64 hex digits, read by\n"
+		  "vdectl; only holders of the key join (not vdeplug4-compatible)" },
+	{ .name = "encrypt", .param = "encrypt", .type = OPT_FLAG, .needs = "key-file",
+	  .help = "encrypt the datagrams too (the key always authenticates them)" },
 	{ .name = "slirp", .param = "slirp", .type = OPT_FLAG,
 	  .help = "NAT to the host's networks (libslirp): host .2, DHCP from .15, DNS .3" },
 	{ .name = "subnet", .arg = "CIDR", .param = "subnet", .type = OPT_STRING, .needs = "slirp",
@@ -103,6 +115,8 @@ static const struct optspec network_set_opts[] = {
 	{ .name = "description", .arg = "TEXT", .param = "description", .type = OPT_STRING,
 	  .help = "new description" },
 	PORT_DEFAULT_OPT,
+	{ .name = "peer", .arg = "ADDR[:PORT]", .param = "peers", .type = OPT_LIST,
+	  .help = "the vxvde peers, replacing the configured ones; may be repeated\n(admins only)" },
 	{ NULL },
 };
 
@@ -259,7 +273,8 @@ static const struct command commands[] = {
 	  "You own the network. Who else may see it and attach to it is set by its group and mode,\n"
 	  "like a file's: 'r' lets a class (owner, group, others) see it, 'w' lets it attach.\n"
 	  "With --vxvde the network also joins a vxvde multicast group (wire-compatible with\n"
-	  "vdeplug4's vxvde://); with --slirp it gets a NAT to the host with DHCP and DNS.\n" },
+	  "vdeplug4's vxvde://), and with --peer it also reaches unicast peers where multicast\n"
+	  "cannot go; with --slirp it gets a NAT to the host with DHCP and DNS.\n" },
 	{ "network", "set", network_set, { NETWORK_NAME }, network_set_opts, 0, 1,
 	  "Change the group, mode or description of a network (its owner or an admin).",
 	  "Ports already attached stay attached; the new rule holds for the next attach.\n" },

@@ -291,6 +291,24 @@ static void take_option(struct parser *p, int i)
 		value = json_object_new_double(d);
 		break;
 	}
+	case OPT_FILE: {
+		char buf[4097];
+		size_t got;
+		FILE *f = fopen(optarg, "re");
+
+		if (!f)
+			usage_fail(NULL, p->cmd, "--%s: cannot read '%s': %s", o->name, optarg, strerror(errno));
+		got = fread(buf, 1, sizeof(buf) - 1, f);
+		if (ferror(f) || !feof(f) || memchr(buf, '\0', got)) {
+			fclose(f);
+			usage_fail(NULL, p->cmd, "--%s: '%s' is not a text file of at most 4 KiB", o->name, optarg);
+		}
+		fclose(f);
+		buf[got] = '\0';
+		value = json_object_new_string(buf);
+		explicit_bzero(buf, sizeof(buf));
+		break;
+	}
 	case OPT_MODE:
 		if (!parse_mode(optarg, mode, sizeof(mode)))
 			usage_fail(NULL, p->cmd, "--%s: '%s' is not an octal mode (0000..0777)", o->name, optarg);

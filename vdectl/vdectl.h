@@ -53,6 +53,8 @@ enum opt_type {
 	OPT_PERCENT,	/* a decimal number 0..100, fractions allowed, sent as a number */
 	OPT_ONOFF,	/* --NAME (true) or --NAME=off (false; also on/yes/no/true/false) */
 	OPT_KV,		/* KEY=VALUE, may be repeated: the param is an object (numbers, on/off as booleans) */
+	OPT_FILE,	/* a path: the param is the file's content (text, at most 4 KiB), read by vdectl as
+			 * its user, so the daemon never opens a path a client names */
 };
 
 struct optspec {

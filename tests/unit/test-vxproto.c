@@ -233,8 +233,86 @@ static void test_own(void)
 	}
 }
 
+static void test_parse_peer(void)
+{
+	union vxproto_addr a;
+
+	CHECK(vxproto_parse_peer("10.250.0.1", 14790, &a) == 0);
+	CHECK(a.sa.sa_family == AF_INET && ntohs(a.in.sin_port) == 14790 &&
+	      a.in.sin_addr.s_addr == htonl(0x0afa0001));
+	CHECK(vxproto_parse_peer("192.0.2.7:5000", 14790, &a) == 0 && ntohs(a.in.sin_port) == 5000);
+	CHECK(vxproto_parse_peer("[2001:db8::1]:6000", 14790, &a) == 0);
+	CHECK(a.sa.sa_family == AF_INET6 && ntohs(a.in6.sin6_port) == 6000);
+	CHECK(vxproto_parse_peer("2001:db8::1", 14790, &a) == 0 && ntohs(a.in6.sin6_port) == 14790);
+	/* a group, the unspecified and broadcast addresses, port 0, names and junk are refused */
+	CHECK(vxproto_parse_peer("239.5.5.5", 14790, &a) < 0 && a.sa.sa_family == 0);
+	CHECK(vxproto_parse_peer("ff05::1", 14790, &a) < 0);
+	CHECK(vxproto_parse_peer("0.0.0.0", 14790, &a) < 0);
+	CHECK(vxproto_parse_peer("255.255.255.255", 14790, &a) < 0);
+	CHECK(vxproto_parse_peer("::", 14790, &a) < 0);
+	CHECK(vxproto_parse_peer("10.0.0.1:0", 14790, &a) < 0);
+	CHECK(vxproto_parse_peer("10.0.0.1:65536", 14790, &a) < 0);
+	CHECK(vxproto_parse_peer("10.0.0.1:x", 14790, &a) < 0);
+	CHECK(vxproto_parse_peer("example.org", 14790, &a) < 0);
+	CHECK(vxproto_parse_peer("[10.0.0.1", 14790, &a) < 0);
+	/* and the group parser still refuses unicast */
+	CHECK(vxproto_parse_group("10.0.0.1", 14789, &a) < 0);
+	CHECK(vxproto_parse_group("239.5.5.5", 14789, &a) == 0 && ntohs(a.in.sin_port) == 14789);
+}
+
+static void test_announce(void)
+{
+	/* the bytes of an announcement of 10.250.0.1:14790 and 10.250.0.2:40000 on VNI 0x010203 */
+	static const uint8_t two[8 + 2 * 18] = {
+		'V', 'X', 'P', 1, 0x01, 0x02, 0x03, 2,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 250, 0, 1, 0x39, 0xc6,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 250, 0, 2, 0x9c, 0x40,
+	};
+	union vxproto_addr p[2], out[VXPROTO_ANN_MAX + 1];
+	uint8_t buf[VXPROTO_ANN_SIZE + 32], bad[sizeof(two)];
+	uint8_t ours[VXPROTO_HDRLEN];
+	int n;
+
+	CHECK(vxproto_parse_peer("10.250.0.1:14790", 1, &p[0]) == 0);
+	CHECK(vxproto_parse_peer("10.250.0.2:40000", 1, &p[1]) == 0);
+	n = vxproto_announce_build(0x010203, p, 2, buf);
+	CHECK(n == (int)sizeof(two) && memcmp(buf, two, sizeof(two)) == 0);
+	CHECK(vxproto_is_announce(two, sizeof(two)));
+	/* vxvde's receivers (ours and vdeplug4's compare the whole header) take it for nothing */
+	vxproto_header(0x010203, ours);
+	CHECK(vxproto_classify(ours, two, sizeof(two)) == VXPROTO_IGNORE);
+	CHECK(vxproto_announce_parse(two, sizeof(two), 0x010203, AF_INET, out) == 2);
+	CHECK(memcmp(&out[0], &p[0], sizeof(p[0])) == 0 && memcmp(&out[1], &p[1], sizeof(p[1])) == 0);
+	/* an IPv6 network skips the IPv4 entries */
+	CHECK(vxproto_announce_parse(two, sizeof(two), 0x010203, AF_INET6, out) == 0);
+	/* refused whole: another VNI, a length that is not the count's, a bad magic, port 0, too many */
+	CHECK(vxproto_announce_parse(two, sizeof(two), 7, AF_INET, out) < 0);
+	CHECK(vxproto_announce_parse(two, sizeof(two) - 1, 0x010203, AF_INET, out) < 0);
+	memcpy(buf, two, sizeof(two));
+	CHECK(vxproto_announce_parse(buf, sizeof(two) + 1, 0x010203, AF_INET, out) < 0);
+	memcpy(bad, two, sizeof(two));
+	bad[3] = 2;
+	CHECK(!vxproto_is_announce(bad, sizeof(bad)) && vxproto_announce_parse(bad, sizeof(bad), 0x010203, AF_INET, out) < 0);
+	memcpy(bad, two, sizeof(two));
+	bad[8 + 18 + 16] = bad[8 + 18 + 17] = 0;
+	CHECK(vxproto_announce_parse(bad, sizeof(bad), 0x010203, AF_INET, out) < 0);
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, two, 8);
+	buf[7] = VXPROTO_ANN_MAX + 1;
+	CHECK(vxproto_announce_parse(buf, 8 + (VXPROTO_ANN_MAX + 1) * 18, 0x010203, AF_INET, out) < 0);
+	CHECK(vxproto_announce_build(1, out, VXPROTO_ANN_MAX + 1, buf) < 0);
+	/* the largest fits VXPROTO_ANN_SIZE */
+	for (int i = 0; i < VXPROTO_ANN_MAX; i++)
+		out[i] = p[i % 2];
+	CHECK(vxproto_announce_build(1, out, VXPROTO_ANN_MAX, buf) == VXPROTO_ANN_SIZE);
+	CHECK(vxproto_announce_parse(buf, VXPROTO_ANN_SIZE, 1, AF_INET, out) == VXPROTO_ANN_MAX);
+	CHECK(vxproto_announce_build(1, NULL, 0, buf) == 8 && vxproto_announce_parse(buf, 8, 1, AF_INET, out) == 0);
+}
+
 int main(void)
 {
+	test_parse_peer();
+	test_announce();
 	test_header();
 	test_classify();
 	test_parse_group();

@@ -14,6 +14,30 @@ void codec_add_int(struct json_object *o, const char *k, int64_t v)
 	json_object_object_add(o, k, json_object_new_int64(v));
 }
 
+/* A vxvde network's peers, peer port and key: the key itself only into a saved definition (`saved`), a
+ * shown network says whether it has one. */
+static void codec_vxvde_extra(const struct network_def *def, struct json_object *o, bool saved)
+{
+	if (def->npeers) {
+		struct json_object *list = json_object_new_array();
+
+		for (unsigned i = 0; i < def->npeers; i++)
+			json_object_array_add(list, json_object_new_string(def->peers[i]));
+		json_object_object_add(o, "peers", list);
+	}
+	if (def->peer_port)
+		codec_add_int(o, "peer_port", def->peer_port);
+	if (saved && def->key[0]) {
+		codec_add_str(o, "key", def->key);
+		if (def->encrypt)
+			json_object_object_add(o, "encrypt", json_object_new_boolean(1));
+	} else if (!saved) {
+		json_object_object_add(o, "keyed", json_object_new_boolean(def->key[0] != '\0'));
+		if (def->key[0])
+			json_object_object_add(o, "encrypt", json_object_new_boolean(def->encrypt));
+	}
+}
+
 void codec_network_def(const struct network_def *def, struct json_object *o)
 {
 	char mode[16];
@@ -55,6 +79,7 @@ struct json_object *codec_network(const struct network *net, const char *run_dir
 		codec_add_int(vx, "ttl", net->def.ttl);
 		if (net->def.vxvde_if[0])
 			codec_add_str(vx, "interface", net->def.vxvde_if);
+		codec_vxvde_extra(&net->def, vx, false);
 		json_object_object_add(o, "vxvde", vx);
 	}
 	codec_add_int(o, "macs", macs);
@@ -75,6 +100,7 @@ struct json_object *codec_network_definition(const struct network *net)
 		codec_add_int(o, "ttl", def->ttl);
 		if (def->vxvde_if[0])
 			codec_add_str(o, "interface", def->vxvde_if);
+		codec_vxvde_extra(def, o, true);
 	}
 	if (def->slirp) {
 		json_object_object_add(o, "slirp", json_object_new_boolean(1));

@@ -12,6 +12,7 @@
 #include "control/store.h"
 #include "log.h"
 #include "backends/slirp.h"
+#include "backends/vxseal.h"
 #include "backends/vxvde.h"
 
 /*
@@ -40,14 +41,41 @@ static int network_pick_group(const struct method_args *a, const struct request_
 	return 0;
 }
 
-/* The vxvde uplink asked for at creation, checked before anything is made. */
-static int network_vxvde_spec(const struct method_args *a, struct network_def *def, struct vxvde_spec *vx,
-			      struct vde_error *e)
+/* The configured vxvde peers of a (the given texts) into vx->peers and def; admins only: a peer aims
+ * vded's own datagrams at an address. */
+static int network_vxvde_peers(const struct method_args *a, const struct request_ctx *ctx, struct network_def *def,
+			       struct vxvde_spec *vx, struct vde_error *e)
 {
+	if (ctx->peer && !policy_peer_is_admin(ctx->peer))
+		return vde_error_set(e, PROTO_ERR_PERMISSION, EACCES,
+				     "only admins may give a network vxvde peers (uid %u is not one)", (unsigned)ctx->peer->uid);
+	vx->npeers = 0;
+	for (unsigned i = 0; i < a->npeers; i++) {
+		int ret = vxvde_parse_peer(a->peers[i], vx);
+
+		if (ret < 0)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "peer '%s' is not a unicast address of the group's family (ADDR, ADDR:PORT, [IPV6]:PORT)",
+					     a->peers[i]);
+	}
+	def->npeers = a->npeers;
+	for (unsigned i = 0; i < a->npeers; i++)
+		snprintf(def->peers[i], sizeof(def->peers[i]), "%s", a->peers[i]);
+	return 0;
+}
+
+/* The vxvde uplink asked for at creation, checked before anything is made. */
+static int network_vxvde_spec(const struct method_args *a, const struct request_ctx *ctx, struct network_def *def,
+			      struct vxvde_spec *vx, struct vde_error *e)
+{
+	int ret;
+
 	memset(vx, 0, sizeof(*vx));
 	if (!(a->present & PARAM_VXVDE)) {
-		if (a->present & (PARAM_VNI | PARAM_TTL | PARAM_INTERFACE))
-			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'vni', 'ttl' and 'interface' need 'vxvde'");
+		if (a->present & (PARAM_VNI | PARAM_TTL | PARAM_INTERFACE | PARAM_PEERS | PARAM_PEER_PORT | PARAM_KEY |
+				  PARAM_ENCRYPT))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+					     "'vni', 'ttl', 'interface', 'peers', 'peer_port', 'key' and 'encrypt' need 'vxvde'");
 		return 0;
 	}
 	if (vxvde_parse_group(a->vxvde, vx) < 0)
@@ -56,6 +84,25 @@ static int network_vxvde_spec(const struct method_args *a, struct network_def *d
 	vx->vni = a->present & PARAM_VNI ? a->vni : VXVDE_DEFAULT_VNI;
 	vx->ttl = a->present & PARAM_TTL ? a->ttl : VXVDE_DEFAULT_TTL;
 	snprintf(vx->ifname, sizeof(vx->ifname), "%s", a->interface);
+	if ((a->present & PARAM_PEERS) && (ret = network_vxvde_peers(a, ctx, def, vx, e)) < 0)
+		return ret;
+	if (a->present & PARAM_PEER_PORT) {
+		/* a fixed port for others to reach: admins only, like peers (it takes a port of the host) */
+		if (ctx->peer && !policy_peer_is_admin(ctx->peer))
+			return vde_error_set(e, PROTO_ERR_PERMISSION, EACCES, "only admins may give a network a peer_port");
+		vx->peer_port = def->peer_port = a->peer_port;
+	}
+	if (a->present & PARAM_ENCRYPT && !(a->present & PARAM_KEY))
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'encrypt' needs 'key'");
+	if (a->present & PARAM_KEY) {
+		/* the key came in the request (vdectl read the key file with its user's rights) */
+		if (vxseal_parse_key(a->key, vx->key) < 0)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'key' must be 64 hex digits (32 bytes)");
+		vx->keyed = true;
+		vx->encrypt = def->encrypt = a->encrypt;
+		for (int i = 0; i < VXVDE_KEYLEN; i++)
+			snprintf(def->key + 2 * i, 3, "%02x", vx->key[i]);
+	}
 	snprintf(def->vxvde, sizeof(def->vxvde), "%s", a->vxvde);
 	def->vni = vx->vni;
 	def->ttl = vx->ttl;
@@ -106,8 +153,15 @@ static bool network_param_equal(const struct param_spec *s, const struct method_
 	case PT_TEXT:
 	case PT_IFNAME:
 		return strcmp(fx, fy) == 0;
+	case PT_PEERLIST:
+		if (x->npeers != y->npeers)
+			return false;
+		for (unsigned i = 0; i < x->npeers; i++)
+			if (strcmp(x->peers[i], y->peers[i]) != 0)
+				return false;
+		return true;
 	default:
-		/* lists: network.create takes none */
+		/* other lists: network.create takes none */
 		return false;
 	}
 }
@@ -117,7 +171,14 @@ static void network_param_text(const struct param_spec *s, const struct method_a
 {
 	const char *f = (const char *)a + s->off;
 
+	if (s->bit == PARAM_KEY) {
+		snprintf(buf, size, "%s", *f ? "a key" : "none");	/* never the key itself */
+		return;
+	}
 	switch (s->type) {
+	case PT_PEERLIST:
+		snprintf(buf, size, "%u peers", a->npeers);
+		return;
 	case PT_BOOL:
 		snprintf(buf, size, "%s", *(const bool *)f ? "on" : "off");
 		break;
@@ -225,7 +286,7 @@ HANDLER(run_network_create)
 		/* a replay (config file, store) leaves a network that exists as it is, whatever it says */
 		if (!ctx->replaying) {
 			/* a request that could not create the network is refused as such, existing or not */
-			if ((ret = network_vxvde_spec(a, &def, &vx, e)) < 0 ||
+			if ((ret = network_vxvde_spec(a, ctx, &def, &vx, e)) < 0 ||
 			    (ret = network_slirp_spec(a, &def, &sl, e)) < 0 ||
 			    (ret = network_exist_check(net, a, e)) < 0)
 				return ret;
@@ -247,7 +308,7 @@ HANDLER(run_network_create)
 	ret = network_pick_group(a, ctx, &def.group, e);
 	if (ret < 0)
 		return ret;
-	ret = network_vxvde_spec(a, &def, &vx, e);
+	ret = network_vxvde_spec(a, ctx, &def, &vx, e);
 	if (ret < 0)
 		return ret;
 	ret = network_slirp_spec(a, &def, &sl, e);
@@ -328,6 +389,21 @@ HANDLER(run_network_set)
 		net->def.mode = a->mode;
 	if (a->present & PARAM_DESCRIPTION)
 		snprintf(net->def.description, sizeof(net->def.description), "%s", a->description);
+	if (a->present & PARAM_PEERS) {
+		struct vxvde_spec vx;
+		struct port *vp = vxvde_find(net);
+
+		memset(&vx, 0, sizeof(vx));
+		if (!net->def.vxvde[0] || !vp || vxvde_parse_group(net->def.vxvde, &vx) < 0) {
+			net->def = old;
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "network '%s' has no vxvde uplink", a->name);
+		}
+		if ((ret = network_vxvde_peers(a, ctx, &net->def, &vx, e)) < 0) {
+			net->def = old;
+			return ret;
+		}
+		vxvde_set_peers(vp, vx.peers, vx.npeers);
+	}
 	ret = store_save(net);
 	if (ret < 0) {
 		net->def = old;

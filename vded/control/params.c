@@ -29,6 +29,10 @@ const struct param_spec params_schema[] = {
 	{ "vni", PARAM_VNI, PT_UINT, 0, 0xffffff, "1", ARG(vni) },
 	{ "ttl", PARAM_TTL, PT_UINT, 1, 255, "1", ARG(ttl) },
 	{ "interface", PARAM_INTERFACE, PT_IFNAME, 0, 0, NULL, ARG(interface) },
+	{ "peers", PARAM_PEERS, PT_PEERLIST, 0, 0, NULL, ARG(peers) },
+	{ "peer_port", PARAM_PEER_PORT, PT_UINT, 1024, 65535, NULL, ARG(peer_port) },
+	{ "key", PARAM_KEY, PT_TEXT, 0, 0, NULL, ARG(key) },
+	{ "encrypt", PARAM_ENCRYPT, PT_BOOL, 0, 0, "false", ARG(encrypt) },
 	{ "slirp", PARAM_SLIRP, PT_BOOL, 0, 0, "false", ARG(slirp) },
 	{ "subnet", PARAM_SUBNET, PT_TEXT, 0, 0, PARAMS_DEFAULT_SUBNET, ARG(subnet) },
 	{ "ipv6", PARAM_IPV6, PT_BOOL, 0, 0, "false", ARG(ipv6) },
@@ -401,6 +405,22 @@ static int params_store(const struct param_spec *s, struct json_object *v, struc
 				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
 						     "'%s' must hold port ids in %u..%u", s->key, s->min, s->max);
 			a->portids[a->nportids++] = (unsigned)n;
+		}
+		return 0;
+	case PT_PEERLIST:
+		if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) > PARAMS_MAX_PEERS)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be an array of at most %d addresses",
+					     s->key, PARAMS_MAX_PEERS);
+		a->npeers = 0;
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			struct json_object *x = json_object_array_get_idx(v, i);
+
+			if (!json_object_is_type(x, json_type_string) ||
+			    (size_t)json_object_get_string_len(x) >= sizeof(a->peers[0]) ||
+			    strlen(json_object_get_string(x)) != (size_t)json_object_get_string_len(x))
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+						     "'%s' must hold addresses such as \"192.0.2.7:14790\"", s->key);
+			strcpy(a->peers[a->npeers++], json_object_get_string(x));
 		}
 		return 0;
 	case PT_WORDLIST:

@@ -53,6 +53,12 @@
 #define PARAM_LIMIT            (UINT64_C(1) << 31)
 #define PARAM_KINDS            (UINT64_C(1) << 32)
 #define PARAM_GATEWAY          (UINT64_C(1) << 37)	/* ns.create: a default route */
+/* vxvde peers and membership key (network.create, network.set): taken upward from 33 (others take
+ * downward from 46) */
+#define PARAM_PEERS            (UINT64_C(1) << 33)
+#define PARAM_PEER_PORT        (UINT64_C(1) << 34)
+#define PARAM_KEY              (UINT64_C(1) << 35)
+#define PARAM_ENCRYPT          (UINT64_C(1) << 36)
 /* interface ports and VM taps (taken from the top, away from the next keys others append) */
 #define PARAM_TRANSIENT        (UINT64_C(1) << 63)
 #define PARAM_KEEP_IP          (UINT64_C(1) << 62)
@@ -94,6 +100,7 @@ enum param_type {
 	PT_NAMELIST,	/* 1 to PARAMS_MAX_NETWORKS network names */
 	PT_MAC,		/* a unicast MAC address "02:00:00:00:00:01" (proto_parse_mac) */
 	PT_PORTLIST,	/* 1 to PARAMS_MAX_PORTIDS port ids, each 1..NETWORK_MAX_PORTS_LIMIT */
+	PT_PEERLIST,	/* 0 to PARAMS_MAX_PEERS strings shorter than 64 bytes (vxvde peers, checked by the handler) */
 	PT_WORDLIST,	/* 1 to PARAMS_MAX_WORDS words of a-z and '-', each shorter than PARAMS_WORD_MAX (kinds) */
 	PT_PORTSW,	/* an object of a port's switch policy keys (struct params_portsw, below) */
 	PT_VLANLIST,	/* up to PARAMS_MAX_NETWORKS VLANs 0..max (0: none), one per network of the request */
@@ -143,6 +150,7 @@ int params_portsw_apply(const struct params_portsw *p, struct switch_port_conf *
 #define PARAMS_MAX_NETWORKS 8
 #define PARAMS_MAX_PORTIDS 16
 #define PARAMS_MAX_WORDS 8
+#define PARAMS_MAX_PEERS 16		/* VXVDE_PEERS_CONF */
 #define PARAMS_WORD_MAX 16
 #define PARAMS_DEFAULT_SUBNET "10.0.2.0/24"
 
@@ -177,6 +185,11 @@ struct method_args {
 	char networks[PARAMS_MAX_NETWORKS][64];
 	unsigned nkinds;		/* events.subscribe: the kinds of event wanted */
 	char kinds[PARAMS_MAX_WORDS][PARAMS_WORD_MAX];
+	unsigned npeers;
+	char peers[PARAMS_MAX_PEERS][64];
+	unsigned peer_port;
+	char key[96];			/* a key file's content: 64 hex digits */
+	bool encrypt;
 	unsigned offset, limit;		/* paging (doc/protocol.md "Paging") */
 	bool transient, keep_ip, for_vm, multi_queue;
 	uint8_t mac[6];
@@ -229,7 +242,8 @@ int params_parse(const char *method, uint64_t allowed, uint64_t required, struct
 #define PARAMS_NETWORK_CREATE_ALLOWED                                                                         \
 	(PARAM_NAME | PARAM_DESCRIPTION | PARAM_EXIST_OK | PARAM_MAX_PORTS | PARAM_MAC_TABLE_SIZE |            \
 	 PARAM_MAC_AGING | PARAM_GROUP | PARAM_MODE | PARAM_VXVDE | PARAM_VNI | PARAM_TTL | PARAM_INTERFACE | \
-	 PARAM_SLIRP | PARAM_SUBNET | PARAM_IPV6 | PARAM_DNS | PARAM_PORT_DEFAULT)
+	 PARAM_SLIRP | PARAM_SUBNET | PARAM_IPV6 | PARAM_DNS | PARAM_PORT_DEFAULT | PARAM_PEERS | PARAM_PEER_PORT |  \
+	 PARAM_KEY | PARAM_ENCRYPT)
 #define PARAMS_NETWORK_CREATE_REQUIRED PARAM_NAME
 
 /* port.set's keys of rate limits and impairment (dataplane/shaper.h): its table entry and the replay

@@ -100,6 +100,11 @@ static unsigned policy_class_bits(const struct peer *peer, const struct network 
 	return net->def.mode & 7;
 }
 
+bool policy_peer_is_admin(const struct peer *peer)
+{
+	return policy_is_admin(peer);
+}
+
 bool policy_can_read_all(const struct peer *peer)
 {
 	return policy_is_admin(peer);

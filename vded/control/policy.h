@@ -92,6 +92,9 @@ bool policy_can_read(const struct peer *peer, const struct network *net);
 /* Whether peer sees everything (root and admins): lists need no filter. */
 bool policy_can_read_all(const struct peer *peer);
 
+/* Whether peer is root or a member of the admin group (what may aim vded's traffic at an address). */
+bool policy_peer_is_admin(const struct peer *peer);
+
 /* Whether peer is a member of gid (primary or supplementary). */
 bool policy_peer_in_group(const struct peer *peer, gid_t gid);
 

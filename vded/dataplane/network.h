@@ -32,6 +32,11 @@ struct network_def {
 	char vxvde[64];			/* "" or GROUP[:PORT]: a vxvde uplink */
 	unsigned vni, ttl;
 	char vxvde_if[16];
+	unsigned npeers;		/* vxvde unicast peers, as given */
+	char peers[16][64];
+	unsigned peer_port;		/* 0: the kernel's choice */
+	char key[65];			/* "" or the membership key, 64 hex digits (saved 0600, never shown) */
+	bool encrypt;
 	bool slirp;			/* a libslirp NAT port */
 	char subnet[32];
 	bool ipv6;
