@@ -190,6 +190,8 @@ $(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $$(call unit_objs,$$*) $(call o
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call unit_objs,$*) $(call obj,$(COMMON_SRC)) $(UNIT_LIBS_test-$*)
 
 # Benchmark helpers and test tools: one standalone program per file, plus the client library.
+# swbench measures the switch itself, so it links it too.
+$(B)/tests/bench/swbench: $(call obj,vded/dataplane/switch.c)
 $(B)/tests/bench/%: $(B)/tests/bench/%.o $(call obj,$(CLIENT_SRC) $(COMMON_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSON_LIBS) -ldl

@@ -470,6 +470,8 @@ static int deliver(struct vswitch *sw, unsigned in, const uint8_t *f, size_t len
 		if (!switch_port_active(sw, p) || (dst >= 0 && (unsigned)dst != p) || dst == SWITCH_DROP)
 			continue;
 		tx = switch_egress(sw, in, p, v);
+		if (dst >= 0)
+			CHECK_EQ(v->tx, tx);	/* the verdict carries the one destination's answer */
 		switch (tx) {
 		case SWITCH_TX_DROP:
 			break;

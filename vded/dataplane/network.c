@@ -562,8 +562,7 @@ int network_port_receive(struct port *in, int (*recv)(struct port *p, struct por
 		if (dst >= 0) {
 			struct port *out = net->ports[dst];
 			if (out && !out->dead) {
-				network_queue(net, out, i, frame, len, vh,
-					      plain ? SWITCH_TX_ASIS : switch_egress(net->sw, in->id, out->id, &v), v.vlan);
+				network_queue(net, out, i, frame, len, vh, (enum switch_tx)v.tx, v.vlan);
 				if (net->captures)
 					network_capture(net, out->id, CAPREC_DIR_OUT, i, frame, len, vh);
 			}

@@ -29,12 +29,14 @@ struct switch_bucket {
 };
 
 struct switch_port {
-	struct switch_port_conf conf;
-	uint8_t vmode;		/* VL_*, from conf */
+	/* what every frame reads first, from conf */
+	uint8_t vmode;		/* VL_* */
 	bool secured;
+	bool isolated;
 	unsigned nmacs;		/* learned (not static) addresses on this port */
 	uint64_t shut_until;	/* ms; shut for looping while now < shut_until */
 	struct switch_bucket storm[3];	/* broadcast, multicast, unknown unicast */
+	struct switch_port_conf conf;
 };
 
 struct switch_loop_seen {
@@ -198,7 +200,7 @@ static bool switch_port_special(const struct vswitch *sw, unsigned port)
 {
 	const struct switch_port *sp = &sw->pol[port];
 
-	return sp->vmode != VL_PLAIN || sp->conf.isolated || sp->shut_until;
+	return sp->vmode != VL_PLAIN || sp->isolated || sp->shut_until;
 }
 
 static void switch_recount(struct vswitch *sw)
@@ -247,6 +249,7 @@ int switch_port_configure(struct vswitch *sw, unsigned port, const struct switch
 	sp->conf = *c;
 	sp->vmode = c->vlan ? VL_ACCESS : c->trunk ? VL_TRUNK : VL_PLAIN;
 	sp->secured = switch_conf_secured(c);
+	sp->isolated = c->isolated;
 	memset(sp->storm, 0, sizeof(sp->storm));	/* last_ms 0: the first frame finds them full */
 	if (!c->loop_protect)
 		sp->shut_until = 0;
@@ -450,6 +453,7 @@ int switch_ingress(struct vswitch *sw, unsigned in_port, const uint8_t *frame, s
 	v->restricted = false;
 	v->loop_shut = false;
 	v->loop_open = false;
+	v->tx = SWITCH_TX_ASIS;
 	if (in_port >= sw->max_ports || !sw->active[in_port])
 		return SWITCH_DROP;
 	sw->now_ms = now_ms;
@@ -601,8 +605,9 @@ int switch_ingress(struct vswitch *sw, unsigned in_port, const uint8_t *frame, s
 	}
 	if (d->port == in_port)
 		return SWITCH_DROP;
-	if (sw->nspecial && switch_egress(sw, in_port, d->port, v) == SWITCH_TX_DROP) {
-		if (sp->conf.isolated && sw->pol[d->port].conf.isolated)
+	v->tx = sw->nspecial ? (uint8_t)switch_egress(sw, in_port, d->port, v) : SWITCH_TX_ASIS;
+	if (v->tx == SWITCH_TX_DROP) {
+		if (sp->isolated && sw->pol[d->port].isolated)
 			st->drop_isolated++;
 		else if (switch_port_shut(&sw->pol[d->port], now_ms))
 			st->drop_loop++;
@@ -628,7 +633,7 @@ enum switch_tx switch_egress(const struct vswitch *sw, unsigned in_port, unsigne
 
 	if (out_port == in_port || out_port >= sw->max_ports)
 		return SWITCH_TX_DROP;
-	if (op->conf.isolated && sw->pol[in_port].conf.isolated)
+	if (op->isolated && sw->pol[in_port].isolated)
 		return SWITCH_TX_DROP;
 	if (op->shut_until && switch_port_shut(op, sw->now_ms))
 		return SWITCH_TX_DROP;

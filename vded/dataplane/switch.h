@@ -54,16 +54,17 @@ struct switch_port_conf {
 	uint16_t vlan;			/* 1..4094: an access port of that VLAN; 0: not an access port */
 	bool trunk;			/* a trunk of the VLANs in trunk_vlans */
 	uint16_t native;		/* a trunk's untagged VLAN (0: untagged frames are dropped) */
-	uint64_t trunk_vlans[64];	/* bit v: VLAN v is carried tagged */
 	bool isolated;			/* talks only to ports that are not isolated */
 	unsigned max_macs;		/* 0: no limit */
 	unsigned npinned;		/* >0: only these source MACs are accepted */
-	uint8_t pinned[SWITCH_PIN_MAX][6];
 	uint32_t storm_broadcast, storm_multicast, storm_unknown;	/* frames/s; 0: no limit */
 	bool loop_protect;		/* shut the port when it sends back what was flooded to it */
 	uint32_t loop_hold;		/* seconds it then stays shut (0: SWITCH_LOOP_HOLD_DEFAULT) */
 	bool full_flood;		/* a secured port's unknown unicast is flooded to every port even with a full
 					 * table (default: only to ports that are not secured) */
+	/* last, so that the fields every frame reads share a cache line */
+	uint8_t pinned[SWITCH_PIN_MAX][6];
+	uint64_t trunk_vlans[64];	/* bit v: VLAN v is carried tagged */
 };
 
 /* A port is secured when it has a MAC limit or pinned MACs: its addresses do not move away, and it
@@ -157,6 +158,7 @@ struct switch_verdict {
 	bool restricted;	/* unknown unicast from a secured port with a full table: not to secured ports */
 	bool loop_shut;		/* this frame made the switch shut the ingress port (log it) */
 	bool loop_open;		/* the ingress port's hold time was over: it is open again (log it) */
+	uint8_t tx;		/* for a unicast dst: switch_egress's answer for it (enum switch_tx) */
 };
 
 /*
@@ -178,7 +180,8 @@ enum switch_tx {
 	SWITCH_TX_PUSH,		/* sent with a tag of v->vlan inserted at 12 (0x8100) */
 };
 
-/* Whether and how the frame of verdict v from in_port leaves out_port (an active port). */
+/* Whether and how the frame of verdict v from in_port leaves out_port (an active port). For the one
+ * destination of a unicast frame switch_ingress has already asked: v->tx. */
 enum switch_tx switch_egress(const struct vswitch *sw, unsigned in_port, unsigned out_port,
 			     const struct switch_verdict *v);
 
