@@ -205,7 +205,7 @@ static const struct optspec capture_opts[] = {
 
 static const struct optspec monitor_opts[] = {
 	{ .name = "kind", .arg = "KIND[,KIND...]", .param = "kinds", .type = OPT_NAMES,
-	  .help = "only these kinds: network, port, forward, denial (admins);\nmay be repeated (default: all)" },
+	  .help = "only these kinds: network, port, forward, denial (admins), mac;\nmay be repeated (default: all but mac)" },
 	{ .name = "count", .arg = "N", .type = OPT_UINT, .min = 1, .max = 2147483647,
 	  .help = "exit after N events" },
 	{ NULL },

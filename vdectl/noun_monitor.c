@@ -51,6 +51,14 @@ static void monitor_detail(const char *kind, const char *action, struct json_obj
 		b = monitor_str(d, "host");
 		c = monitor_str(d, "guest");
 		printf(" %s %s%s%s", a, b, strcmp(c, "-") ? " -> " : "", strcmp(c, "-") ? c : "");
+	} else if (!strcmp(kind, "mac")) {
+		a = monitor_str(d, "mac");
+		if (!strcmp(action, "unrecorded"))
+			printf(" %lld more not recorded", monitor_int(d, "count"));
+		else
+			printf(" %s vlan %lld port %lld", a, monitor_int(d, "vlan"), monitor_int(d, "port"));
+		if (!strcmp(action, "moved"))
+			printf(" (from %lld)", monitor_int(d, "from"));
 	} else if (!strcmp(kind, "denial")) {
 		a = monitor_str(d, "method");
 		b = monitor_str(d, "message");
@@ -76,6 +84,9 @@ static void monitor_print(struct json_object *ev)
 	json_object_object_get_ex(ev, "data", &d);
 	if (!strcmp(kind, "lost")) {
 		printf("%lld %s lost %lld events (not read in time)\n", monitor_int(ev, "seq"), when, monitor_int(ev, "count"));
+	} else if (!strcmp(kind, "suppressed")) {
+		printf("%lld %s %lld MAC events not shown (over %s)\n", monitor_int(ev, "seq"), when,
+		       monitor_int(ev, "count"), "the rate");
 	} else {
 		printf("%lld %s %s %s %s", monitor_int(ev, "seq"), when, kind, action, net);
 		monitor_detail(kind, action, d);
@@ -138,7 +149,9 @@ int monitor(const struct command *cmd, struct request *req)
 				print_result(PRINT_NOTHING, msg);
 			else
 				monitor_print(ev);
-			if (strcmp(json_object_get_string(json_object_object_get(ev, "kind")) ?: "", "lost"))
+			const char *k = json_object_get_string(json_object_object_get(ev, "kind")) ?: "";
+
+			if (strcmp(k, "lost") && strcmp(k, "suppressed"))
 				seen++;
 		}
 		json_object_put(msg);

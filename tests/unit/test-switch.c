@@ -963,6 +963,63 @@ static void test_loop(void)
 	CHECK(!v.loop_shut);
 	switch_free(sw);
 }
+/* The MAC table's changes, recorded only when asked: frames in, changes out. */
+static void test_mac_changes(void)
+{
+	struct vswitch *sw = sw_with_ports(4, 4, 30);
+	const struct switch_mac_change *c;
+	unsigned n, lost;
+	uint8_t m1[6], m2[6];
+
+	mac_of(m1, 1);
+	mac_of(m2, 2);
+	/* off by default: nothing recorded */
+	CHECK_EQ(fwd(sw, 0, 1, 99, 100), SWITCH_FLOOD);
+	c = switch_changes_take(sw, &n, &lost);
+	CHECK_EQ(n, 0);
+	CHECK_EQ(lost, 0);
+	switch_changes_enable(sw, true);
+	/* a known station on its own port: no change; a new one: learned; one that moved: moved */
+	CHECK_EQ(fwd(sw, 0, 1, 99, 101), SWITCH_FLOOD);
+	CHECK_EQ(fwd(sw, 1, 2, 1, 101), 0);
+	CHECK_EQ(fwd(sw, 3, 1, 2, 102), 1);
+	CHECK_EQ(fwd_vlan(sw, 2, 1, 2, 7, 102), SWITCH_FLOOD);	/* the same MAC on VLAN 7 is another entry */
+	c = switch_changes_take(sw, &n, &lost);
+	CHECK_EQ(n, 3);
+	CHECK_EQ(lost, 0);
+	if (n == 3) {
+		CHECK(c[0].what == SWITCH_MAC_LEARNED && memcmp(c[0].mac, m2, 6) == 0 && c[0].port == 1 && c[0].vlan == 0);
+		CHECK(c[1].what == SWITCH_MAC_MOVED && memcmp(c[1].mac, m1, 6) == 0 && c[1].port == 3 && c[1].from == 0);
+		CHECK(c[2].what == SWITCH_MAC_LEARNED && memcmp(c[2].mac, m1, 6) == 0 && c[2].port == 2 && c[2].vlan == 7);
+	}
+	/* taken: cleared */
+	switch_changes_take(sw, &n, &lost);
+	CHECK_EQ(n, 0);
+	/* aged out */
+	CHECK_EQ(fwd(sw, 1, 2, 99, 120), SWITCH_FLOOD);
+	CHECK_EQ(switch_age(sw, 140), 2);	/* m1 on 3 and on VLAN 7 (102); m2 (120) stays */
+	c = switch_changes_take(sw, &n, &lost);
+	CHECK_EQ(n, 2);
+	for (unsigned i = 0; i < n && i < 2; i++)
+		CHECK(c[i].what == SWITCH_MAC_AGED && memcmp(c[i].mac, m1, 6) == 0);
+	/* a full record counts what does not fit, and a table that is full learns (and records) nothing */
+	switch_free(sw);
+	sw = sw_with_ports(4, 4096, 300);
+	switch_changes_enable(sw, true);
+	for (unsigned i = 0; i < SWITCH_CHANGES_MAX + 10; i++)
+		fwd(sw, 0, 1000 + i, 99, 1);
+	c = switch_changes_take(sw, &n, &lost);
+	CHECK_EQ(n, SWITCH_CHANGES_MAX);
+	CHECK_EQ(lost, 10);
+	/* off: forgotten, and nothing more recorded */
+	fwd(sw, 0, 5000, 99, 1);
+	switch_changes_enable(sw, false);
+	fwd(sw, 0, 5001, 99, 1);
+	switch_changes_take(sw, &n, &lost);
+	CHECK_EQ(n, 0);
+	CHECK_EQ(lost, 0);
+	switch_free(sw);
+}
 
 int main(void)
 {
@@ -988,6 +1045,7 @@ int main(void)
 	test_full_table();
 	test_storm();
 	test_loop();
+	test_mac_changes();
 	printf("test-switch: %u checks, %u failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

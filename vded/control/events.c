@@ -7,6 +7,7 @@
 #include "control/events.h"
 #include "control/handlers.h"
 #include "dataplane/network.h"
+#include "dataplane/switch.h"
 #include "log.h"
 
 struct events_sub {
@@ -16,6 +17,8 @@ struct events_sub {
 	char network[NETWORK_NAME_MAX];	/* "" for every network */
 	unsigned mask;
 	uint64_t lost;			/* lines dropped since the last "lost" line */
+	double mac_tokens, mac_last;	/* the MAC events' bucket (EVENTS_MAC_RATE) */
+	uint64_t mac_suppressed;	/* MAC events over the rate since the last "suppressed" line */
 	struct events_sub *next;
 };
 
@@ -37,6 +40,7 @@ static const struct {
 	{ "port", EVENTS_PORT },
 	{ "forward", EVENTS_FORWARD },
 	{ "denial", EVENTS_DENIAL },
+	{ "mac", EVENTS_MAC },
 };
 
 unsigned events_kind_bit(const char *word)
@@ -84,6 +88,47 @@ static void events_write(struct events_sub *sub, const char *text, size_t len)
 		sub->lost++;
 }
 
+/* A line of this module's own for sub (lost, suppressed): kind, count, the last seq so far. */
+static int events_write_count(struct events_sub *sub, const char *kind, const char *net, uint64_t count)
+{
+	struct json_object *line = json_object_new_object(), *ev = json_object_new_object();
+	const char *text;
+	int ret = -ENOMEM;
+
+	json_object_object_add(ev, "seq", json_object_new_int64((int64_t)seq));
+	json_object_object_add(ev, "time", json_object_new_double(ev_loop_ ? ev_now(ev_loop_) : 0.));
+	codec_add_str(ev, "kind", kind);
+	if (net)
+		codec_add_str(ev, "network", net);
+	codec_add_int(ev, "count", (int64_t)count);
+	json_object_object_add(line, "event", ev);
+	text = json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN);
+	if (text)
+		ret = sub->sink->write(sub->conn, text, strlen(text));
+	json_object_put(line);
+	return ret;
+}
+
+/* Whether sub may have one more MAC event now; else it is counted as suppressed. */
+static bool events_mac_allowed(struct events_sub *sub, const struct network *net)
+{
+	double now = ev_loop_ ? ev_now(ev_loop_) : 0.;
+
+	sub->mac_tokens += (now - sub->mac_last) * EVENTS_MAC_RATE;
+	sub->mac_last = now;
+	if (sub->mac_tokens > EVENTS_MAC_RATE)
+		sub->mac_tokens = EVENTS_MAC_RATE;
+	if (sub->mac_tokens < 1.) {
+		sub->mac_suppressed++;
+		return false;
+	}
+	sub->mac_tokens -= 1.;
+	if (sub->mac_suppressed && !sub->lost &&
+	    events_write_count(sub, "suppressed", net ? net->def.name : NULL, sub->mac_suppressed) == 0)
+		sub->mac_suppressed = 0;
+	return true;
+}
+
 void events_emit(unsigned kind, const char *action, const struct network *net, struct json_object *data)
 {
 	struct json_object *line, *ev;
@@ -110,7 +155,7 @@ void events_emit(unsigned kind, const char *action, const struct network *net, s
 	json_object_object_add(line, "event", ev);
 	text = json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	for (struct events_sub *s = subs; text && s; s = s->next)
-		if (events_wants(s, kind, net))
+		if (events_wants(s, kind, net) && (kind != EVENTS_MAC || events_mac_allowed(s, net)))
 			events_write(s, text, strlen(text));
 	json_object_put(line);
 }
@@ -197,10 +242,50 @@ static void events_port_removed(struct port *p)
 	events_emit(EVENTS_PORT, "removed", p->net, handlers_port_json(p));
 }
 
+/* ---- MAC addresses, from the data plane (only while a subscriber asked for them) ---- */
+
+static void events_macs(struct network *net, const struct switch_mac_change *c, unsigned n, unsigned lost)
+{
+	static const char *const what[] = { [SWITCH_MAC_LEARNED] = "learned", [SWITCH_MAC_MOVED] = "moved",
+					    [SWITCH_MAC_AGED] = "aged" };
+
+	for (unsigned i = 0; i < n; i++) {
+		struct json_object *d = json_object_new_object();
+		char mac[18];
+
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", c[i].mac[0], c[i].mac[1], c[i].mac[2],
+			 c[i].mac[3], c[i].mac[4], c[i].mac[5]);
+		codec_add_str(d, "mac", mac);
+		codec_add_int(d, "vlan", c[i].vlan);
+		codec_add_int(d, "port", c[i].port);
+		if (c[i].what == SWITCH_MAC_MOVED)
+			codec_add_int(d, "from", c[i].from);
+		events_emit(EVENTS_MAC, c[i].what <= SWITCH_MAC_AGED ? what[c[i].what] : "?", net, d);
+	}
+	if (lost) {
+		struct json_object *d = json_object_new_object();
+
+		/* more changes in one batch than the switch keeps: said, not listed */
+		codec_add_int(d, "count", lost);
+		events_emit(EVENTS_MAC, "unrecorded", net, d);
+	}
+}
+
+/* MAC changes are recorded only while a subscriber wants them. */
+static void events_mac_watch_update(void)
+{
+	bool any = false;
+
+	for (struct events_sub *s = subs; s && !any; s = s->next)
+		any = s->mask & EVENTS_MAC;
+	network_set_mac_watch(any);
+}
+
 static const struct network_observer events_observer = {
 	.added = events_port_added,
 	.changed = events_port_changed,
 	.removed = events_port_removed,
+	.macs = events_macs,
 };
 
 /* ---- denials, from policy ---- */
@@ -235,8 +320,12 @@ struct events_sub *events_subscribe(void *conn, const struct events_sink *sink, 
 	sub->peer = *peer;
 	snprintf(sub->network, sizeof(sub->network), "%s", network ? network : "");
 	sub->mask = mask;
+	sub->mac_tokens = EVENTS_MAC_RATE;
+	sub->mac_last = ev_loop_ ? ev_now(ev_loop_) : 0.;
 	sub->next = subs;
 	subs = sub;
+	if (mask & EVENTS_MAC)
+		events_mac_watch_update();
 	return sub;
 }
 
@@ -250,6 +339,10 @@ void events_unsubscribe(struct events_sub *sub)
 			break;
 		}
 	}
+	if (sub->mask & EVENTS_MAC) {
+		sub->mask = 0;
+		events_mac_watch_update();
+	}
 	free(sub);
 	/* nobody left to tell: the ports waiting need not be reported */
 	if (!events_port_listened() && npending) {
@@ -262,25 +355,13 @@ void events_unsubscribe(struct events_sub *sub)
 
 void events_drained(struct events_sub *sub)
 {
-	struct json_object *line, *ev;
-	const char *text;
-
 	if (!sub || !sub->lost)
 		return;
-	ev = json_object_new_object();
-	json_object_object_add(ev, "seq", json_object_new_int64((int64_t)seq));
-	json_object_object_add(ev, "time", json_object_new_double(ev_now(ev_loop_)));
-	codec_add_str(ev, "kind", "lost");
-	codec_add_int(ev, "count", (int64_t)sub->lost);
-	line = json_object_new_object();
-	json_object_object_add(line, "event", ev);
-	text = json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN);
-	if (text && sub->sink->write(sub->conn, text, strlen(text)) == 0) {
+	if (events_write_count(sub, "lost", NULL, sub->lost) == 0) {
 		log_info("events: uid %u pid %d lost %llu events (not reading)", (unsigned)sub->peer.uid,
 			 (int)sub->peer.pid, (unsigned long long)sub->lost);
 		sub->lost = 0;
 	}
-	json_object_put(line);
 }
 
 int events_init(struct ev_loop *loop)

@@ -1,6 +1,6 @@
 /*
  * events — the engine's event bus (doc/protocol.md, events.subscribe). Sources emit an event: a kind
- * (network, port, forward, denial), an action, the network it is about and a JSON object. Subscribers
+ * (network, port, forward, denial, mac), an action, the network it is about and a JSON object. Subscribers
  * are control connections that called events.subscribe, with filters (one network, some kinds); each
  * gets, after its snapshot, one line per event it may see, numbered by one global sequence number.
  *
@@ -33,7 +33,11 @@ struct events_sub;
 #define EVENTS_PORT     (1u << 1)	/* added, removed, state (an uplink up or retrying) */
 #define EVENTS_FORWARD  (1u << 2)	/* added, removed */
 #define EVENTS_DENIAL   (1u << 3)	/* a policy denial (admins only) */
+#define EVENTS_MAC      (1u << 4)	/* learned, moved, aged: asked for by name only, rate-limited */
 #define EVENTS_DEFAULT  (EVENTS_NETWORK | EVENTS_PORT | EVENTS_FORWARD | EVENTS_DENIAL)
+/* MAC events a subscriber gets at most, per second (a burst of as many): the ones over it are
+ * counted and told in a "suppressed" line before the next one that goes out. */
+#define EVENTS_MAC_RATE 100
 
 /* Where a subscriber's lines go: the control module's connection. write queues one line of len
  * bytes (no newline; copied) on conn and returns 0, or -ENOBUFS if the subscriber already has as much

@@ -54,7 +54,7 @@ HANDLER(run_events_subscribe)
 
 		if (!bit)
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
-					     "'%s' is not an event kind (network, port, forward, denial)", a->kinds[i]);
+					     "'%s' is not an event kind (network, port, forward, denial, mac)", a->kinds[i]);
 		mask |= bit;
 	}
 	sub = events_subscribe(ctx->conn, ctx->sink, ctx->peer, network, mask);

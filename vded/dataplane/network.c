@@ -20,6 +20,7 @@ static const struct network_hooks *net_hooks;
 static const struct network_capture_ops *net_capture;	/* set with the first capture */
 static void (*net_port_gone)(struct port *p);
 static const struct network_observer *net_observer;
+static bool net_mac_watch;		/* the observer wants MAC table changes (network_set_mac_watch) */
 static ev_timer net_age_timer;
 static ev_check net_reap_check;
 static struct port *net_reap_list;	/* dead ports waiting to be freed, linked by reap_next */
@@ -62,6 +63,16 @@ struct network *network_find(const char *name)
 }
 
 /* ---- data path ---- */
+
+/* What the switch recorded of its MAC table, to the observer (only while it watches). */
+static void network_report_macs(struct network *net)
+{
+	unsigned n, lost;
+	const struct switch_mac_change *c = switch_changes_take(net->sw, &n, &lost);
+
+	if ((n || lost) && net_observer && net_observer->macs)
+		net_observer->macs(net, c, n, lost);
+}
 
 static void network_port_flush(struct network *net, struct port *p);
 
@@ -592,6 +603,8 @@ int network_port_receive(struct port *in, int (*recv)(struct port *p, struct por
 	if (net->captures)
 		net_capture->flush(net);
 	rx_busy = false;
+	if (net_mac_watch)
+		network_report_macs(net);
 	return (int)kept;
 }
 
@@ -769,6 +782,7 @@ int network_create(const struct network_def *def, struct network **out, struct v
 	}
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed))
 		switch_set_seed(net->sw, seed);
+	switch_changes_enable(net->sw, net_mac_watch);
 	ret = net_hooks && net_hooks->created ? net_hooks->created(net, e) : 0;
 	if (ret < 0)
 		goto fail;
@@ -796,6 +810,13 @@ void network_apply_policy(struct network *net)
 void network_set_observer(const struct network_observer *obs)
 {
 	net_observer = obs;
+}
+
+void network_set_mac_watch(bool on)
+{
+	net_mac_watch = on;
+	for (struct network *n = net_list; n; n = n->next)
+		switch_changes_enable(n->sw, on);
 }
 
 void network_port_changed(struct port *p)
@@ -904,8 +925,11 @@ static void network_age_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	uint32_t now = (uint32_t)ev_now(loop);
 
-	for (struct network *n = net_list; n; n = n->next)
+	for (struct network *n = net_list; n; n = n->next) {
 		switch_age(n->sw, now);
+		if (net_mac_watch)
+			network_report_macs(n);
+	}
 }
 
 int network_init(struct ev_loop *loop)

@@ -97,12 +97,19 @@ void network_set_port_gone(void (*fn)(struct port *p));
  * changed runs when a backend says its port's state changed (network_port_changed: an uplink up or
  * retrying). removed runs in network_port_kill(), while p is whole. One set, or NULL.
  */
+struct switch_mac_change;
 struct network_observer {
 	void (*added)(struct port *p);
 	void (*changed)(struct port *p);
 	void (*removed)(struct port *p);
+	/* MAC addresses learned, moved or aged on net since the last call (n of them, c borrowed for the
+	 * call; lost more did not fit the switch's record), after a receive batch or an aging pass; only
+	 * while network_set_mac_watch(true). */
+	void (*macs)(struct network *net, const struct switch_mac_change *c, unsigned n, unsigned lost);
 };
 void network_set_observer(const struct network_observer *obs);
+/* Whether the observer wants MAC changes: off, the data path spends one test per batch on it. */
+void network_set_mac_watch(bool on);
 /* A backend's port changed state (what its ops->describe shows): tell the observer. */
 void network_port_changed(struct port *p);
 

@@ -61,6 +61,9 @@ struct vswitch {
 	unsigned nloop;		/* active ports with loop protection */
 	uint64_t now_ms;	/* the clock of the last frame (egress judges shut ports by it) */
 	struct switch_loop_seen loop_ring[SWITCH_LOOP_RING];
+	bool changes_on;
+	unsigned nchanges, changes_lost;
+	struct switch_mac_change changes[SWITCH_CHANGES_MAX];
 };
 
 struct vswitch *switch_new(unsigned max_ports, unsigned max_macs, unsigned aging)
@@ -273,8 +276,40 @@ bool switch_is_plain(const struct vswitch *sw)
 }
 
 /* Remove every entry for which match() holds; returns how many. */
-static unsigned switch_sweep(struct vswitch *sw, int (*match)(const struct vswitch *, const struct switch_mac *,
-							      uint32_t), uint32_t arg)
+/* Note one change of the table, if someone watches (switch_changes_enable). */
+static void switch_change(struct vswitch *sw, const struct switch_mac *m, unsigned from, uint8_t what)
+{
+	struct switch_mac_change *c;
+
+	if (sw->nchanges == SWITCH_CHANGES_MAX) {
+		sw->changes_lost++;
+		return;
+	}
+	c = &sw->changes[sw->nchanges++];
+	memcpy(c->mac, m->mac, 6);
+	c->vlan = m->vlan;
+	c->port = m->port;
+	c->from = (uint16_t)from;
+	c->what = what;
+}
+
+void switch_changes_enable(struct vswitch *sw, bool on)
+{
+	sw->changes_on = on;
+	sw->nchanges = sw->changes_lost = 0;
+}
+
+const struct switch_mac_change *switch_changes_take(struct vswitch *sw, unsigned *n, unsigned *lost)
+{
+	*n = sw->nchanges;
+	*lost = sw->changes_lost;
+	sw->nchanges = sw->changes_lost = 0;
+	return sw->changes;
+}
+
+/* Remove every entry match() picks; what (SWITCH_MAC_AGED) notes each as a change, 0 does not. */
+static unsigned switch_sweep_as(struct vswitch *sw, int (*match)(const struct vswitch *, const struct switch_mac *,
+								 uint32_t), uint32_t arg, uint8_t what)
 {
 	unsigned removed = 0, nbuckets = 1u << sw->bucket_bits;
 
@@ -284,6 +319,8 @@ static unsigned switch_sweep(struct vswitch *sw, int (*match)(const struct vswit
 		uint32_t *link = &sw->buckets[b];
 		while (*link != SWITCH_NIL) {
 			if (match(sw, &sw->macs[*link], arg)) {
+				if (what && sw->changes_on)
+					switch_change(sw, &sw->macs[*link], 0, what);
 				switch_release(sw, link);
 				removed++;
 			} else {
@@ -338,9 +375,15 @@ struct switch_port_stats *switch_port_stats(struct vswitch *sw, unsigned port)
 	return switch_port_active(sw, port) ? &sw->stats[port] : NULL;
 }
 
+static unsigned switch_sweep(struct vswitch *sw, int (*match)(const struct vswitch *, const struct switch_mac *,
+							      uint32_t), uint32_t arg)
+{
+	return switch_sweep_as(sw, match, arg, 0);
+}
+
 unsigned switch_age(struct vswitch *sw, uint32_t now)
 {
-	return switch_sweep(sw, switch_match_expired, now);
+	return switch_sweep_as(sw, switch_match_expired, now, SWITCH_MAC_AGED);
 }
 
 unsigned switch_mac_count(const struct vswitch *sw)
@@ -562,7 +605,10 @@ int switch_ingress(struct vswitch *sw, unsigned in_port, const uint8_t *frame, s
 			/* a station that moved is learned on its new port */
 			if (m->port < sw->max_ports && sw->pol[m->port].nmacs)
 				sw->pol[m->port].nmacs--;
+			unsigned from = m->port;
 			m->port = (uint16_t)in_port;
+			if (sw->changes_on)
+				switch_change(sw, m, from, SWITCH_MAC_MOVED);
 			sp->nmacs++;
 			m->last_seen = now;
 		} else if (m) {
@@ -571,8 +617,10 @@ int switch_ingress(struct vswitch *sw, unsigned in_port, const uint8_t *frame, s
 		} else if (sp->conf.max_macs && sp->nmacs >= sp->conf.max_macs) {
 			st->drop_mac_limit++;
 			return SWITCH_DROP;
-		} else if (switch_insert(sw, src, vlan, in_port, now)) {
+		} else if ((m = switch_insert(sw, src, vlan, in_port, now)) != NULL) {
 			sp->nmacs++;
+			if (sw->changes_on)
+				switch_change(sw, m, 0, SWITCH_MAC_LEARNED);
 		}
 		/* else the table is full: the frame is still forwarded, the address just is not learned */
 	}

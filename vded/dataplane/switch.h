@@ -205,6 +205,30 @@ unsigned switch_mac_flush(struct vswitch *sw, int port, bool statics);
 /* Seed the bucket hash (before any address is learned) so a peer cannot aim addresses at one bucket. */
 void switch_set_seed(struct vswitch *sw, uint64_t seed);
 
+/*
+ * Changes of the MAC table, for whoever watches them (vded's events): off by default, and then they
+ * cost one test on the learning path. On, the switch records each address learned, moved to another
+ * port or aged out, up to SWITCH_CHANGES_MAX between two switch_changes_take(); more are only counted.
+ */
+#define SWITCH_MAC_LEARNED 1
+#define SWITCH_MAC_MOVED 2
+#define SWITCH_MAC_AGED 3
+#define SWITCH_CHANGES_MAX 64
+
+struct switch_mac_change {
+	uint8_t mac[6];
+	uint16_t vlan;
+	uint16_t port;		/* where it is now (aged: where it was) */
+	uint16_t from;		/* moved: where it was */
+	uint8_t what;		/* SWITCH_MAC_* */
+};
+
+/* Record changes from now on (on), or stop and forget those recorded (off). */
+void switch_changes_enable(struct vswitch *sw, bool on);
+/* The changes recorded since the last call, oldest first (*n of them; borrowed until the next call
+ * into the switch), and in *lost how many did not fit; both are cleared. */
+const struct switch_mac_change *switch_changes_take(struct vswitch *sw, unsigned *n, unsigned *lost);
+
 /* Number of addresses in the table (including not yet aged-out ones). */
 unsigned switch_mac_count(const struct vswitch *sw);
 /* Call fn for each live address; stops early if fn returns non-zero. */
