@@ -183,8 +183,13 @@ static void test_packet(void)
 	CHECK(validate(&r) == -EINVAL);
 	memset(r.u.packet.ifname, 'a', sizeof(r.u.packet.ifname));
 	CHECK(validate(&r) == -EINVAL);
-	CHECK(priv_packet_open("vde-no-such0", 0, false, &fd, &e) == -ENODEV && fd < 0);
-	CHECK(priv_packet_open("lo", 0, true, &fd, &e) == -EINVAL && fd < 0);
+	r.u.packet.rcvbuf = PRIV_SOCKBUF_MAX;
+	snprintf(r.u.packet.ifname, sizeof(r.u.packet.ifname), "veth0");
+	CHECK(validate(&r) == 0);
+	r.u.packet.rcvbuf = PRIV_SOCKBUF_MAX + 1;	/* no more kernel memory than vded's own sockets get */
+	CHECK(validate(&r) == -EINVAL);
+	CHECK(priv_packet_open("vde-no-such0", 0, false, 0, &fd, &e) == -ENODEV && fd < 0);
+	CHECK(priv_packet_open("lo", 0, true, 0, &fd, &e) == -EINVAL && fd < 0);
 }
 
 /* Kept descriptors (keeper.h): names the parent stores and hands to systemd must be "k/..." and

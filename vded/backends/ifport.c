@@ -145,7 +145,10 @@ int ifport_add(struct network *net, const struct ifport_spec *spec, const struct
 	}
 	if (fd < 0) {
 		rec = NULL;
-		ret = priv_packet_open(spec->ifname, info->ifindex, spec->keep_ip, &fd, e);
+		/* 64 KiB GSO frames: where rmem_max is small (212992 by default) an admin's port still gets room
+		 * for a TCP window of them; a user's is held to rmem_max like any of its sockets (V10) */
+		ret = priv_packet_open(spec->ifname, info->ifindex, spec->keep_ip, spec->admin ? IFPORT_RCVBUF : 0,
+				       &fd, e);
 		if (ret < 0) {
 			free(ip);
 			return ret;
@@ -182,6 +185,7 @@ int ifport_add(struct network *net, const struct ifport_spec *spec, const struct
 		json_object_object_add(extra, "transient", json_object_new_int(spec->transient));
 		json_object_object_add(extra, "keep_ip", json_object_new_int(spec->keep_ip));
 		json_object_object_add(extra, "vm_tap", json_object_new_int(spec->vm_tap));
+		json_object_object_add(extra, "admin", json_object_new_int(spec->admin));
 		keep_port(p, spec->ifname, extra);
 	}
 	log_info("network %s: port %u: interface %s (index %u)%s%s", net->def.name, p->id, spec->ifname,
@@ -204,6 +208,7 @@ static void ifport_restore_one(struct network *net, unsigned id, struct json_obj
 		return;
 	spec.keep_ip = keep_rec_int(rec, "keep_ip", 0) != 0;
 	spec.vm_tap = keep_rec_int(rec, "vm_tap", 0) != 0;
+	spec.admin = keep_rec_int(rec, "admin", 0) != 0;
 	/* gone while no engine watched: its socket is closed by keep_finish */
 	if (ifport_lookup(ifname, &info) < 0 || (unsigned)keep_rec_int(rec, "ifindex", 0) != info.ifindex)
 		return;

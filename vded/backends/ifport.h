@@ -26,6 +26,7 @@ struct ifport_spec {
 	bool keep_ip;			/* leave the host's addresses and IPv6 on it */
 	bool transient;			/* not saved: the port lives while the interface does */
 	bool vm_tap;			/* the VM tap vded made for it (tap add --for-vm): tap remove removes it */
+	bool admin;			/* an admin's (or the definition's): its receive buffer may be forced */
 };
 
 /* What the engine sees of an interface in vded's namespace (rtnetlink, no capability): its index, and

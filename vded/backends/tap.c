@@ -88,7 +88,7 @@ bool tap_is_vm(const struct port *p)
 static int tap_add_vm(struct network *net, const struct tap_spec *spec, struct priv_tap *req, struct port **out,
 		      struct vde_error *e)
 {
-	struct ifport_spec is = { .transient = true, .vm_tap = true };
+	struct ifport_spec is = { .transient = true, .vm_tap = true, .admin = true };	/* tap.add is admins' */
 	struct ifport_info info;
 	int fd = -1, ret;
 

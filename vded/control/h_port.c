@@ -141,7 +141,8 @@ static void port_interface_appeared(const char *ifname)
 HANDLER(run_port_add)
 {
 	struct network *net = handlers_find_network(a->network, e);
-	struct ifport_spec spec = { .keep_ip = a->keep_ip, .transient = a->transient };
+	struct ifport_spec spec = { .keep_ip = a->keep_ip, .transient = a->transient,
+				    .admin = !ctx->peer || policy_can_read_all(ctx->peer) };
 	struct ifport_info info;
 	struct port *p;
 	int ret;

@@ -141,7 +141,7 @@ int priv_request_validate(const struct priv_request *r, struct vde_error *e)
 		if (!priv_str_ok(k->ifname, sizeof(k->ifname)) || !proto_valid_ifname(k->ifname) ||
 		    strcmp(k->ifname, "lo") == 0)
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "not a valid interface name");
-		if (k->keep_ip > 1 || k->ifindex > INT32_MAX)
+		if (k->keep_ip > 1 || k->ifindex > INT32_MAX || k->rcvbuf > PRIV_SOCKBUF_MAX)
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "bad interface port settings");
 		return 0;
 	}
@@ -351,6 +351,13 @@ static int do_packet_open(const struct priv_packet *k, int *out, struct vde_erro
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		ret = vde_error_errno(e, errno, "binding to '%s': %s", k->ifname, strerror(errno));
 		goto fail;
+	}
+	if (k->rcvbuf) {
+		int rcv = (int)k->rcvbuf;
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0) {
+			ret = priv_fail(e, errno, "SO_RCVBUFFORCE");
+			goto fail;
+		}
 	}
 	/* a membership, not IFF_PROMISC: it goes with the socket, and other users' settings stay */
 	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
@@ -1334,7 +1341,8 @@ int priv_tap_delete(const char *ifname, struct vde_error *e)
 	return priv_call(&r, NULL, 0, NULL, e);
 }
 
-int priv_packet_open(const char *ifname, unsigned ifindex, bool keep_ip, int *fd, struct vde_error *e)
+int priv_packet_open(const char *ifname, unsigned ifindex, bool keep_ip, unsigned rcvbuf, int *fd,
+		     struct vde_error *e)
 {
 	struct priv_request r = { .op = PRIV_OP_PACKET_OPEN };
 	int ret;
@@ -1344,6 +1352,7 @@ int priv_packet_open(const char *ifname, unsigned ifindex, bool keep_ip, int *fd
 	memcpy(r.u.packet.ifname, ifname, strlen(ifname));
 	r.u.packet.ifindex = ifindex;
 	r.u.packet.keep_ip = keep_ip;
+	r.u.packet.rcvbuf = rcvbuf;
 	ret = priv_call(&r, NULL, 0, fd, e);
 	if (ret == 0 && *fd < 0)
 		return vde_error_set(e, PROTO_ERR_INTERNAL, EIO, "no packet socket came back");

@@ -77,6 +77,7 @@ struct priv_packet {
 	char ifname[PRIV_IFNAME_MAX];
 	uint32_t ifindex;
 	uint8_t keep_ip, pad[3];
+	uint32_t rcvbuf;		/* SO_RCVBUFFORCE, <= PRIV_SOCKBUF_MAX; 0: leave (an admin's port only) */
 };
 
 struct priv_netns {
@@ -160,7 +161,8 @@ int priv_tap_open(const struct priv_tap *t, int *fd, struct vde_error *e);
 /* Remove the persistent tap ifname (only a tun/tap device with IFF_PERSIST: never another link). */
 int priv_tap_delete(const char *ifname, struct vde_error *e);
 /* The packet socket of an interface port (struct priv_packet). *fd: non-blocking, close-on-exec. */
-int priv_packet_open(const char *ifname, unsigned ifindex, bool keep_ip, int *fd, struct vde_error *e);
+int priv_packet_open(const char *ifname, unsigned ifindex, bool keep_ip, unsigned rcvbuf, int *fd,
+		     struct vde_error *e);
 int priv_netns_create(const char *name, bool reuse, struct vde_error *e);
 int priv_netns_delete(const char *name, struct vde_error *e);
 /* Make RUN_DIR/net/NAME anew (whatever was there goes): owned by the engine's user, group gid,
