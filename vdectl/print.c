@@ -378,13 +378,26 @@ static void print_port(struct json_object *result)
 }
 
 /* port set's rate limits and impairment, as "key=value ..." in their order, and what they did. */
+/* "name: value" for each of the n counters port has. */
+static void print_counters(struct json_object *port, const char *const *names, size_t n)
+{
+	char buf[64], key[32];
+
+	for (size_t i = 0; i < n; i++) {
+		if (!json_object_object_get_ex(port, names[i], NULL))
+			continue;
+		snprintf(key, sizeof(key), "%s:", names[i]);
+		print_kv(key, field_text(port, names[i], buf, sizeof(buf)));
+	}
+}
+
 static void print_port_shaping(struct json_object *port)
 {
 	static const char *const keys[] = { "rate_in", "rate_out", "burst", "delay", "jitter", "loss", "dup", "reorder" };
 	static const char *const counters[] = { "rx_dropped_rate", "tx_dropped_loss", "tx_dropped_queue",
 						"tx_duplicated", "tx_reordered", "tx_delayed" };
 	struct json_object *sh, *v;
-	char line[512] = "", buf[64], key[32];
+	char line[512] = "", buf[64];
 	size_t len = 0;
 
 	if (json_object_object_get_ex(port, "shaping", &sh) && json_object_is_type(sh, json_type_object)) {
@@ -394,12 +407,7 @@ static void print_port_shaping(struct json_object *port)
 							field_text(sh, keys[i], buf, sizeof(buf)));
 		print_kv("shaping:", line);
 	}
-	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
-		if (!json_object_object_get_ex(port, counters[i], &v))
-			continue;
-		snprintf(key, sizeof(key), "%s:", counters[i]);
-		print_kv(key, field_text(port, counters[i], buf, sizeof(buf)));
-	}
+	print_counters(port, counters, sizeof(counters) / sizeof(counters[0]));
 }
 
 /* A port's switch policy (port.set's "switch", as key=value in its order), whether it is shut for
@@ -413,7 +421,7 @@ static void print_port_switch(struct json_object *port)
 						"drop_mac_move", "drop_table_full", "drop_storm", "drop_loop",
 						"loop_shutdowns" };
 	struct json_object *sw, *v;
-	char line[1024] = "", buf[512], key[32];
+	char line[1024] = "", buf[512];
 	size_t len = 0;
 
 	if (json_object_object_get_ex(port, "switch", &sw) && json_object_is_type(sw, json_type_object)) {
@@ -438,12 +446,7 @@ static void print_port_switch(struct json_object *port)
 		snprintf(buf, sizeof(buf), "for looping, %s s more", json_object_get_string(v));
 		print_kv("shut:", buf);
 	}
-	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
-		if (!json_object_object_get_ex(port, counters[i], &v))
-			continue;
-		snprintf(key, sizeof(key), "%s:", counters[i]);
-		print_kv(key, field_text(port, counters[i], buf, sizeof(buf)));
-	}
+	print_counters(port, counters, sizeof(counters) / sizeof(counters[0]));
 }
 
 /* port.show: the port object itself, one "key: value" line each. */

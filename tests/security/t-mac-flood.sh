@@ -10,12 +10,7 @@
 . "$(dirname "$0")/../integration/lib.sh"
 need setpriv jq vde_plug ping python3
 
-GS=2470
-A=2471
-vded_start -f /dev/null -g $GS
-chmod 0755 "$WORK"
-cp "$(dirname "$0")/l2attack.py" "$WORK/l2attack.py"
-chmod 0644 "$WORK/l2attack.py"
+. "$(dirname "$0")/lib-l2.sh"
 
 attach_rx() {
 	vdectl -j port list "$1" | jq -e "[.ports[] | select(.kind == \"attach\") | .rx_frames] | add >= 5000" >/dev/null
@@ -41,17 +36,7 @@ flood() {
 	MACS=$(jq -r .macs "$WORK/net-$net.json")
 }
 
-for net in open secured; do
-	expect_rc 0 vdectl network create $net --group $GS --mode 0660
-done
-expect_rc 0 vdectl network set secured --port-default max-macs=4
-netns_add o1; netns_add o2; netns_add s1; netns_add s2
-plug_tap o1 t1 open 10.0.0.1/24
-plug_tap o2 t2 open 10.0.0.2/24
-plug_tap s1 t1 secured 10.0.1.1/24
-plug_tap s2 t2 secured 10.0.1.2/24
-ip netns exec o1 ping -c 2 -i 0.2 -W 2 10.0.0.2 >/dev/null || fail "no ping on open"
-ip netns exec s1 ping -c 2 -i 0.2 -W 2 10.0.1.2 >/dev/null || fail "no ping on secured"
+l2_setup max-macs=4
 
 flood open o1 o2 10.0.0.2
 log "plain ports: table $MACS entries; the attacker saw $SEEN unicast frames between the victims; their ping: $RECEIVED of 40"

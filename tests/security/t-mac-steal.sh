@@ -10,12 +10,7 @@
 . "$(dirname "$0")/../integration/lib.sh"
 need setpriv jq vde_plug ping python3
 
-GS=2470
-A=2471
-vded_start -f /dev/null -g $GS
-chmod 0755 "$WORK"
-cp "$(dirname "$0")/l2attack.py" "$WORK/l2attack.py"
-chmod 0644 "$WORK/l2attack.py"
+. "$(dirname "$0")/lib-l2.sh"
 
 # attack NET: the attacker holds a new port of NET and steals for 3 s while ns1 pings ns2 there
 attack() {
@@ -34,17 +29,7 @@ attack() {
 	RECEIVED=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$WORK/ping-$net.log")
 }
 
-for net in open secured; do
-	expect_rc 0 vdectl network create $net --group $GS --mode 0660
-done
-expect_rc 0 vdectl network set secured --port-default max-macs=2
-netns_add o1; netns_add o2; netns_add s1; netns_add s2
-plug_tap o1 t1 open 10.0.0.1/24
-plug_tap o2 t2 open 10.0.0.2/24
-plug_tap s1 t1 secured 10.0.1.1/24
-plug_tap s2 t2 secured 10.0.1.2/24
-ip netns exec o1 ping -c 2 -i 0.2 -W 2 10.0.0.2 >/dev/null || fail "no ping on open"
-ip netns exec s1 ping -c 2 -i 0.2 -W 2 10.0.1.2 >/dev/null || fail "no ping on secured"
+l2_setup max-macs=2
 
 # before: the plain network
 attack open "$(tap_mac o2 t2)" o1 10.0.0.2

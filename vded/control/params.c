@@ -287,6 +287,31 @@ static int params_bad_name(const struct param_spec *s, const char *str, struct v
 			     PARAMS_SHOWN, str, len > PARAMS_SHOWN ? "..." : "", s->key, PROTO_NAME_RULE);
 }
 
+/* An array of minn..maxn integers, each in s->min..s->max (what: how the message names them), into
+ * out[] and *count. */
+static int params_uint_array(const struct param_spec *s, struct json_object *v, size_t minn, size_t maxn,
+			     const char *what, unsigned *out, unsigned *count, struct vde_error *e)
+{
+	size_t len = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
+
+	if (!json_object_is_type(v, json_type_array) || len < minn || len > maxn)
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be an array of %zu to %zu %s",
+				     s->key, minn, maxn, what);
+	*count = 0;
+	for (size_t i = 0; i < len; i++) {
+		struct json_object *x = json_object_array_get_idx(v, i);
+		int64_t n;
+
+		errno = 0;
+		n = json_object_is_type(x, json_type_int) ? json_object_get_int64(x) : -1;
+		if (errno || n < s->min || n > s->max)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must hold %s in %u..%u", s->key,
+					     what, s->min, s->max);
+		out[(*count)++] = (unsigned)n;
+	}
+	return 0;
+}
+
 static int params_store(const struct param_spec *s, struct json_object *v, struct method_args *a,
 		       struct vde_error *e)
 {
@@ -391,22 +416,7 @@ static int params_store(const struct param_spec *s, struct json_object *v, struc
 		}
 		return 0;
 	case PT_PORTLIST:
-		if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0 ||
-		    json_object_array_length(v) > PARAMS_MAX_PORTIDS)
-			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
-					     "'%s' must be an array of 1 to %d port ids", s->key, PARAMS_MAX_PORTIDS);
-		a->nportids = 0;
-		for (size_t i = 0; i < json_object_array_length(v); i++) {
-			struct json_object *x = json_object_array_get_idx(v, i);
-
-			errno = 0;
-			n = json_object_is_type(x, json_type_int) ? json_object_get_int64(x) : -1;
-			if (errno || n < s->min || n > s->max)
-				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
-						     "'%s' must hold port ids in %u..%u", s->key, s->min, s->max);
-			a->portids[a->nportids++] = (unsigned)n;
-		}
-		return 0;
+		return params_uint_array(s, v, 1, PARAMS_MAX_PORTIDS, "port ids", a->portids, &a->nportids, e);
 	case PT_PEERLIST:
 		if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) > PARAMS_MAX_PEERS)
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be an array of at most %d addresses",
@@ -444,21 +454,7 @@ static int params_store(const struct param_spec *s, struct json_object *v, struc
 	case PT_PORTSW:
 		return params_portsw_parse(s->key, v, (struct params_portsw *)field, e);
 	case PT_VLANLIST:
-		if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) > PARAMS_MAX_NETWORKS)
-			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
-					     "'%s' must be an array of at most %d VLANs", s->key, PARAMS_MAX_NETWORKS);
-		a->nvlans = 0;
-		for (size_t i = 0; i < json_object_array_length(v); i++) {
-			struct json_object *x = json_object_array_get_idx(v, i);
-
-			errno = 0;
-			n = json_object_is_type(x, json_type_int) ? json_object_get_int64(x) : -1;
-			if (errno || n < s->min || n > s->max)
-				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
-						     "'%s' must hold VLANs in %u..%u (0: none)", s->key, s->min, s->max);
-			a->vlans[a->nvlans++] = (unsigned)n;
-		}
-		return 0;
+		return params_uint_array(s, v, 0, PARAMS_MAX_NETWORKS, "VLANs (0: none)", a->vlans, &a->nvlans, e);
 	case PT_IFNAME:
 		if (!json_object_is_type(v, json_type_string))
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'%s' must be a string", s->key);
