@@ -238,8 +238,72 @@ static void test_keep(void)
 	close(sv[1]);
 }
 
+static void test_vxlan(void)
+{
+	struct priv_request r = { .op = PRIV_OP_VXLAN_CREATE };
+	struct priv_vxlan *v = &r.u.vxlan;
+	struct vde_error e = { 0 };
+	static const uint8_t remote[4] = { 192, 0, 2, 7 }, group[4] = { 239, 1, 1, 1 }, lo[4] = { 127, 0, 0, 1 };
+
+	CHECK(validate(&r) == -EINVAL);		/* no name */
+	snprintf(v->ifname, sizeof(v->ifname), "vdevx42");
+	v->vni = 42;
+	v->dstport = 4789;
+	v->family = AF_INET;
+	memcpy(v->addr, remote, 4);
+	CHECK(validate(&r) == 0);
+	v->vni = 0x1000000;
+	CHECK(validate(&r) == -EINVAL);		/* 24 bits */
+	v->vni = 42;
+	v->dstport = 0;
+	CHECK(validate(&r) == -EINVAL);
+	v->dstport = 4789;
+	v->mtu = 20;
+	CHECK(validate(&r) == -EINVAL);
+	v->mtu = 1500;
+	CHECK(validate(&r) == 0);
+	/* a group needs the interface it lives on; loopback and the unspecified address are no remote */
+	memcpy(v->addr, group, 4);
+	CHECK(validate(&r) == -EINVAL);
+	snprintf(v->dev, sizeof(v->dev), "eth0");
+	CHECK(validate(&r) == 0);
+	snprintf(v->dev, sizeof(v->dev), "a/b");
+	CHECK(validate(&r) == -EINVAL);
+	v->dev[0] = '\0';
+	memcpy(v->addr, lo, 4);
+	CHECK(validate(&r) == -EINVAL);
+	memset(v->addr, 0, sizeof(v->addr));
+	CHECK(validate(&r) == -EINVAL);
+	memcpy(v->addr, remote, 4);
+	v->addr[9] = 1;				/* junk past an IPv4 address */
+	CHECK(validate(&r) == -EINVAL);
+	memset(v->addr, 0, sizeof(v->addr));
+	v->family = AF_INET6;
+	v->addr[15] = 1;			/* ::1 */
+	CHECK(validate(&r) == -EINVAL);
+	v->addr[0] = 0x20, v->addr[1] = 0x01, v->addr[2] = 0x0d, v->addr[3] = 0xb8;
+	CHECK(validate(&r) == 0);
+	v->family = AF_PACKET;
+	CHECK(validate(&r) == -EINVAL);
+	v->family = AF_INET6;
+	v->reuse = 2;
+	CHECK(validate(&r) == -EINVAL);
+	v->reuse = 1;
+	snprintf(v->ifname, sizeof(v->ifname), "lo");
+	CHECK(validate(&r) == -EINVAL);
+
+	r = (struct priv_request){ .op = PRIV_OP_VXLAN_DELETE };
+	CHECK(validate(&r) == -EINVAL);
+	snprintf(r.u.vxlan.ifname, sizeof(r.u.vxlan.ifname), "vdevx42");
+	CHECK(validate(&r) == 0);
+	/* only a VXLAN device is removed: never a link of another kind */
+	CHECK(priv_vxlan_delete("lo", &e) < 0);
+	CHECK(priv_vxlan_delete("vde-no-such0", &e) == -ENODEV);
+}
+
 int main(void)
 {
+	test_vxlan();
 	test_tap();
 	test_names();
 	test_connect_and_sockbuf();

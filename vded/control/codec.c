@@ -82,6 +82,21 @@ struct json_object *codec_network(const struct network *net, const char *run_dir
 		codec_vxvde_extra(&net->def, vx, false);
 		json_object_object_add(o, "vxvde", vx);
 	}
+	if (net->def.vxlan) {
+		struct json_object *x = json_object_new_object();
+		char ifname[24];
+
+		snprintf(ifname, sizeof(ifname), "vdevx%u", net->def.vxlan_vni);
+		codec_add_int(x, "vni", net->def.vxlan_vni);
+		codec_add_str(x, "remote", net->def.remote);
+		codec_add_int(x, "dstport", net->def.dstport);
+		codec_add_str(x, "ifname", ifname);
+		if (net->def.vxlan_mtu)
+			codec_add_int(x, "mtu", net->def.vxlan_mtu);
+		if (!net->def.vxvde[0] && net->def.vxvde_if[0])
+			codec_add_str(x, "interface", net->def.vxvde_if);
+		json_object_object_add(o, "vxlan", x);
+	}
 	codec_add_int(o, "macs", macs);
 	codec_add_int(o, "captures", net->ncaptures);
 	codec_add_int(o, "capture_dropped", (int64_t)net->capture_dropped);
@@ -101,6 +116,15 @@ struct json_object *codec_network_definition(const struct network *net)
 		if (def->vxvde_if[0])
 			codec_add_str(o, "interface", def->vxvde_if);
 		codec_vxvde_extra(def, o, true);
+	}
+	if (def->vxlan) {
+		codec_add_int(o, "vxlan", def->vxlan_vni);
+		codec_add_str(o, "remote", def->remote);
+		codec_add_int(o, "dstport", def->dstport);
+		if (def->vxlan_mtu)
+			codec_add_int(o, "mtu", def->vxlan_mtu);
+		if (!def->vxvde[0] && def->vxvde_if[0])
+			codec_add_str(o, "interface", def->vxvde_if);
 	}
 	if (def->slirp) {
 		json_object_object_add(o, "slirp", json_object_new_boolean(1));

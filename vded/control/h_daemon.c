@@ -61,6 +61,9 @@ static const char *const daemon_features[] = {
 	"shaping",		/* port.set: rate limits and impairment per port number */
 	"port-policy",		/* port.set's "switch": VLANs, isolation, port security, storm, loops */
 	"static-macs",		/* mac.add, mac.flush */
+	"vxvde-peers",		/* network.create peers/peer_port, network.set peers, peer announcements */
+	"vxvde-key",		/* network.create key/encrypt: sealed vxvde datagrams */
+	"vxlan",		/* network.create vxlan: a kernel VXLAN device as the network's uplink */
 };
 
 HANDLER(run_daemon_info)

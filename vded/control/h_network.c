@@ -13,6 +13,7 @@
 #include "log.h"
 #include "backends/slirp.h"
 #include "backends/vxseal.h"
+#include "backends/vxlan.h"
 #include "backends/vxvde.h"
 
 /*
@@ -72,8 +73,8 @@ static int network_vxvde_spec(const struct method_args *a, const struct request_
 
 	memset(vx, 0, sizeof(*vx));
 	if (!(a->present & PARAM_VXVDE)) {
-		if (a->present & (PARAM_VNI | PARAM_TTL | PARAM_INTERFACE | PARAM_PEERS | PARAM_PEER_PORT | PARAM_KEY |
-				  PARAM_ENCRYPT))
+		if (a->present & (PARAM_VNI | PARAM_TTL | PARAM_PEERS | PARAM_PEER_PORT | PARAM_KEY | PARAM_ENCRYPT) ||
+		    (a->present & (PARAM_INTERFACE | PARAM_VXLAN)) == PARAM_INTERFACE)
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
 					     "'vni', 'ttl', 'interface', 'peers', 'peer_port', 'key' and 'encrypt' need 'vxvde'");
 		return 0;
@@ -107,6 +108,35 @@ static int network_vxvde_spec(const struct method_args *a, const struct request_
 	def->vni = vx->vni;
 	def->ttl = vx->ttl;
 	snprintf(def->vxvde_if, sizeof(def->vxvde_if), "%s", a->interface);
+	return 0;
+}
+
+/* The kernel VXLAN uplink asked for at creation (admins only: it makes a host interface). */
+static int network_vxlan_spec(const struct method_args *a, const struct request_ctx *ctx, struct network_def *def,
+			      struct vxlan_spec *xs, struct vde_error *e)
+{
+	memset(xs, 0, sizeof(*xs));
+	if (!(a->present & PARAM_VXLAN)) {
+		if (a->present & (PARAM_REMOTE | PARAM_DSTPORT | PARAM_MTU))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'remote', 'dstport' and 'mtu' need 'vxlan'");
+		return 0;
+	}
+	if (ctx->peer && !policy_peer_is_admin(ctx->peer))
+		return vde_error_set(e, PROTO_ERR_PERMISSION, EACCES,
+				     "only admins may give a network a VXLAN device (uid %u is not one)", (unsigned)ctx->peer->uid);
+	if (!(a->present & PARAM_REMOTE))
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "'vxlan' needs 'remote' (a VTEP or a group)");
+	if (vxlan_spec_init(xs, a->vxlan, a->remote, a->present & PARAM_DSTPORT ? a->dstport : VXLAN_DEFAULT_PORT,
+			    a->interface, a->present & PARAM_MTU ? a->mtu : 0) < 0)
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+				     "remote '%s' is not an IPv4 or IPv6 address (a group needs 'interface')", a->remote);
+	def->vxlan = true;
+	def->vxlan_vni = xs->vni;
+	def->dstport = xs->dstport;
+	def->vxlan_mtu = xs->mtu;
+	snprintf(def->remote, sizeof(def->remote), "%s", a->remote);
+	if (!(a->present & PARAM_VXVDE))
+		snprintf(def->vxvde_if, sizeof(def->vxvde_if), "%s", a->interface);
 	return 0;
 }
 
@@ -277,6 +307,7 @@ HANDLER(run_network_create)
 	struct switch_port_conf pdef;
 	struct network *net = network_find(a->name);
 	struct vxvde_spec vx;
+	struct vxlan_spec xs;
 	struct slirp_spec sl;
 	int ret;
 
@@ -287,6 +318,7 @@ HANDLER(run_network_create)
 		if (!ctx->replaying) {
 			/* a request that could not create the network is refused as such, existing or not */
 			if ((ret = network_vxvde_spec(a, ctx, &def, &vx, e)) < 0 ||
+			    (ret = network_vxlan_spec(a, ctx, &def, &xs, e)) < 0 ||
 			    (ret = network_slirp_spec(a, &def, &sl, e)) < 0 ||
 			    (ret = network_exist_check(net, a, e)) < 0)
 				return ret;
@@ -309,6 +341,9 @@ HANDLER(run_network_create)
 	if (ret < 0)
 		return ret;
 	ret = network_vxvde_spec(a, ctx, &def, &vx, e);
+	if (ret < 0)
+		return ret;
+	ret = network_vxlan_spec(a, ctx, &def, &xs, e);
 	if (ret < 0)
 		return ret;
 	ret = network_slirp_spec(a, &def, &sl, e);
@@ -335,6 +370,10 @@ HANDLER(run_network_create)
 			network_destroy(net);
 			return ret;
 		}
+	}
+	if (def.vxlan && (ret = vxlan_add(net, &xs, ctx->replaying, e)) < 0) {
+		network_destroy(net);
+		return ret;
 	}
 	if (!ctx->replaying) {
 		ret = store_save(net);
@@ -442,6 +481,8 @@ HANDLER(run_network_delete)
 	log_notice("network %s deleted (%u ports closed)", a->name, net->nports);
 	def = net->def;
 	network_destroy(net);
+	if (def.vxlan)
+		vxlan_remove(def.vxlan_vni);	/* its port is closed: the device is the network's */
 	events_emit_network_deleted(&def);
 	*res = json_object_new_object();
 	return 0;

@@ -59,6 +59,10 @@
 #define PARAM_PEER_PORT        (UINT64_C(1) << 34)
 #define PARAM_KEY              (UINT64_C(1) << 35)
 #define PARAM_ENCRYPT          (UINT64_C(1) << 36)
+/* a kernel VXLAN uplink (network.create) */
+#define PARAM_VXLAN            (UINT64_C(1) << 38)
+#define PARAM_REMOTE           (UINT64_C(1) << 39)
+#define PARAM_DSTPORT          (UINT64_C(1) << 40)
 /* interface ports and VM taps (taken from the top, away from the next keys others append) */
 #define PARAM_TRANSIENT        (UINT64_C(1) << 63)
 #define PARAM_KEEP_IP          (UINT64_C(1) << 62)
@@ -190,6 +194,8 @@ struct method_args {
 	unsigned peer_port;
 	char key[96];			/* a key file's content: 64 hex digits */
 	bool encrypt;
+	unsigned vxlan, dstport;
+	char remote[64];
 	unsigned offset, limit;		/* paging (doc/protocol.md "Paging") */
 	bool transient, keep_ip, for_vm, multi_queue;
 	uint8_t mac[6];
@@ -243,7 +249,7 @@ int params_parse(const char *method, uint64_t allowed, uint64_t required, struct
 	(PARAM_NAME | PARAM_DESCRIPTION | PARAM_EXIST_OK | PARAM_MAX_PORTS | PARAM_MAC_TABLE_SIZE |            \
 	 PARAM_MAC_AGING | PARAM_GROUP | PARAM_MODE | PARAM_VXVDE | PARAM_VNI | PARAM_TTL | PARAM_INTERFACE | \
 	 PARAM_SLIRP | PARAM_SUBNET | PARAM_IPV6 | PARAM_DNS | PARAM_PORT_DEFAULT | PARAM_PEERS | PARAM_PEER_PORT |  \
-	 PARAM_KEY | PARAM_ENCRYPT)
+	 PARAM_KEY | PARAM_ENCRYPT | PARAM_VXLAN | PARAM_REMOTE | PARAM_DSTPORT | PARAM_MTU)
 #define PARAMS_NETWORK_CREATE_REQUIRED PARAM_NAME
 
 /* port.set's keys of rate limits and impairment (dataplane/shaper.h): its table entry and the replay

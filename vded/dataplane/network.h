@@ -37,6 +37,9 @@ struct network_def {
 	unsigned peer_port;		/* 0: the kernel's choice */
 	char key[65];			/* "" or the membership key, 64 hex digits (saved 0600, never shown) */
 	bool encrypt;
+	bool vxlan;			/* a kernel VXLAN uplink: VNI, remote or group, UDP port, MTU */
+	unsigned vxlan_vni, dstport, vxlan_mtu;
+	char remote[64];
 	bool slirp;			/* a libslirp NAT port */
 	char subnet[32];
 	bool ipv6;

@@ -149,6 +149,42 @@ int priv_request_validate(const struct priv_request *r, struct vde_error *e)
 		if (!priv_str_ok(r->u.tap.ifname, sizeof(r->u.tap.ifname)) || !proto_valid_ifname(r->u.tap.ifname))
 			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "not a valid interface name");
 		return 0;
+	case PRIV_OP_VXLAN_CREATE:
+	case PRIV_OP_VXLAN_DELETE: {
+		const struct priv_vxlan *v = &r->u.vxlan;
+		struct in6_addr a6;
+		uint32_t a4;
+
+		if (!priv_str_ok(v->ifname, sizeof(v->ifname)) || !proto_valid_ifname(v->ifname) ||
+		    strcmp(v->ifname, "lo") == 0)
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "not a valid interface name");
+		if (r->op == PRIV_OP_VXLAN_DELETE)
+			return 0;
+		if (!priv_str_ok(v->dev, sizeof(v->dev)) || (v->dev[0] && !proto_valid_ifname(v->dev)))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "not a valid underlay interface name");
+		if (v->vni > 0xffffff || v->dstport == 0 || v->reuse > 1 || (v->mtu && (v->mtu < 68 || v->mtu > 9216)))
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "bad VXLAN settings");
+		memcpy(&a4, v->addr, 4);
+		memcpy(&a6, v->addr, 16);
+		if (v->family == AF_INET) {
+			uint32_t h = ntohl(a4);
+
+			for (int i = 4; i < 16; i++)
+				if (v->addr[i])
+					return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "bad VXLAN address");
+			if (h == 0 || h == 0xffffffffu || (h >> 24) == 127 || (IN_MULTICAST(h) && !v->dev[0]))
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+						     "a VXLAN remote is a unicast address, or a group with an interface");
+		} else if (v->family == AF_INET6) {
+			if (IN6_IS_ADDR_UNSPECIFIED(&a6) || IN6_IS_ADDR_LOOPBACK(&a6) ||
+			    (IN6_IS_ADDR_MULTICAST(&a6) && !v->dev[0]))
+				return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL,
+						     "a VXLAN remote is a unicast address, or a group with an interface");
+		} else {
+			return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "bad VXLAN address family");
+		}
+		return 0;
+	}
 	default:
 		return vde_error_set(e, PROTO_ERR_INVALID_REQUEST, EINVAL, "unknown privileged request %u", r->op);
 	}
@@ -282,6 +318,41 @@ static int do_tap_open(const struct priv_tap *t, int *out, struct vde_error *e)
 	}
 	*out = c.fd;
 	return 0;
+}
+
+static int do_vxlan_create(const struct priv_vxlan *v, struct vde_error *e)
+{
+	struct nl_sock *sk = vnl_open(-1);
+	int ret;
+
+	if (!sk)
+		return priv_fail(e, errno, "netlink");
+	ret = vnl_vxlan_create(sk, v->ifname, v->vni, v->family, v->addr, v->dstport, v->dev, v->mtu);
+	/* a restart finds its device: kept only if it is a VXLAN device (never another link taken over) */
+	if (ret == -EEXIST && v->reuse && vnl_link_is_vxlan(sk, v->ifname))
+		ret = 0;
+	else if (ret == 0)
+		ret = vnl_link_set(sk, v->ifname, 0, NULL, true);
+	vnl_close(sk);
+	if (ret == -EEXIST)
+		return vde_error_set(e, PROTO_ERR_EXISTS, EEXIST, "interface '%s' exists", v->ifname);
+	return ret < 0 ? priv_fail(e, -ret, "VXLAN device") : 0;
+}
+
+static int do_vxlan_delete(const struct priv_vxlan *v, struct vde_error *e)
+{
+	struct nl_sock *sk = vnl_open(-1);
+	int ret;
+
+	if (!sk)
+		return priv_fail(e, errno, "netlink");
+	if (!vnl_link_is_vxlan(sk, v->ifname)) {
+		vnl_close(sk);
+		return vde_error_set(e, PROTO_ERR_NOT_FOUND, ENODEV, "'%s' is not a VXLAN device", v->ifname);
+	}
+	ret = vnl_link_delete(sk, v->ifname);
+	vnl_close(sk);
+	return ret < 0 ? priv_fail(e, -ret, "delete VXLAN device") : 0;
 }
 
 static int do_tap_delete(const struct priv_tap *t, struct vde_error *e)
@@ -828,6 +899,8 @@ static int priv_dispatch(const struct priv_request *r, const int *fds, unsigned 
 	case PRIV_OP_READY: priv_sd_notify("READY=1\nSTATUS=serving"); return 0;
 	case PRIV_OP_PACKET_OPEN: return do_packet_open(&r->u.packet, out_fd, e);
 	case PRIV_OP_TAP_DELETE: return do_tap_delete(&r->u.tap, e);
+	case PRIV_OP_VXLAN_CREATE: return do_vxlan_create(&r->u.vxlan, e);
+	case PRIV_OP_VXLAN_DELETE: return do_vxlan_delete(&r->u.vxlan, e);
 	case PRIV_OP_KEEP: {
 		int kret = keeper_put(r->u.keep.name, fds[0], false);
 		return kret < 0 ? priv_fail(e, kret, "keep") : 0;
@@ -1329,6 +1402,24 @@ int priv_tap_open(const struct priv_tap *t, int *fd, struct vde_error *e)
 
 	r.u.tap = *t;
 	return priv_call(&r, NULL, 0, fd, e);
+}
+
+int priv_vxlan_create(const struct priv_vxlan *v, struct vde_error *e)
+{
+	struct priv_request r = { .op = PRIV_OP_VXLAN_CREATE };
+
+	r.u.vxlan = *v;
+	return priv_call(&r, NULL, 0, NULL, e);
+}
+
+int priv_vxlan_delete(const char *ifname, struct vde_error *e)
+{
+	struct priv_request r = { .op = PRIV_OP_VXLAN_DELETE };
+
+	if (strlen(ifname) >= sizeof(r.u.vxlan.ifname))
+		return vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "interface name too long");
+	memcpy(r.u.vxlan.ifname, ifname, strlen(ifname));
+	return priv_call(&r, NULL, 0, NULL, e);
 }
 
 int priv_tap_delete(const char *ifname, struct vde_error *e)

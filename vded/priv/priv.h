@@ -50,6 +50,8 @@ enum priv_op {
 	PRIV_OP_KEEP,			/* fd in: keep it across engine lives (keeper.h) */
 	PRIV_OP_FORGET,
 	PRIV_OP_UPGRADE,		/* re-execute vded, with every kept fd, once this engine exits */
+	PRIV_OP_VXLAN_CREATE,		/* a kernel VXLAN device (a network's fabric uplink) */
+	PRIV_OP_VXLAN_DELETE,		/* remove one (only a link of kind vxlan) */
 	PRIV_OP_MAX
 };
 
@@ -78,6 +80,19 @@ struct priv_packet {
 	uint32_t ifindex;
 	uint8_t keep_ip, pad[3];
 	uint32_t rcvbuf;		/* SO_RCVBUFFORCE, <= PRIV_SOCKBUF_MAX; 0: leave (an admin's port only) */
+};
+
+/* A kernel VXLAN device in vded's namespace: VNI vni to addr (a unicast remote, or a multicast group,
+ * which needs dev) on UDP dstport. reuse: an existing VXLAN device of that name is fine (a restart). */
+struct priv_vxlan {
+	char ifname[PRIV_IFNAME_MAX];
+	char dev[PRIV_IFNAME_MAX];	/* "": the routing table's choice */
+	uint32_t vni;			/* 0..0xffffff */
+	uint16_t dstport;		/* 1..65535 */
+	uint8_t family;			/* AF_INET or AF_INET6 */
+	uint8_t reuse;
+	uint8_t addr[16];
+	uint32_t mtu;			/* 0: the kernel's; else 68..9216 */
 };
 
 struct priv_netns {
@@ -116,6 +131,7 @@ struct priv_request {
 		struct priv_sockbuf sockbuf;
 		struct priv_packet packet;
 		struct priv_keep keep;
+		struct priv_vxlan vxlan;
 	} u;
 };
 
@@ -160,6 +176,10 @@ int priv_request_validate(const struct priv_request *req, struct vde_error *e);
 int priv_tap_open(const struct priv_tap *t, int *fd, struct vde_error *e);
 /* Remove the persistent tap ifname (only a tun/tap device with IFF_PERSIST: never another link). */
 int priv_tap_delete(const char *ifname, struct vde_error *e);
+/* Make (or with reuse, keep) the kernel VXLAN device of struct priv_vxlan; remove one (never a link of
+ * another kind). */
+int priv_vxlan_create(const struct priv_vxlan *v, struct vde_error *e);
+int priv_vxlan_delete(const char *ifname, struct vde_error *e);
 /* The packet socket of an interface port (struct priv_packet). *fd: non-blocking, close-on-exec. */
 int priv_packet_open(const char *ifname, unsigned ifindex, bool keep_ip, unsigned rcvbuf, int *fd,
 		     struct vde_error *e);

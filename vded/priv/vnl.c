@@ -14,6 +14,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/route.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/vxlan.h>
 
 #include "priv/vnl.h"
 
@@ -279,6 +280,59 @@ int vnl_link_delete(struct nl_sock *sk, const char *ifname)
 	ret = rtnl_link_delete(sk, link);
 	rtnl_link_put(link);
 	return ret < 0 ? vnl_errno(ret) : 0;
+}
+
+int vnl_vxlan_create(struct nl_sock *sk, const char *ifname, uint32_t vni, int family, const void *addr,
+		     unsigned dstport, const char *dev, unsigned mtu)
+{
+	struct rtnl_link *link = rtnl_link_vxlan_alloc();
+	struct nl_addr *a = NULL;
+	int ret;
+
+	if (!link)
+		return -ENOMEM;
+	rtnl_link_set_name(link, ifname);
+	if (mtu)
+		rtnl_link_set_mtu(link, mtu);
+	a = nl_addr_build(family, addr, family == AF_INET ? 4 : 16);
+	if (!a) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* one attribute, the kernel's: a unicast address is the remote, a multicast one the group */
+	if ((ret = rtnl_link_vxlan_set_id(link, vni)) < 0 || (ret = rtnl_link_vxlan_set_group(link, a)) < 0 ||
+	    (ret = rtnl_link_vxlan_set_port(link, dstport)) < 0)
+		goto out;
+	if (dev && *dev) {
+		unsigned idx = if_nametoindex(dev);
+
+		if (!idx) {
+			ret = -ENODEV;
+			goto out;
+		}
+		if ((ret = rtnl_link_vxlan_set_link(link, idx)) < 0)
+			goto out;
+	}
+	ret = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	ret = ret < 0 ? vnl_errno(ret) : 0;
+out:
+	nl_addr_put(a);
+	rtnl_link_put(link);
+	return ret;
+}
+
+bool vnl_link_is_vxlan(struct nl_sock *sk, const char *ifname)
+{
+	struct rtnl_link *link = NULL;
+	const char *type;
+	bool yes;
+
+	if (rtnl_link_get_kernel(sk, 0, ifname, &link) < 0)
+		return false;
+	type = rtnl_link_get_type(link);
+	yes = type && strcmp(type, "vxlan") == 0;
+	rtnl_link_put(link);
+	return yes;
 }
 
 /* The attributes nested in a, each at most once: tb[type] (types up to max) or NULL. */

@@ -31,6 +31,13 @@ struct vnl_link_info {
 	uint32_t owner;
 };
 int vnl_link_query(const char *ifname, struct vnl_link_info *info);
+/* Make the kernel VXLAN device ifname: VNI vni, to addr (family AF_INET/AF_INET6; a unicast remote or
+ * a multicast group) on UDP port dstport, over dev ("": the routing table's choice; a group needs it),
+ * MTU mtu (0: the kernel's). 0, -EEXIST or -errno. */
+int vnl_vxlan_create(struct nl_sock *sk, const char *ifname, uint32_t vni, int family, const void *addr,
+		     unsigned dstport, const char *dev, unsigned mtu);
+/* Whether ifname is a link of kind vxlan. */
+bool vnl_link_is_vxlan(struct nl_sock *sk, const char *ifname);
 /* Whether cidr parses as an address with a prefix length (pure check before anything is made). */
 bool vnl_cidr_valid(const char *cidr);
 /* An IPv4 or IPv6 address without a prefix length. Pure. */
