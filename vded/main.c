@@ -421,6 +421,7 @@ int main(int argc, char **argv)
 	}
 
 	/* what the previous life left: systemd's socket and fd store, or an upgrade's exec */
+	keeper_use_fd_store(flags.keep);
 	keeper_import();
 	log_init("vded", !flags.foreground, flags.verbose);
 	if (!flags.foreground && !keeper_has(KEEPER_PREFIX "control", NULL) && daemon(0, 0) < 0) {

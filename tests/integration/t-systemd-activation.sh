@@ -32,7 +32,7 @@ inode=$(stat -c %i "$SOCK")
 expect_rc 0 vdectl -j daemon info
 assert_json '.pid' "$sa_pid" "$OUT"
 wait_for notify_has "$WORK/notify1.out" READY=1 || fail "vded sent no READY=1 to NOTIFY_SOCKET"
-grep -q "socket activation, fd 3" "$WORK/vded.log" || fail "vded did not say it uses the passed socket"
+grep -q "(socket activation)" "$WORK/vded.log" || fail "vded did not say it uses the passed socket"
 # It serves for real on the inherited socket, which is still systemd's file.
 expect_rc 0 vdectl network create lab
 expect_rc 0 vdectl network attach lab -- sh -c 'test -S /proc/self/fd/3'

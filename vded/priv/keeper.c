@@ -24,6 +24,12 @@ struct kept {
 static struct kept *kept;
 static unsigned nkept, capkept;
 static bool store_warned;
+static bool store_push;		/* vded -K: the service manager keeps them too */
+
+void keeper_use_fd_store(bool on)
+{
+	store_push = on;
+}
 
 bool keeper_name_valid(const char *name, unsigned size)
 {
@@ -52,7 +58,7 @@ static void keeper_push(const char *what, const char *name, int fd)
 	char msg[KEEPER_NAME_MAX + 40];
 	int ret;
 
-	if (!sdnotify_enabled())
+	if (!store_push || !sdnotify_enabled())
 		return;
 	snprintf(msg, sizeof(msg), "%s=1\nFDNAME=%s", what, name);
 	ret = sdnotify_send(msg, fd);

@@ -21,6 +21,11 @@
 #define KEEPER_NAME_MAX 96		/* < systemd's 255; "k/" + network name + "/ID/role" fits */
 #define KEEPER_PREFIX "k/"
 
+/* Push what is kept into the service manager's fd store ($NOTIFY_SOCKET, FDSTORE=1) too: vded -K,
+ * which the unit gives with FileDescriptorStoreMax=. Without it the table alone keeps them (an engine
+ * crash, an upgrade), and no descriptor goes to a notification socket that may not be systemd's. */
+void keeper_use_fd_store(bool on);
+
 /* Whether name may be kept: "k/" then printable ASCII without ':' (systemd's rule), NUL-terminated
  * within KEEPER_NAME_MAX. Pure. */
 bool keeper_name_valid(const char *name, unsigned size);
