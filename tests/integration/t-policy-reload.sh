@@ -39,7 +39,7 @@ expect_rc 0 vdectl -j port list lab
 ports_before=$(json_get '[.ports[] | "\(.id):\(.pid)"] | sort | join(" ")' "$OUT")
 
 expect_rc 0 vdectl_as $A "$GS" network create a1
-expect_rc 1 vdectl_as $A "$GS" -j network create a2
+expect_rc 6 vdectl_as $A "$GS" -j network create a2
 assert_json '.error.code' limit "$OUT"
 expect_rc 3 vdectl_as $ADMIN "$GS,$GA" network delete a1	# not an admin yet, and a1 is not its to see (V17)
 
@@ -54,7 +54,7 @@ EOF
 reload
 grep -q "reload done: .*quotas 2 networks" "$WORK/vded.log" || fail "the reload did not report the new quota"
 expect_rc 0 vdectl_as $A "$GS" network create a2
-expect_rc 1 vdectl_as $A "$GS" -j network create a3
+expect_rc 6 vdectl_as $A "$GS" -j network create a3
 assert_json '.error.code' limit "$OUT"
 expect_rc 0 vdectl -j network show added
 assert_json '[.owner_uid, .mode] | map(tostring) | join(" ")' "0 0664" "$OUT"
@@ -73,7 +73,7 @@ reload
 grep -q "keeping the running configuration" "$WORK/vded.log" || fail "a broken file on SIGHUP was not reported"
 kill -0 "$VDED_PID" || fail "vded died on a broken configuration at SIGHUP"
 expect_rc 0 vdectl_as $A "$GS" network create a3
-expect_rc 1 vdectl_as $A "$GS" network create a4
+expect_rc 6 vdectl_as $A "$GS" network create a4
 # A file naming a group that does not exist is refused the same way.
 echo '{ "admin_group": "no-such-group-vdet" }' >"$WORK/vded.conf"
 reload
@@ -82,7 +82,7 @@ expect_rc 0 vdectl_as $ADMIN "$GS,$GA" -j network show a3
 # Lowering the quota below what a user owns keeps the networks, refuses new ones.
 echo '{ "max_networks_per_user": 0 }' >"$WORK/vded.conf"
 reload
-expect_rc 1 vdectl_as $A "$GS" network create a5
+expect_rc 6 vdectl_as $A "$GS" network create a5
 expect_rc 0 vdectl -j network list
 assert_json '[.networks[].name] | sort | join(" ")' "a2 a3 added lab" "$OUT"
 ip netns exec ns1 ping -c 2 -i 0.2 -W 3 10.0.0.2 || fail "no ping after the last reload"

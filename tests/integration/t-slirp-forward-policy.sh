@@ -69,7 +69,7 @@ wait_for fetch_is hello-from-guest 127.0.0.1 8081 || fail "forward 8081 -> $addr
 ss -Htln | grep -qE '^LISTEN +[0-9]+ +[0-9]+ +127\.0\.0\.1:8081 ' || fail "8081 is not bound to 127.0.0.1: $(ss -Htln)"
 fetch 192.0.2.1 8081 >/dev/null && fail "a forward without an address answers on 192.0.2.1"
 # IPv6 host addresses are not taken (libslirp 4.7 binds them but carries nothing to an IPv4 guest)
-expect_rc 1 as_user forward add unet tcp '[::1]:8082' "$addr:80"
+expect_rc 2 as_user forward add unet tcp '[::1]:8082' "$addr:80"
 expect_rc 0 as_user -j forward list unet
 assert_json '[.forwards[].host] | sort | join(",")' "127.0.0.1:8080,127.0.0.1:8081" "$OUT"
 # "8081" and "127.0.0.1:8081" are one forward: removed by either spelling, it stays removed
@@ -82,12 +82,12 @@ expect_rc 0 as_user forward add unet tcp 8081 "$addr:80"
 # Root may bind any host address, on the user's network too.
 expect_rc 0 vdectl forward add unet tcp 192.0.2.1:8090 "$addr:80"
 wait_for fetch_is hello-from-guest 192.0.2.1 8090 || fail "root's forward 192.0.2.1:8090 carries nothing"
-# Errors say what happened: in use is "exists" (5), a foreign address invalid-params (1).
+# Errors say what happened: in use is "exists" (5), a foreign address invalid-params (2).
 bg_start -o "$WORK/busy.log" socat TCP-LISTEN:8091,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo busy'
 wait_for fetch_is busy 127.0.0.1 8091 || fail "the busy server did not start"
 expect_rc 5 vdectl forward add unet tcp 127.0.0.1:8091 "$addr:80"
 assert_contains "$ERR" "in use" "port in use"
-expect_rc 1 vdectl forward add unet tcp 203.0.113.9:8092 "$addr:80"
+expect_rc 2 vdectl forward add unet tcp 203.0.113.9:8092 "$addr:80"
 assert_contains "$ERR" "not an address of this host" "foreign address"
 # Port 80 for root: it works while vded's engine may bind it, else permission-denied with the
 # reason; never "in use".
