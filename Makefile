@@ -143,7 +143,7 @@ $(B)/bin/%: $(B)/vdectl/cmd_%.o $(LIBVDEPLUG) $(LIBVDEPLUG_MOD)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< -L$(B)/lib -lvdeplug -lvdeplug_mod -Wl,-rpath,'$$ORIGIN/../lib' $(CMD_LIBS_$*)
 
-.PHONY: all check asan bench bench-cloud fuzz includes run install uninstall clean deps
+.PHONY: all check asan bench bench-cloud fuzz includes run programs install uninstall clean deps
 all: $(VDED) $(VDECTL) $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(PLUGINS) $(COMMANDS) $(UNIT_BIN) $(BENCH_BIN) \
 	$(FUZZ_REPLAY) $(TESTTOOL_BIN)
 
@@ -268,12 +268,20 @@ TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 
 PLUGIN_FILES := $(notdir $(PLUGINS))
 COMMAND_FILES := $(notdir $(COMMANDS))
-# The installed C API is vdeplug4's, its two headers (without a .pc file: Debian's libvdeplug-dev has none).
+# For developers, the installed C API is vdeplug4's: libvdeplug.h and libvdeplug_mod.h with our
+# libvdeplug.so.2 and libvdeplug_mod.so.2, in a private directory (PRIVLIBDIR, PRIVINCDIR) that no
+# Debian package owns and the dynamic loader does not search, so they neither replace Debian's
+# libvdeplug2 (QEMU's, vde_plug's) nor lose to it: vde-vdeplug.pc (and vde-vdeplug-mod.pc for modules)
+# give -I, -L and an rpath to that directory, and a program built with them loads ours.
 # include/vdeclient.h is not installed: it is this tree's own client of doc/protocol.md, compiled into
 # vdectl, the vded:// module and the test tools, and its calls trade json-c objects, so an installed
 # library behind it would make json-c's ABI part of ours. Other programs speak the protocol (NDJSON on a
 # socket) or open vded://NETWORK through libvdeplug.
 HEADERS := include/libvdeplug.h include/libvdeplug_mod.h
+PRIVLIBDIR ?= $(LIBDIR)/vde
+PRIVINCDIR ?= $(INCDIR)/vde
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+PKGCONFIGS := vde-vdeplug vde-vdeplug-mod
 DOCDIR ?= $(PREFIX)/share/doc/vde
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DOCS := doc/protocol.md doc/vde-wire.md doc/security.md doc/libvirt.md doc/restart.md
@@ -289,9 +297,22 @@ ifeq ($(INSTALL_COMPAT),1)
 COMPAT_DEPS := $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(COMMANDS)
 endif
 
+# What install puts in place, built (the packaging builds this, not the tests).
+programs: $(VDED) $(VDECTL) $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(PLUGINS) $(COMMANDS)
+
 install: $(VDED) $(VDECTL) $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(PLUGINS) $(COMPAT_DEPS)
 	install -d $(DESTDIR)$(LIBDIR)/vdeplug
 	install -m 0755 $(PLUGINS) $(DESTDIR)$(LIBDIR)/vdeplug/
+	install -d $(DESTDIR)$(PRIVLIBDIR) $(DESTDIR)$(PRIVINCDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0755 $(LIBVDEPLUG) $(LIBVDEPLUG_MOD) $(DESTDIR)$(PRIVLIBDIR)/
+	ln -sf libvdeplug.so.2 $(DESTDIR)$(PRIVLIBDIR)/libvdeplug.so
+	ln -sf libvdeplug_mod.so.2 $(DESTDIR)$(PRIVLIBDIR)/libvdeplug_mod.so
+	install -m 0644 $(HEADERS) $(DESTDIR)$(PRIVINCDIR)/
+	for pc in $(PKGCONFIGS); do \
+		sed -e 's|@PRIVLIBDIR@|$(PRIVLIBDIR)|' -e 's|@PRIVINCDIR@|$(PRIVINCDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+			contrib/pkgconfig/$$pc.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/$$pc.pc || exit 1; \
+		chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/$$pc.pc; \
+	done
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/vde $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSTEMDUNITDIR) \
 		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(BASHCOMPDIR)
@@ -335,14 +356,18 @@ uninstall:
 		$(addprefix $(DESTDIR)$(LIBDIR)/vdeplug/,$(PLUGIN_FILES)) \
 		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS))) $(DESTDIR)$(BASHCOMPDIR)/vdectl \
 		$(DESTDIR)$(LIBEXECDIR)/vde/vde-ifup $(DESTDIR)$(LIBEXECDIR)/vde/vde-ifdown \
-		$(DESTDIR)$(DOCDIR)/examples/vded-netns.conf
+		$(DESTDIR)$(DOCDIR)/examples/vded-netns.conf \
+		$(addprefix $(DESTDIR)$(PRIVLIBDIR)/,libvdeplug.so.2 libvdeplug.so libvdeplug_mod.so.2 libvdeplug_mod.so) \
+		$(addprefix $(DESTDIR)$(PRIVINCDIR)/,$(notdir $(HEADERS))) \
+		$(patsubst %,$(DESTDIR)$(PKGCONFIGDIR)/%.pc,$(PKGCONFIGS))
 ifeq ($(INSTALL_COMPAT),1)
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(COMMAND_FILES)) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(COMMAND_MANS))) \
 		$(addprefix $(DESTDIR)$(LIBDIR)/,libvdeplug.so.2 libvdeplug.so.3 libvdeplug.so libvdeplug_mod.so.2 \
 			libvdeplug_mod.so) $(addprefix $(DESTDIR)$(INCDIR)/,$(notdir $(HEADERS)))
 endif
-	-rmdir $(DESTDIR)$(LIBDIR)/vdeplug $(DESTDIR)$(DOCDIR) $(DESTDIR)$(LIBEXECDIR)/vde 2>/dev/null
+	-rmdir $(DESTDIR)$(LIBDIR)/vdeplug $(DESTDIR)$(DOCDIR) $(DESTDIR)$(LIBEXECDIR)/vde $(DESTDIR)$(PRIVLIBDIR) \
+		$(DESTDIR)$(PRIVINCDIR) 2>/dev/null
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -3,8 +3,9 @@
 # units, sysusers.d and tmpfiles.d snippets, the man pages. The staged files must work: the installed
 # vded accepts the installed configuration, systemd's own tools accept the units and snippets (the
 # sysusers one makes group vde, the tmpfiles one makes /run/vde 0755), the man pages format cleanly.
-# The C API installed is vdeplug4's two headers, which compile on their own against the installed
-# library; vdeclient.h (the tree's internal control client) is not installed.
+# The C API installed for developers is vdeplug4's two headers with our library, in a private directory
+# (/usr/lib/vde, /usr/include/vde) that pkg-config's vde-vdeplug names with an rpath: a program built
+# with it links and loads ours; vdeclient.h (the tree's internal control client) is not installed.
 # Nothing installed by default is a file a Debian package owns (vdeplug's vde_plug and dpipe, vdens,
 # libvdeplug-dev's headers), and no libvdeplug.so.2 lands in $LIBDIR to compete with libvdeplug2's in the
 # multiarch directory; the installed modules load with the system's libvdeplug. INSTALL_COMPAT=1 adds
@@ -27,7 +28,9 @@ for spec in usr/sbin/vded:755 usr/bin/vdectl:755 etc/vde/vded.conf:644 \
 	usr/share/man/man8/vded.8:644 usr/share/man/man1/vdectl.1:644 usr/share/man/man5/vded.conf.5:644 \
 	usr/lib/vdeplug/libvdeplug_vded.so:755 usr/share/doc/vde/protocol.md:644 usr/share/doc/vde/vde-wire.md:644 \
 	usr/share/doc/vde/security.md:644 usr/share/doc/vde/libvirt.md:644 usr/libexec/vde/vde-ifup:755 \
-	usr/share/bash-completion/completions/vdectl:644; do
+	usr/share/bash-completion/completions/vdectl:644 \
+	usr/lib/vde/libvdeplug.so.2:755 usr/lib/vde/libvdeplug_mod.so.2:755 usr/include/vde/libvdeplug.h:644 \
+	usr/include/vde/libvdeplug_mod.h:644 usr/lib/pkgconfig/vde-vdeplug.pc:644 usr/lib/pkgconfig/vde-vdeplug-mod.pc:644; do
 	f=$DEST/${spec%%:*}
 	[ -f "$f" ] || fail "make install did not install ${spec%%:*}"
 	assert_eq "$(stat -c %a "$f")" "${spec##*:}" "mode of ${spec%%:*}"
@@ -63,6 +66,22 @@ opts=$(complete_words network create --ex)
 grep -qx -- --exist-ok <<<"$opts" || fail "bash completion does not offer network create --exist-ok"
 
 [ ! -e "$DEST/usr/include/vdeclient.h" ] || fail "make install installed vdeclient.h, which no installed library backs"
+# pkg-config: the private directory, and an rpath to it; a program built with it loads our library
+if command -v pkg-config >/dev/null 2>&1 && command -v cc >/dev/null 2>&1; then
+	flags=$(PKG_CONFIG_LIBDIR=$DEST/usr/lib/pkgconfig pkg-config --cflags --libs vde-vdeplug) ||
+		fail "pkg-config does not know the installed vde-vdeplug"
+	flags=$(echo $flags)	# pkg-config ends with a blank
+	assert_eq "$flags" "-I/usr/include/vde -L/usr/lib/vde -Wl,-rpath,/usr/lib/vde -lvdeplug" "pkg-config vde-vdeplug"
+	assert_eq "$(echo $(PKG_CONFIG_LIBDIR=$DEST/usr/lib/pkgconfig pkg-config --libs vde-vdeplug-mod))" \
+		"-L/usr/lib/vde -lvdeplug_mod -Wl,-rpath,/usr/lib/vde -lvdeplug" "pkg-config vde-vdeplug-mod"
+	printf '#include <stddef.h>\n#include <libvdeplug.h>\nint main(void) { VDECONN *c = vde_open("null://", "t", NULL); return !c || vde_close(c); }\n' \
+		>"$WORK/pc.c"
+	# shellcheck disable=SC2046
+	cc -o "$WORK/pc" "$WORK/pc.c" $(printf '%s\n' $flags | sed "s|^-\([IL]\)/|-\1$DEST/|") >"$WORK/cc.log" 2>&1 ||
+		fail "a program built with pkg-config vde-vdeplug does not build: $(cat "$WORK/cc.log")"
+	readelf -d "$WORK/pc" | grep 'R.*PATH.*\[/usr/lib/vde\]' >/dev/null || fail "no rpath to /usr/lib/vde in a vde-vdeplug program"
+	LD_LIBRARY_PATH=$DEST/usr/lib/vde "$WORK/pc" || fail "a vde-vdeplug program cannot open null://"
+fi
 mk install INSTALL_COMPAT=1 >"$WORK/install-compat.log" 2>&1 ||
 	fail "make install INSTALL_COMPAT=1 failed: $(cat "$WORK/install-compat.log")"
 for spec in usr/include/libvdeplug.h:644 usr/include/libvdeplug_mod.h:644 usr/lib/libvdeplug.so.2:755 \
