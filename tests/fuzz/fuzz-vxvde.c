@@ -3,7 +3,9 @@
  * what arrives from the wire (header check, goodbye, frame bounds, the VNI of a header, the sender
  * address) and on a group given by a user (GROUP[:PORT], [V6]:PORT). Input: 3 bytes of VNI, then
  * the datagram; the same bytes, cut at the first NUL, are also parsed as a group, and the first
- * bytes of the datagram are taken as a received sender address.
+ * bytes of the datagram are taken as a received sender address. The datagram is also read as a peer
+ * announcement (its parse rebuilds to the same bytes when every entry is of the family asked), and the
+ * text as a unicast peer.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -60,5 +62,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (vxproto_addr_len(&a) == 0 || !vxproto_addr_is_multicast(&a) ||
 	     (a.sa.sa_family == AF_INET ? a.in.sin_port : a.in6.sin6_port) == 0))
 		abort();
+	if (vxproto_parse_peer(text, 14790, &a) == 0 &&
+	    (vxproto_addr_len(&a) == 0 || vxproto_addr_is_multicast(&a) ||
+	     (a.sa.sa_family == AF_INET ? a.in.sin_port : a.in6.sin6_port) == 0))
+		abort();
+	for (int fam = 0; fam < 2; fam++) {
+		union vxproto_addr peers[VXPROTO_ANN_MAX];
+		uint8_t again[VXPROTO_ANN_SIZE];
+		int k = vxproto_announce_parse(data, size, vni, fam ? AF_INET6 : AF_INET, peers);
+
+		if (k < 0)
+			continue;
+		if (k > VXPROTO_ANN_MAX || size != VXPROTO_ANN_HDRLEN + (size_t)data[7] * VXPROTO_ANN_ENTRY)
+			abort();
+		/* all entries kept: building them again gives the datagram back */
+		if (k == data[7] && (vxproto_announce_build(vni, peers, (unsigned)k, again) != (int)size ||
+				     memcmp(again, data, size)))
+			abort();
+	}
 	return 0;
 }
