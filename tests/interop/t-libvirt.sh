@@ -129,6 +129,9 @@ EOX
 
 virsh define "$WORK/dom.xml" >/dev/null || fail "virsh define failed"
 virsh start vdetest || fail "the domain did not start: $(tail -n 20 "$WORK/libvirtd.log" /var/log/libvirt/qemu/vdetest.log 2>/dev/null)"
+# libvirt's QEMU is not our child: killed by its PID at exit too if the test stops before destroy
+QEMU_PID=$(cat /run/libvirt/qemu/vdetest.pid 2>/dev/null || true)
+[ -n "$QEMU_PID" ] && BG_PIDS+=("$QEMU_PID")
 
 port_of() { vdectl -j port list lab | jq -c ".ports[] | select(.ifname == \"$1\")"; }
 has_port() { [ -n "$(port_of "$1")" ]; }
@@ -183,6 +186,10 @@ grep -q "interface port lab-c (port [0-9]*) removed\|interface lab-c removed: po
 
 # destroy: libvirt's tap and its port go, the VM tap and its port stay (managed='no')
 virsh destroy vdetest >/dev/null || fail "destroy failed"
+# gone: its PID is nobody's to kill any more
+keep=()
+for p in "${BG_PIDS[@]}"; do [ "$p" = "$QEMU_PID" ] || keep+=("$p"); done
+BG_PIDS=("${keep[@]}")
 wait_for -t 30 no_port lab-b || fail "lab-b's port outlived the domain"
 ip link show vm1 >/dev/null || fail "the domain took the VM tap with it"
 has_port vm1 || fail "the VM tap's port went with the domain"
