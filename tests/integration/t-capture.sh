@@ -2,12 +2,13 @@
 # Packet capture (capture.start, vdectl capture): the network's owner, unprivileged, captures a ping
 # between two namespaces; tcpdump reads the pcap file and finds the echo request and the reply with the
 # right MACs. A pcapng capture of one port, which ends by itself at --count, is read by tcpdump too (and
-# tshark, where installed, sees both directions). A member who may attach is refused a capture, and the
+# tshark, where installed, sees both directions). TCP between two of vded's namespaces (64 KiB offload
+# frames) is captured as the wire-size segments vded cuts, flagged in pcapng. A member who may attach is refused a capture, and the
 # ping goes on. A capture nobody reads loses its own records (counted in network show) while a flood
 # ping crosses the network unharmed. Deleting the network ends a capture with an end record.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
-need jq vde_plug ping setpriv tcpdump
+need jq vde_plug ping setpriv tcpdump socat
 
 GS=2100 GL=2000
 OWNER=1001 MEMBER=1002
@@ -22,8 +23,11 @@ vdectl_as() {
 	shift
 	as "$uid" "$GS,$GL" "$VDECTL_BIN" -s "$SOCK" "$@"
 }
+captures_in() {
+	[ "$(vdectl -j network show "$1" | jq -r .captures)" = "$2" ]
+}
 captures_are() {
-	[ "$(vdectl -j network show lab | jq -r .captures)" = "$1" ]
+	captures_in lab "$1"
 }
 
 vded_start -g "$GS"
@@ -94,6 +98,39 @@ if command -v tshark >/dev/null 2>&1; then
 else
 	log "tshark not installed: the pcapng directions are checked by tests/unit/test-pcap only"
 fi
+
+# --- vded's own taps hand TCP over as 64 KiB offload frames: the capture has them as the segments a
+# wire carries (at most 1514 bytes each, checksums complete, flagged in pcapng), many more than the
+# frames that crossed vded
+expect_rc 0 vdectl network create gso
+expect_rc 0 vdectl ns create g1 --net gso
+expect_rc 0 vdectl ns create g2 --net gso
+NETNS+=(g1 g2)
+ip -n g1 addr add 10.7.0.1/24 dev vde0
+ip -n g2 addr add 10.7.0.2/24 dev vde0
+head -c 2000000 /dev/urandom >"$WORK/blob"
+bg_start -o "$WORK/cap-gso.log" "$VDECTL_BIN" -s "$SOCK" -j capture gso --pcapng -w "$CAP/gso.pcapng"
+capg=$BG_PID
+wait_for captures_in gso 1 || fail "the capture of gso did not start"
+bg_start -o "$WORK/recv.log" ip netns exec g2 socat -u TCP-LISTEN:9001,reuseaddr OPEN:/dev/null
+recv=$BG_PID
+wait_for ip netns exec g2 sh -c "ss -ltn | grep -q ':9001 '" || fail "no listener in g2"
+ip netns exec g1 socat -u "OPEN:$WORK/blob" TCP:10.7.0.2:9001 || fail "TCP g1 -> g2 failed while capturing"
+wait_for pid_gone "$recv" || fail "the receiver in g2 did not finish"
+kill -INT "$capg"
+wait "$capg" || fail "vdectl capture of gso exited $?: $(cat "$WORK/cap-gso.log")"
+expect_rc 0 vdectl -j port list gso
+crossed=$(json_get '[.ports[] | select(.description | test("g1"))][0].rx_frames' "$OUT")
+tcpdump -r "$CAP/gso.pcapng" -n -e -vv >"$WORK/gso.txt" 2>"$WORK/tcpdump.err" ||
+	fail "tcpdump cannot read the offload capture: $(cat "$WORK/tcpdump.err")"
+frames=$(grep -c 'ethertype IPv4' "$WORK/gso.txt")
+biggest=$(sed -n 's/.*ethertype IPv4 (0x0800), length \([0-9]*\):.*/\1/p' "$WORK/gso.txt" | sort -n | tail -n 1)
+log "offload capture: $frames IPv4 frames, the largest $biggest bytes; g1's port received $crossed frames; $(cat "$WORK/cap-gso.log")"
+[ "$biggest" -le 1514 ] || fail "a captured frame is $biggest bytes: offload frames were not segmented"
+[ "$biggest" -eq 1514 ] || fail "no full-size segment in the capture (largest $biggest)"
+[ "$frames" -gt $((crossed * 2)) ] || fail "the capture has $frames frames, g1's port only $crossed: offload frames not cut"
+! grep -q 'incorrect' "$WORK/gso.txt" || fail "tcpdump finds bad checksums in the segments: $(grep -m 3 incorrect "$WORK/gso.txt")"
+grep -aq 'segmented by vded from an offloaded frame' "$CAP/gso.pcapng" || fail "no pcapng comment marks the segments"
 
 # --- a member who may attach may not capture (exit 4, permission-denied), and the ping goes on
 expect_rc 4 vdectl_as "$MEMBER" -j capture lab -w /dev/null
