@@ -18,7 +18,7 @@
 # re-executes the test in its own namespace, with the line
 #     [ -n "${VDE_TEST_IN_NS:-}" ] || exec 7</proc/self/ns/net
 #
-# Helpers: cloud_neigh_room N, cloud_arp_table_fulls, cloud_bridge, cloud_host H, cloud_ctl H ARGS, cloud_net H ARGS (network create cloud ARGS),
+# Helpers: cloud_neigh_room N, cloud_arp_table_fulls, cloud_bridge, cloud_restart H, cloud_host H, cloud_ctl H ARGS, cloud_net H ARGS (network create cloud ARGS),
 #          cloud_tap H, cloud_allpairs N (first pings; sets CLOUD_FAILED CLOUD_PAIRS CLOUD_FAILS),
 #          cloud_rss N (total engine RSS in KiB over the N daemons), cloud_mcast_filter (drop IPv4
 #          multicast on the bridge).
@@ -126,6 +126,18 @@ cloud_host() {
 	bg_start -o "$WORK/vded-c$h.log" ip netns exec "c$h" "$VDED_BIN" -F --run-dir "$run" \
 		--state-dir "$WORK/state-c$h" -S "$run/vded.sock" "$@"
 	CLOUD_PIDS[$h]=$BG_PID
+}
+
+# cloud_restart H [VDED ARGS]: stop host H's vded and start it again on the same state (its networks
+# come back from their saved definitions).
+cloud_restart() {
+	local h=$1 run=/run/vde-c$1
+	shift
+	bg_kill "${CLOUD_PIDS[$h]}"
+	bg_start -o "$WORK/vded-c$h.log" ip netns exec "c$h" "$VDED_BIN" -F --run-dir "$run" \
+		--state-dir "$WORK/state-c$h" -S "$run/vded.sock" "$@"
+	CLOUD_PIDS[$h]=$BG_PID
+	cloud_wait "$h"
 }
 
 # cloud_wait H: wait until host H's vded answers.

@@ -5,7 +5,7 @@
 # reach each other; the keyless and the wrong-key host reach nobody and nobody reaches them, and the
 # key holders count what they refused (rx_bad_tag). With --encrypt a ping's payload pattern is not on
 # the wire; without it, it is (authenticated only). The key never shows in network show. Who may do
-# what: an unprivileged user's vdectl reads the key file with that user's rights (a root-only file is
+# what (and a restart keeps the key): an unprivileged user's vdectl reads the key file with that user's rights (a root-only file is
 # refused by vdectl, never opened by vded), may key its own network, and may not name peers.
 [ -n "${VDE_TEST_IN_NS:-}" ] || exec 7</proc/self/ns/net
 . "$(dirname "$0")/lib.sh"
@@ -53,6 +53,13 @@ case "$OUT" in *"$(cat "$WORK/key-a")"*) fail "network show prints the key" ;; e
 # the saved definition holds it, readable by vded only
 def=$(find "$WORK/state-c1" -name 'cloud.json')
 [ "$(stat -c %a "$def")" = 600 ] || fail "the saved definition is mode $(stat -c %a "$def")"
+
+# The key is kept with the definition: after a restart host 2 is keyed again and talks to host 1.
+cloud_restart 2 -g "$GS"
+wait_for -t 10 ip -n c2 link show vx0 || fail "host 2's tap did not come back"
+assert_json '.vxvde.keyed' true "$(cloud_vxvde_port 2)"
+wait_for -t 10 ping_ok 2 1 || fail "key holder 2 cannot reach key holder 1 after its restart"
+! ping_ok 3 2 || fail "the keyless host reached host 2 after its restart"
 
 # Authenticated only: a ping's pattern crosses the wire in clear. Encrypted: it does not.
 wire_has_pattern() {

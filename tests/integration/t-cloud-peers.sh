@@ -90,6 +90,16 @@ assert_json '[.vxvde.peers[] | select(.configured)] | length' 1 "$p"
 expect_rc 0 cloud_ctl 2 -j network show cloud
 assert_json '.vxvde.peers | join(",")' "$(cloud_ip 10.250 3)" "$OUT"
 expect_rc 2 cloud_ctl 2 network set cloud --peer 239.1.1.1
+# The configured peer is kept with the definition: after a restart, host 5 finds the mesh again from
+# its seed alone and reaches every other host.
+cloud_restart 5
+wait_for -t 10 ip -n c5 link show vx0 || fail "host 5's tap did not come back"
+assert_json '[.vxvde.peers[] | select(.configured)][0].address' "$seed:14790" "$(cloud_vxvde_port 5)"
+host5_meshed() { [ "$(cloud_vxvde_port 5 | jq '.vxvde.peers | length')" -ge $((N - 1)) ]; }
+wait_for -t 30 host5_meshed || fail "host 5 did not learn the mesh again: $(cloud_vxvde_port 5)"
+for t in 1 2 20; do
+	wait_for -t 5 ip netns exec c5 ping -c1 -W2 -q "$(cloud_ip 10.251 "$t")" || fail "host 5 cannot reach host $t after its restart"
+done
 for ((h = 1; h <= N; h++)); do
 	kill -0 "${CLOUD_PIDS[$h]}" || fail "vded of host $h died"
 done

@@ -46,6 +46,15 @@ assert_eq "$(cut -d' ' -f1 <"$WORK/got")" "$want" "sha256 of the 4 MB that cross
 expect_rc 0 vdectl -j port list fab
 assert_json '[.ports[] | select(.ifname == "vdevx42")][0].tx_bytes > 4000000' true "$OUT"
 
+# A restart makes the network again from its definition and takes the device it finds (a VXLAN device
+# of that name), so the fabric keeps working.
+vded_stop
+vded_start -g "$GS"
+wait_for -t 10 ip -n cl link show vde0 || fail "the namespace's interface did not come back"
+expect_rc 0 vdectl -j port list fab
+assert_json '[.ports[] | select(.ifname == "vdevx42")] | length' 1 "$OUT"
+ip -n cl addr show vde0 | grep -q 10.9.0.1 || ip -n cl addr add 10.9.0.1/24 dev vde0
+wait_for -t 10 ip netns exec cl ping -c1 -W1 10.9.0.2 || fail "no ping across the fabric after a restart"
 expect_rc 0 vdectl ns delete cl
 expect_rc 0 vdectl network delete fab
 ! ip link show vdevx42 >/dev/null 2>&1 || fail "network delete left vdevx42"
