@@ -77,10 +77,24 @@ rx1=$(vm_port | jq .rx_frames)
 wait_for -t 120 sh -c "[ \$(\"$VDECTL_BIN\" -s \"$SOCK\" -j port list lab | jq '.ports[] | select(.ifname == \"vmtap0\") | .rx_frames') -gt $rx1 ]" ||
 	fail "no frames from the guest after vded's restart"
 
-# --multi-queue makes a multi-queue tap; a VM tap keeps its MAC across vded's restarts (saved)
+# --multi-queue makes a multi-queue tap, --group lets a group open it; its MAC is saved
 expect_rc 0 vdectl tap add lab vmmq --for-vm --multi-queue --group 2000
 assert_json '.[0].linkinfo.info_data.multi_queue' true "$(ip -d -j link show vmmq)"
 assert_json '.[0].linkinfo.info_data.group' 2000 "$(ip -d -j link show vmmq)"
+# outside the group, the VM's user may not open it
+expect_rc 1 setpriv --reuid $VMUSER --regid $VMUSER --clear-groups timeout 20 \
+	qemu-system-x86_64 -M pc -accel tcg -nodefaults -display none -monitor none -serial none -m 64 \
+	-netdev tap,id=n0,ifname=vmmq,script=no,downscript=no,queues=2 -device virtio-net-pci,netdev=n0,mq=on,vectors=6
+assert_contains "$ERR" "vmmq" "QEMU's error outside the tap's group"
+# QEMU opens both queues of it (as the VM's user, through the group) and runs
+bg_start -o "$WORK/qemu-mq.log" setpriv --reuid $VMUSER --regid $VMUSER --groups 2000 \
+	qemu-system-x86_64 -M pc -accel tcg -nodefaults -display none -monitor none -serial none -m 64 \
+	-netdev tap,id=n0,ifname=vmmq,script=no,downscript=no,queues=2 \
+	-device virtio-net-pci,netdev=n0,mq=on,vectors=6
+mq=$BG_PID
+sleep 3
+kill -0 "$mq" 2>/dev/null || fail "QEMU could not open the multi-queue VM tap: $(cat "$WORK/qemu-mq.log")"
+bg_kill "$mq"
 mac=$(ip -j link show vmmq | jq -r '.[0].address')
 assert_eq "$(jq -r '.taps[] | select(.ifname == "vmmq") | .mac' "$STATE/networks/lab.json")" "$mac" "vmmq's saved MAC"
 expect_rc 0 vdectl tap remove lab vmmq
