@@ -7,6 +7,7 @@
 # as if it did not exist.
 # timeout: 180
 . "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib-victim.sh"
 need setpriv jq pgrep socat
 PY=/usr/bin/python3
 [ -x "$PY" ] || skip "no /usr/bin/python3 (a user who is not root runs it)"
@@ -87,16 +88,7 @@ log "engine RSS: ${rss0} kB before, ${rss1} kB with $N unread subscriptions afte
 timeout 10 "$VDECTL_BIN" -s "$SOCK" daemon info >/dev/null || BAD+=("root was not answered after the burst")
 kill -0 "$VDED_PID" || fail "vded died"
 bg_kill "$subs"
-wait "$flow" || true
-stats=$(grep '^sent ' "$WORK/flow.out" || true)
-log "victim: $stats"
-if [ -z "$stats" ]; then
-	BAD+=("the victim's traffic tool gave no result: $(tail -n 3 "$WORK/flow.out")")
-else
-	read -r _ sent _ ok _ corrupt _ <<<"$stats"
-	[ "$corrupt" = 0 ] || BAD+=("uid $B's frames arrived corrupted: $stats")
-	[ $((ok * 10)) -ge $((sent * 9)) ] || BAD+=("uid $B's traffic stalled during the attack: $stats")
-fi
+victim_verdict "$flow" "$WORK/flow.out" $B
 [ ${#BAD[@]} = 0 ] || fail "$(printf '%s\n' "${BAD[@]}")"
 grep -q "lost [0-9]* events" "$WORK/vded.log" && fail "an unread subscriber was told it lost events: it never read"
 expect_rc 0 vdectl -j network list

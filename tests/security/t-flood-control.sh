@@ -7,6 +7,7 @@
 # must still be answered, and uid 2472's existing endpoint ports keep passing intact traffic; within
 # 1 s after the flood stops (an event bound) both are answered again.
 . "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib-victim.sh"
 need setpriv jq prlimit pgrep
 
 FLOOD=$BDIR/tests/tools/connflood
@@ -44,16 +45,7 @@ bg_kill "$flood" TERM
 bg_kill "$flood2" TERM
 answers_within 1 0 || BAD+=("root is not answered within 1 s after uid $A's flood stopped")
 answers_within 1 $B || BAD+=("uid $B is not answered within 1 s after uid $A's flood stopped")
-wait "$flow" || true
-stats=$(grep '^sent ' "$WORK/flow.out" || true)
-log "victim: $stats"
-if [ -z "$stats" ]; then
-	BAD+=("the victim's traffic tool gave no result: $(tail -n 3 "$WORK/flow.out")")
-else
-	read -r _ sent _ ok _ corrupt _ <<<"$stats"
-	[ "$corrupt" = 0 ] || BAD+=("uid $B's frames arrived corrupted during the flood: $stats")
-	[ $((ok * 10)) -ge $((sent * 9)) ] || BAD+=("uid $B's traffic stalled during the flood: $stats")
-fi
+victim_verdict "$flow" "$WORK/flow.out" $B
 [ ${#BAD[@]} = 0 ] || fail "$(printf '%s\n' "${BAD[@]}")"
 expect_rc 0 vdectl -j port list lab
 vded_stop
