@@ -620,7 +620,8 @@ static int start_capture(struct network *net, const unsigned *ports, unsigned np
 	struct vde_error e = { 0 };
 	int fd = -1;
 
-	memcpy(req.ports, ports, nports * sizeof(*ports));
+	if (nports)
+		memcpy(req.ports, ports, nports * sizeof(*ports));
 	CHECK(capture_start(net, &req, &fd, &e) == 0);
 	return fd;
 }
