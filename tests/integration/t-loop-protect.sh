@@ -45,8 +45,11 @@ log "without loop protection: $storm frames came back through the loop in about 
 expect_rc 0 vdectl port remove lab la
 ip netns exec ns1 ping -c 2 -i 0.2 -W 2 10.8.0.2 >/dev/null || fail "no ping after the storm"
 
-# with protection: the ports of the loop are shut at once
+# with protection: the ports of the loop are shut at once (and a monitor hears of it)
 expect_rc 0 vdectl network set lab --port-default loop-protect=on --port-default loop-hold=3
+bg_start -o "$WORK/monitor.json" "$VDECTL_BIN" -s "$SOCK" -j monitor lab
+monitor=$BG_PID
+wait_for sh -c "[ -s '$WORK/monitor.json' ]" || fail "the monitor did not start"
 expect_rc 0 vdectl port add lab la
 expect_rc 0 vdectl port add lab lb
 expect_rc 0 vdectl -j port list lab
@@ -64,6 +67,9 @@ expect_rc 0 vdectl -j port list lab
 dl=$(json_get '[.ports[] | .drop_loop] | add' "$OUT")
 [ "$dl" -gt 0 ] || fail "no drop_loop counted: $OUT"
 ip netns exec ns1 ping -c 3 -i 0.2 -W 2 10.8.0.2 >/dev/null || fail "the network stopped while the loop was shut"
+wait_for sh -c "tail -n +2 '$WORK/monitor.json' | jq -e 'select(.event.kind == \"port\" and .event.action == \"state\") | .event' | grep -q shut" ||
+	fail "no port event told the shutdown: $(cat "$WORK/monitor.json")"
+bg_kill "$monitor"
 
 # the loop goes; after the hold time the remaining port is open again and carries frames
 expect_rc 0 vdectl port remove lab lb

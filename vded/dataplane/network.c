@@ -594,9 +594,12 @@ int network_port_receive(struct port *in, int (*recv)(struct port *p, struct por
 			log_warn("network %s: port %u sends back frames flooded to it (a loop): shut for %u s",
 				 net->def.name, in->id,
 				 (unsigned)((switch_port_shut_until(net->sw, in->id) - now + 999) / 1000));
+			network_port_changed(in);	/* its object shows "shut" */
 		}
-		if (v.loop_open)
+		if (v.loop_open) {
 			log_notice("network %s: port %u: its loop hold time is over, open again", net->def.name, in->id);
+			network_port_changed(in);
+		}
 		plain = switch_is_plain(net->sw);	/* a port shut or opened again by this frame */
 	}
 	network_flush(net);
