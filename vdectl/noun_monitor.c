@@ -85,8 +85,8 @@ static void monitor_print(struct json_object *ev)
 	if (!strcmp(kind, "lost")) {
 		printf("%lld %s lost %lld events (not read in time)\n", monitor_int(ev, "seq"), when, monitor_int(ev, "count"));
 	} else if (!strcmp(kind, "suppressed")) {
-		printf("%lld %s %lld MAC events not shown (over %s)\n", monitor_int(ev, "seq"), when,
-		       monitor_int(ev, "count"), "the rate");
+		printf("%lld %s %lld MAC events not shown (over the rate)\n", monitor_int(ev, "seq"), when,
+		       monitor_int(ev, "count"));
 	} else {
 		printf("%lld %s %s %s %s", monitor_int(ev, "seq"), when, kind, action, net);
 		monitor_detail(kind, action, d);
