@@ -19,6 +19,7 @@ struct events_sub {
 	uint64_t lost;			/* lines dropped since the last "lost" line */
 	double mac_tokens, mac_last;	/* the MAC events' bucket (EVENTS_MAC_RATE) */
 	uint64_t mac_suppressed;	/* MAC events over the rate since the last "suppressed" line */
+	bool deliver;			/* gets the event being emitted (events_emit) */
 	struct events_sub *next;
 };
 
@@ -135,8 +136,11 @@ void events_emit(unsigned kind, const char *action, const struct network *net, s
 	const char *text;
 	bool any = false;
 
-	for (struct events_sub *s = subs; s && !any; s = s->next)
-		any = events_wants(s, kind, net);
+	/* who gets it, decided first: a MAC event over every subscriber's rate costs no rendering */
+	for (struct events_sub *s = subs; s; s = s->next) {
+		s->deliver = events_wants(s, kind, net) && (kind != EVENTS_MAC || events_mac_allowed(s, net));
+		any |= s->deliver;
+	}
 	if (!any) {
 		json_object_put(data);
 		return;
@@ -154,9 +158,11 @@ void events_emit(unsigned kind, const char *action, const struct network *net, s
 	line = json_object_new_object();
 	json_object_object_add(line, "event", ev);
 	text = json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	for (struct events_sub *s = subs; text && s; s = s->next)
-		if (events_wants(s, kind, net) && (kind != EVENTS_MAC || events_mac_allowed(s, net)))
+	for (struct events_sub *s = subs; s; s = s->next) {
+		if (text && s->deliver)
 			events_write(s, text, strlen(text));
+		s->deliver = false;
+	}
 	json_object_put(line);
 }
 
