@@ -5,6 +5,7 @@
                              count the frames for the victim that come to us
   flood N DST_MAC SECONDS    send N frames from random source MACs, then count for SECONDS the unicast
                              frames for DST_MAC (another station) that come to us
+  storm N SRC_MAC            send N broadcast frames from SRC_MAC as fast as the port takes them
 
 Prints one line "sent=N stolen=M". The frames are Ethernet datagrams, one per write.
 """
@@ -58,6 +59,16 @@ def main():
             sent += 1
 
         stolen = count_for(victim, seconds, pump)
+    elif sys.argv[1] == "storm":
+        n, src = int(sys.argv[2]), mac(sys.argv[3])
+        b = frame(bcast, src)
+        while sent < n:
+            try:
+                os.write(FD, b)
+                sent += 1
+            except BlockingIOError:
+                time.sleep(0.0005)
+        stolen = 0
     else:
         n, dst, seconds = int(sys.argv[2]), mac(sys.argv[3]), float(sys.argv[4])
         rnd = random.Random(13)
