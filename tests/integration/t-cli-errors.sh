@@ -32,6 +32,10 @@ assert_contains "$(json_get '.error.message' "$out")" "'a/b' is not an interface
 # --- one exit status per class, whoever detects it
 # invalid arguments: 2 from vdectl's own checks and 2 from vded's
 expect_rc 2 vdectl network create lab --max-ports abc
+# with -j, vdectl's own finding is the same error object as vded's
+expect_rc 2 vdectl -j network create 'x y'
+assert_json '.error.code' invalid-params "$OUT"
+assert_contains "$(json_get .error.message "$OUT")" "'x y' is not a valid network name" "vdectl's -j error"
 expect_rc 2 vdectl -j network create lab --max-ports 5000
 assert_json '.error.code' invalid-params "$OUT"
 assert_contains "$ERR" "not 5000" "vded's range message through vdectl"
