@@ -162,6 +162,7 @@ $(VDECTL): $(call obj,$(filter-out vdectl/cmd_%.c,$(wildcard vdectl/*.c)) $(CLIE
 # Unit tests: tests/unit/test-NAME.c links with its module (vded/NAME.c or vded/DIR/NAME.c) and common/.
 # A test that needs more lists it in UNIT_EXTRA_test-NAME.
 UNIT_EXTRA_test-methods := $(filter-out vded/main.c vded/control/methods.c,$(VDED_SRC))
+UNIT_EXTRA_test-events := $(filter-out vded/main.c vded/control/events.c,$(VDED_SRC))
 UNIT_EXTRA_test-uvdel := libvdeclient/mod_parse.c libvdeclient/mod_util.c libvdeclient/mod_hash.c \
 	libvdeclient/vdeplug_open.c
 UNIT_EXTRA_test-vdestream := libvdeclient/vdeplug_stream.c
@@ -184,6 +185,7 @@ UNIT_LIBS_test-codec := $(JSON_LIBS)
 UNIT_LIBS_test-store := $(JSON_LIBS)
 # The method table still reaches every backend (issue 9), so its test links all of vded's libraries.
 UNIT_LIBS_test-methods := $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS) $(NETTLE_LIBS)
+UNIT_LIBS_test-events := $(EV_LIBS) $(JSON_LIBS) $(CAP_LIBS) $(NL_LIBS) $(SLIRP_LIBS) $(NETTLE_LIBS)
 unit_objs = $(call obj,$(sort $(wildcard vded/$(1).c vded/*/$(1).c) $(UNIT_EXTRA_test-$(1))))
 $(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $$(call unit_objs,$$*) $(call obj,$(COMMON_SRC))
 	@mkdir -p $(dir $@)
