@@ -10,7 +10,7 @@
 [ -n "${VDE_TEST_IN_NS:-}" ] || exec 7</proc/self/ns/net
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-cloud.sh"
-need jq ping nsenter setpriv tcpdump
+need jq ping nsenter setpriv tcpdump /usr/bin/python3
 
 GS=2100 USER1=1001
 N=4
@@ -83,6 +83,37 @@ wait_for ip -n c1 link show vx0 && wait_for ip -n c2 link show vx0
 assert_json '.vxvde.encrypted' true "$(cloud_vxvde_port 1)"
 ! wire_has_pattern 1 2 || fail "an encrypted ping's payload is on the wire in clear"
 ! ping_ok 3 1 || fail "the keyless host reached an encrypted key holder"
+
+# A replay: an unprivileged user on host 3 sends host 2 the sealed datagrams recorded on host 1's wire
+# above, host 1's and host 2's own. They are authentic, and opened before or host 2's own: dropped and
+# counted (a reflected own datagram taken as new would move host 2's MAC to the attacker), and 1 and 2
+# go on.
+p=$(cloud_vxvde_port 2)
+replay0=$(json_get '.vxvde.rx_replay' "$p")
+port2=$(json_get '.vxvde.local_port' "$p")
+chmod 0644 "$WORK/wire.pcap"
+ip netns exec c3 setpriv --reuid "$USER1" --regid "$USER1" --clear-groups /usr/bin/python3 - "$WORK/wire.pcap" \
+	"$(cloud_ip 10.250 2)" "$port2" <<'PY' || fail "the replay could not be sent"
+import socket, struct, sys
+data = open(sys.argv[1], 'rb').read()
+off, sent = 24, 0
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+while off + 16 <= len(data):
+    incl = struct.unpack_from('<I', data, off + 8)[0]
+    pkt = data[off + 16:off + 16 + incl]
+    off += 16 + incl
+    if len(pkt) < 14 + 20 + 8 or pkt[12:14] != b'\x08\x00' or pkt[14 + 9] != 17:
+        continue
+    ihl = (pkt[14] & 15) * 4
+    payload = pkt[14 + ihl + 8:]
+    if payload[:4] == b'VXK\x01':
+        s.sendto(payload, (sys.argv[2], int(sys.argv[3])))
+        sent += 1
+sys.exit(0 if sent else 1)
+PY
+replayed() { [ "$(cloud_vxvde_port 2 | jq .vxvde.rx_replay)" -gt "$replay0" ]; }
+wait_for -t 5 replayed || fail "host 2 did not refuse the replayed datagrams: $(cloud_vxvde_port 2)"
+ping_ok 1 2 || fail "key holders 1 and 2 stopped talking after the replay: $(cloud_vxvde_port 2 | jq -c .vxvde)"
 
 # An unprivileged user: vdectl reads the key file as that user; a root-only file stays unread.
 as_user() { setpriv --reuid "$USER1" --regid "$USER1" --groups "$GS" "$@"; }

@@ -38,6 +38,9 @@ static void test_roundtrip(bool encrypt)
 	memcpy(copy, buf, (size_t)n);
 	CHECK(vxseal_open(&b, buf, (size_t)n, &plen) == 0);
 	CHECK(plen == sizeof(frame) && memcmp(buf + VXSEAL_HDRLEN, frame, sizeof(frame)) == 0);
+	/* the same datagram again (a replay, or the group's copy after the unicast one): refused */
+	memcpy(buf, copy, (size_t)n);
+	CHECK(vxseal_open(&b, buf, (size_t)n, &plen) == -EALREADY);
 	/* another key, any flipped bit, a cut datagram: refused */
 	memcpy(buf, copy, (size_t)n);
 	CHECK(vxseal_open(&c, buf, (size_t)n, &plen) == -EBADMSG);
@@ -70,6 +73,48 @@ static void test_roundtrip(bool encrypt)
 	}
 }
 
+/* The replay window: later counters pass, out of order within the window passes once, below it never. */
+static void test_replay(void)
+{
+	uint8_t key[VXSEAL_KEYLEN], d[100][64];
+	struct vxseal a, b;
+	size_t plen;
+	int n[100];
+
+	memset(key, 7, sizeof(key));
+	CHECK(vxseal_init(&a, key, false) == 0 && vxseal_init(&b, key, false) == 0);
+	for (int i = 0; i < 100; i++) {
+		memcpy(d[i] + VXSEAL_HDRLEN, frame, 8);
+		n[i] = vxseal_seal(&a, d[i], 8);
+	}
+	CHECK(vxseal_open(&b, d[0], (size_t)n[0], &plen) == 0);
+	CHECK(vxseal_open(&b, d[70], (size_t)n[70], &plen) == 0);	/* a jump ahead */
+	CHECK(vxseal_open(&b, d[30], (size_t)n[30], &plen) == 0);	/* late, inside the window */
+	CHECK(vxseal_open(&b, d[30], (size_t)n[30], &plen) == -EALREADY);
+	CHECK(vxseal_open(&b, d[5], (size_t)n[5], &plen) == -EALREADY);	/* below the window */
+	CHECK(vxseal_open(&b, d[70], (size_t)n[70], &plen) == -EALREADY);
+	CHECK(vxseal_open(&b, d[71], (size_t)n[71], &plen) == 0);
+	/* a tampered copy is a bad tag, and leaves the window as it was */
+	d[72][VXSEAL_HDRLEN] ^= 1;
+	CHECK(vxseal_open(&b, d[72], (size_t)n[72], &plen) == -EBADMSG);
+	d[72][VXSEAL_HDRLEN] ^= 1;
+	CHECK(vxseal_open(&b, d[72], (size_t)n[72], &plen) == 0);
+	/* another sender of the same key (another prefix) has a window of its own */
+	{
+		struct vxseal c;
+		uint8_t x[64];
+		int m;
+
+		CHECK(vxseal_init(&c, key, false) == 0);
+		memcpy(x + VXSEAL_HDRLEN, frame, 8);
+		m = vxseal_seal(&c, x, 8);
+		CHECK(vxseal_open(&b, x, (size_t)m, &plen) == 0);
+	}
+	CHECK(vxseal_open(&b, d[73], (size_t)n[73], &plen) == 0);
+	/* a's own datagram reflected back to a (it never opened it: own multicast is dropped earlier) */
+	CHECK(vxseal_open(&a, d[99], (size_t)n[99], &plen) == -EALREADY);
+}
+
 static void test_parse_key(void)
 {
 	uint8_t k[VXSEAL_KEYLEN];
@@ -95,6 +140,7 @@ int main(void)
 {
 	test_roundtrip(false);
 	test_roundtrip(true);
+	test_replay();
 	test_parse_key();
 	return unit_report("test-vxseal");
 }

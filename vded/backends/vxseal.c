@@ -51,6 +51,51 @@ int vxseal_seal(struct vxseal *s, uint8_t *buf, size_t len)
 	return (int)(len + VXSEAL_OVERHEAD);
 }
 
+/* Whether the nonce is new for its sender, and if so remember it. Called for authentic datagrams only,
+ * so nobody without the key can fill the table. */
+static bool vxseal_fresh(struct vxseal *s, const uint8_t nonce[12])
+{
+	uint32_t ctr = (uint32_t)nonce[8] << 24 | (uint32_t)nonce[9] << 16 | (uint32_t)nonce[10] << 8 | nonce[11];
+	unsigned h = (nonce[0] ^ nonce[3] ^ nonce[5] ^ nonce[7]) % VXSEAL_SENDERS, pick = h;
+	struct vxseal_sender *x = NULL;
+
+	/* our own datagram coming back from elsewhere (reflected by someone who recorded it): never new */
+	if (memcmp(nonce, s->prefix, sizeof(s->prefix)) == 0)
+		return false;
+	s->tick++;
+	for (unsigned k = 0; k < 4; k++) {
+		struct vxseal_sender *c = &s->senders[(h + k) % VXSEAL_SENDERS];
+
+		if (c->used && memcmp(c->prefix, nonce, 8) == 0) {
+			x = c;
+			break;
+		}
+		if (c->used < s->senders[pick].used)
+			pick = (h + k) % VXSEAL_SENDERS;
+	}
+	if (!x) {
+		/* a new sender (or one pushed out): it starts here */
+		x = &s->senders[pick];
+		memcpy(x->prefix, nonce, 8);
+		x->top = ctr;
+		x->seen = 1;
+		x->used = s->tick;
+		return true;
+	}
+	x->used = s->tick;
+	if (ctr > x->top) {
+		uint32_t d = ctr - x->top;
+
+		x->seen = d >= VXSEAL_WINDOW ? 1 : x->seen << d | 1;
+		x->top = ctr;
+		return true;
+	}
+	if (x->top - ctr >= VXSEAL_WINDOW || (x->seen >> (x->top - ctr)) & 1)
+		return false;
+	x->seen |= UINT64_C(1) << (x->top - ctr);
+	return true;
+}
+
 int vxseal_open(struct vxseal *s, uint8_t *buf, size_t len, size_t *payload_len)
 {
 	uint8_t tag[VXSEAL_TAGLEN], *payload = buf + VXSEAL_HDRLEN;
@@ -73,6 +118,8 @@ int vxseal_open(struct vxseal *s, uint8_t *buf, size_t len, size_t *payload_len)
 	chacha_poly1305_digest(&s->ctx, VXSEAL_TAGLEN, tag);
 	if (!memeql_sec(tag, payload + plen, VXSEAL_TAGLEN))
 		return -EBADMSG;
+	if (!vxseal_fresh(s, buf + 8))
+		return -EALREADY;
 	*payload_len = plen;
 	return 0;
 }

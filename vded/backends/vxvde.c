@@ -41,6 +41,7 @@ struct vx_port {
 	uint64_t rx_announce_refused;	/* announcements dropped: malformed, over the rate, or not from a peer */
 	uint64_t peers_refused;		/* announced peers not taken: out of scope, or the table full */
 	uint64_t rx_bad_tag;		/* keyed network: datagrams that did not open */
+	uint64_t rx_replay;		/* keyed network: authentic datagrams opened before (replays, copies) */
 	uint64_t tx_peer;		/* unicast copies of floods sent to peers */
 	/* the peer table: configured ones first come, learned ones after; at most VXVDE_PEERS_MAX */
 	struct vx_peer peers[VXVDE_PEERS_MAX];
@@ -237,8 +238,13 @@ static int vx_recv_from(struct port *p, int fd, struct port_rxbatch *b, bool mca
 			continue;
 		}
 		if (vx->seal) {
-			if (vxseal_open(vx->seal, d, len, &len) < 0) {
-				vx->rx_bad_tag++;
+			int r = vxseal_open(vx->seal, d, len, &len);
+
+			if (r < 0) {
+				if (r == -EALREADY)
+					vx->rx_replay++;
+				else
+					vx->rx_bad_tag++;
 				continue;
 			}
 			d += VXSEAL_HDRLEN;
@@ -527,6 +533,7 @@ static void vx_describe(const struct port *p, struct json_object *o)
 	if (vx->seal) {
 		json_object_object_add(v, "encrypted", json_object_new_boolean(vx->seal->encrypt));
 		json_object_object_add(v, "rx_bad_tag", json_object_new_int64((int64_t)vx->rx_bad_tag));
+		json_object_object_add(v, "rx_replay", json_object_new_int64((int64_t)vx->rx_replay));
 	}
 	json_object_object_add(v, "local_port", json_object_new_int((int)ntohs(vx->self.port)));
 	{
