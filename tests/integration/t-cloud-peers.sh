@@ -10,7 +10,7 @@
 [ -n "${VDE_TEST_IN_NS:-}" ] || exec 7</proc/self/ns/net
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-cloud.sh"
-need jq ping nsenter python3
+need jq ping nsenter setpriv /usr/bin/python3
 
 N=20
 cloud_neigh_room "$N"
@@ -54,7 +54,7 @@ log "the bridge dropped $dropped multicast datagrams"
 p=$(cloud_vxvde_port 2)
 assert_json '.vxvde.tx_peer > 0' true "$p"
 
-# A forged announcement to host 2, from an on-link sender (host 3's namespace, another socket): it
+# A forged announcement to host 2 by an unprivileged user on an on-link host (host 3, uid 1001): it
 # names 198.51.100.9 (off every host's link) and 127.0.0.1:53 (a service of host 2). Neither becomes a
 # peer, the sender itself is taken (it is on the link: without a key that is the scope), and a runt
 # announcement is counted as refused.
@@ -62,7 +62,7 @@ p=$(cloud_vxvde_port 2)
 port2=$(json_get '.vxvde.local_port' "$p")
 refused0=$(json_get '.vxvde.peers_refused' "$p")
 bad0=$(json_get '.vxvde.rx_announce_refused' "$p")
-ip netns exec c3 python3 - "$(cloud_ip 10.250 2)" "$port2" <<'PY'
+ip netns exec c3 setpriv --reuid 1001 --regid 1001 --clear-groups /usr/bin/python3 - "$(cloud_ip 10.250 2)" "$port2" <<'PY'
 import socket, sys
 def entry(a, port):
     return bytes(10) + b'\xff\xff' + socket.inet_aton(a) + port.to_bytes(2, 'big')
@@ -80,6 +80,7 @@ forged_seen() {
 wait_for -t 5 forged_seen || fail "host 2 did not refuse the forged peers: $(cloud_vxvde_port 2)"
 p=$(cloud_vxvde_port 2)
 assert_json '[.vxvde.peers[].address | select(startswith("198.51.100.") or startswith("127."))] | length' 0 "$p"
+ip netns exec c2 ping -c1 -W2 -q "$(cloud_ip 10.251 4)" >/dev/null || fail "host 2 lost its traffic after the forged announcement"
 
 # network set --peer replaces the configured peers (admins only: the test is root); host 2 then has
 # host 3 as its configured peer, the seed as a learned one.
