@@ -1,4 +1,5 @@
 #!/bin/bash
+# timeout: 240
 # Packet capture (capture.start, vdectl capture): the network's owner, unprivileged, captures a ping
 # between two namespaces; tcpdump reads the pcap file and finds the echo request and the reply with the
 # right MACs. A pcapng capture of one port, which ends by itself at --count, is read by tcpdump too (and
@@ -6,12 +7,11 @@
 # frames) is captured as the wire-size segments vded cuts, flagged in pcapng. A member who may attach is refused a capture, and the
 # ping goes on. A capture nobody reads loses its own records (counted in network show) while a flood
 # ping crosses the network unharmed. Deleting the network ends a capture with an end record.
-# timeout: 180
 . "$(dirname "$0")/lib.sh"
 need jq vde_plug ping setpriv tcpdump socat
 
 GS=2100 GL=2000
-OWNER=1001 MEMBER=1002
+OWNER=1001 MEMBER=1002 OTHER=1003
 
 as() {
 	local uid=$1 groups=$2
@@ -142,6 +142,29 @@ assert_json '.captures' 0 "$OUT"
 ip netns exec ns1 ping -c 3 -i 0.2 -W 3 10.0.0.2 || fail "the ping stopped after the refused capture"
 # a port that is not there
 expect_rc 3 vdectl -j capture lab --port 200 -w /dev/null
+# a user who may not even see the network is told it does not exist
+expect_rc 3 setpriv --reuid "$OTHER" --regid "$OTHER" --groups "$GS" "$VDECTL_BIN" -s "$SOCK" capture lab -w /dev/null
+assert_contains "$ERR" "network 'lab' does not exist" "the hidden network"
+
+# --- captures are counted against their user (each holds a socket buffer): 8 at most over all
+# networks, then limit (exit 6); the ping goes on
+expect_rc 0 vdectl_as "$OWNER" network create lab2 --group "$GL"
+caps=()
+for net in lab lab lab lab lab2 lab2 lab2 lab2; do
+	# setpriv itself in the background (not a shell function), so that the signal below reaches vdectl
+	bg_start setpriv --reuid "$OWNER" --regid "$OWNER" --groups "$GS,$GL" "$VDECTL_BIN" -s "$SOCK" capture "$net" -w /dev/null
+	caps+=("$BG_PID")
+done
+wait_for captures_in lab2 4 || fail "the owner's 8 captures did not start"
+wait_for captures_are 4 || fail "the owner's 8 captures did not start"
+expect_rc 6 vdectl_as "$OWNER" -j capture lab2 -w /dev/null
+assert_json '.error.code' limit "$OUT"
+assert_contains "$ERR" "has 8 captures running, the most a user may" "the per-user limit"
+ip netns exec ns1 ping -c 3 -i 0.2 -W 3 10.0.0.2 || fail "no ping with 8 captures running"
+for pid in "${caps[@]}"; do
+	bg_kill "$pid" INT
+done
+wait_for captures_are 0 || fail "the owner's captures did not end"
 
 # --- a capture nobody reads: vdectl writes into a pipe whose reader sleeps, so it stops reading and
 # vded's side fills up; vded drops (and counts) records while a flood ping crosses the network whole
