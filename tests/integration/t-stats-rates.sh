@@ -5,7 +5,7 @@
 # not a terminal); -j gives the rates as JSON; a user sees only the networks it may see.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
-need jq vde_plug ping setpriv
+need jq vde_plug ping setpriv script
 
 GS=2100
 vded_start -g "$GS"
@@ -45,6 +45,10 @@ assert_eq "$(printf '%s\n' "$OUT" | awk '$1 == "secret"' | wc -l)" 1 "root sees 
 expect_rc 0 vdectl stats lab --watch=1 --count 2
 assert_eq "$(printf '%s\n' "$OUT" | grep -c 'every 1s, rates over the last')" 2 "two tables: $OUT"
 assert_eq "$(printf '%s\n' "$OUT" | grep -c '^lab .* all ')" 2 "two lab rows: $OUT"
+# on a terminal (script(1) gives it one): the table redrawn in place, like top
+script -qec "$VDECTL_BIN -s $SOCK stats lab --watch=1 --count 2" /dev/null >"$WORK/tty.out" </dev/null ||
+	fail "stats --watch on a terminal failed: $(cat "$WORK/tty.out")"
+[ "$(grep -c $'\033\[H\033\[2J' "$WORK/tty.out")" = 2 ] || fail "stats --watch on a terminal does not redraw: $(cat -v "$WORK/tty.out")"
 # a user in the socket's group sees lab, not secret (mode 0600)
 expect_rc 0 setpriv --reuid 1001 --regid 1001 --groups "$GS" "$VDECTL_BIN" -s "$SOCK" -j stats
 assert_json '[.networks[].name] | join(",")' lab "$OUT"
