@@ -385,6 +385,8 @@ void events_exit(void)
 	policy_set_denial_hook(NULL);
 	while (subs)
 		events_unsubscribe(subs);
+	if (ev_loop_)
+		ev_prepare_stop(ev_loop_, &pending_w);
 	free(pending);
 	pending = NULL;
 	npending = cap_pending = 0;
