@@ -2,7 +2,7 @@
 # user_port_max_macs (vded.conf): every port a user who is neither root nor an admin makes gets that
 # MAC limit when its port number has none, so a user's flood of source MACs is cut at the limit
 # (drop_mac_limit) whatever network it attaches to. Root's ports have none; a port number the owner
-# configured keeps its own limit.
+# configured keeps its own limit. So it is after an engine restart (daemon upgrade), which keeps the ports.
 . "$(dirname "$0")/../integration/lib.sh"
 need setpriv jq python3
 
@@ -42,6 +42,20 @@ wait_for sh -c "'$VDECTL_BIN' -s '$SOCK' -j port list shared | jq -e '.ports[] |
 expect_rc 0 vdectl -j mac list shared
 assert_json '[.macs[] | select(.port == 20)] | length' 2 "$OUT"
 wait "$flood" 2>/dev/null || true
+
+# the user's port keeps its limit when the engine restarts (daemon upgrade keeps the ports)
+other_engine() {
+	vdectl -j daemon info 2>/dev/null | jq -e ".engine_pid != $1" >/dev/null
+}
+engine=$(vdectl -j daemon info | jq .engine_pid)
+expect_rc 0 vdectl daemon upgrade
+wait_for other_engine "$engine" || fail "vded did not come back after the upgrade"
+wait_for sh -c "'$VDECTL_BIN' -s '$SOCK' -j port show shared 10 2>/dev/null | jq -e '.switch.max_macs == 2'" ||
+	fail "the user's port lost its limit across an engine restart: $(vdectl -j port show shared 10)"
+expect_rc 0 vdectl -j port show shared 11
+assert_json '.switch.max_macs' null "$OUT"
+expect_rc 0 vdectl -j port show shared 50
+assert_json '.switch.max_macs' 8 "$OUT"
 kill -0 "$VDED_PID" || fail "vded died"
 vded_stop
 log "ok"

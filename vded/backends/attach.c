@@ -374,6 +374,8 @@ static void attach_restore_one(struct network *net, unsigned id, struct json_obj
 	}
 	p->vnet = keep_rec_int(rec, "vnet", 0) != 0;
 	keep_port_claimed(p, rec);
+	/* the limit a user's port had (a policy of its port number came back with network_port_add) */
+	network_port_limit_macs(p, policy_port_max_macs_of(p->uid, p->gid));
 	if (p->id != id) {
 		/* its fd was kept under the old id: keep it again under the new one */
 		keep_forget(name);

@@ -497,6 +497,8 @@ static void ep_restore_port(struct network *net, unsigned id, struct json_object
 	}
 	p->kind_data = epp;
 	keep_port_claimed(p, rec);
+	/* the limit a user's port had (a policy of its port number came back with network_port_add) */
+	network_port_limit_macs(p, policy_port_max_macs_of(p->uid, p->gid));
 	if (p->id != id) {
 		keep_forget(name);
 		keep_port_name(name, sizeof(name), net->def.name, id, "d");

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,4 +271,19 @@ int policy_check(const struct peer *peer, const char *method, enum policy_access
 unsigned policy_port_max_macs(const struct peer *peer)
 {
 	return !peer || policy_is_admin(peer) ? 0 : policy_cfg.user_port_max_macs;
+}
+
+unsigned policy_port_max_macs_of(uid_t uid, gid_t gid)
+{
+	struct peer pr = { .uid = uid, .gid = gid, .pid = 0 };
+	const struct passwd *pw;
+	int n = PEER_MAX_GROUPS;
+
+	if (uid == 0 || !policy_cfg.user_port_max_macs)
+		return 0;
+	/* the groups the user has now, as the kernel would give its next connection */
+	pw = getpwuid(uid);
+	if (pw && getgrouplist(pw->pw_name, gid, pr.groups, &n) >= 0)
+		pr.ngroups = n;
+	return policy_port_max_macs(&pr);
 }

@@ -85,6 +85,9 @@ int policy_not_found(struct vde_error *e, const char *name);
 /* The MAC limit of a port peer makes (attach, endpoint): user_port_max_macs for a user who is neither
  * root nor an admin (rule 4: what a user makes is bounded by the config), else 0 (none). */
 unsigned policy_port_max_macs(const struct peer *peer);
+/* The same for a port that came back from a previous engine (restart.md) and knows only its maker's
+ * uid and gid: the groups are looked up as they are now. */
+unsigned policy_port_max_macs_of(uid_t uid, gid_t gid);
 
 /* Whether peer may see net, without logging (network.list filters with it). */
 bool policy_can_read(const struct peer *peer, const struct network *net);
