@@ -65,10 +65,36 @@ struct port *tap_find(struct network *net, const char *ifname)
 	return tap_find_ns(net, "", ifname);
 }
 
+/*
+ * What tells this host from the others of a cloud: /etc/machine-id (systemd's, world-readable), else
+ * the host name. Without it every host doing `tap add cloud vx0` would give its tap the same MAC.
+ */
+static const char *tap_host_id(void)
+{
+	static char id[72];
+	static bool loaded;
+
+	if (!loaded) {
+		FILE *f = fopen("/etc/machine-id", "re");
+
+		loaded = true;
+		if (!f || !fgets(id, sizeof(id), f))
+			if (gethostname(id, sizeof(id) - 1) < 0)
+				id[0] = '\0';
+		if (f)
+			fclose(f);
+		id[strcspn(id, "\n")] = '\0';
+	}
+	return id;
+}
+
 void tap_stable_mac(const char *key, unsigned i, uint8_t mac[6])
 {
 	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
 
+	for (const char *c = tap_host_id(); *c; c++)
+		h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
+	h = (h ^ 0xff) * 0x100000001b3ULL;	/* a separator: "ab"+"c" is not "a"+"bc" */
 	for (const char *c = key; *c; c++)
 		h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
 	h = (h ^ (i + 1)) * 0x100000001b3ULL;
