@@ -23,6 +23,7 @@
 #include "control/config.h"
 #include "control/control.h"
 #include "log.h"
+#include "control/handlers.h"
 #include "control/methods.h"
 #include "control/replay.h"
 #include "backends/endpoint.h"
@@ -501,6 +502,7 @@ int main(int argc, char **argv)
 	replay_config_networks(&cfg);
 	netns_load_all();
 	control_resume();
+	handlers_resume_port_policies();
 	keep_finish();
 
 	ev_signal_init(&sig_int, signal_stop_cb, SIGINT);

@@ -28,6 +28,16 @@ plug2=$BG_PID
 wait_for ip -n ns2 link show t2 || fail "no tap in ns2: $(cat "$WORK/plug-ns2.log")"
 ip -n ns2 link set t2 up
 ip -n ns2 addr add 10.9.0.3/24 dev t2
+# 5: a network attach whose port an admin gave a policy (isolated, at most 3 MACs)
+bg_start -o "$WORK/attach.log" "$VDECTL_BIN" -s "$SOCK" network attach lab --isolated --max-macs 3 -- sleep 600
+attach=$BG_PID
+policy_of_attach() {
+	vdectl -j port list lab | jq -c '[.ports[] | select(.kind == "attach" and (.description | startswith("vdectl"))) | .switch | {isolated, max_macs}]'
+}
+attached() {
+	[ "$(policy_of_attach)" = '[{"isolated":true,"max_macs":3}]' ]
+}
+wait_for attached || fail "the attach port with a policy: $(vdectl -j port list lab)"
 # 4: a namespace of vded's own
 expect_rc 0 vdectl ns create r1 --net lab
 ip -n r1 addr add 10.9.0.4/24 dev vde0
@@ -55,7 +65,7 @@ done
 before=$(ports_now)
 macs=$(macs_now)
 addrs=$(addrs_now)
-[ "$(jq length <<<"$before")" = 5 ] || fail "expected 5 ports: $before"
+[ "$(jq length <<<"$before")" = 6 ] || fail "expected 6 ports: $before"
 
 # ping streams through every client, for the whole test
 declare -A PINGS
@@ -84,6 +94,8 @@ check_same() {
 	[ "$(macs_now)" = "$macs" ] || fail "$what: MACs changed: $macs -> $(macs_now)"
 	[ "$(addrs_now)" = "$addrs" ] || fail "$what: addresses changed: $addrs -> $(addrs_now)"
 	[ "$(ip -j link show tapb | jq -r '.[0].master')" = br-keep ] || fail "$what: tapb left its bridge"
+	attached || fail "$what: the attach port lost its policy: $(policy_of_attach)"
+	kill -0 "$attach" 2>/dev/null || fail "$what: network attach exited: $(cat "$WORK/attach.log")"
 	kill -0 "$plug2" 2>/dev/null || fail "$what: the vded:// client exited: $(cat "$WORK/plug-ns2.log")"
 	for p in "${PLUG_PIDS[@]}"; do
 		kill -0 "$p" 2>/dev/null || fail "$what: the vde:// client exited"
@@ -141,7 +153,7 @@ nports() {
 	[ "$(vdectl -j port list lab | jq '.ports | length')" = "$1" ]
 }
 kill "${PLUG_PIDS[0]}"
-wait_for nports 4 || fail "the vde:// port stayed: $(vdectl port list lab)"
+wait_for nports 5 || fail "the vde:// port stayed: $(vdectl port list lab)"
 vded_stop
 wait_for sh -c "! ip link show tap0 >/dev/null 2>&1" ||
 	fail "tap0 still exists after vded stopped"

@@ -12,7 +12,9 @@
 #include "backends/attach.h"
 #include "backends/ifport.h"
 #include "backends/tap.h"
+#include "control/codec.h"
 #include "control/store.h"
+#include "keep.h"
 #include "log.h"
 
 HANDLER(run_network_attach)
@@ -50,6 +52,9 @@ HANDLER(run_network_attach)
 		return e->message[0] ? ret :
 			vde_error_set(e, PROTO_ERR_INVALID_PARAMS, EINVAL, "port %u: the policy does not apply", p->id);
 	}
+	/* the port keeps it in its next life too (keep.h: handlers_resume_port_policies) */
+	if (a->present & PARAM_SWITCH)
+		keep_port_set(p, "switch", codec_port_switch(&conf, true));
 	*res = json_object_new_object();
 	json_object_object_add(*res, "port", handlers_port_json(p));
 	return 0;
@@ -446,4 +451,31 @@ HANDLER(run_port_set)
 	if (p && !p->dead)
 		json_object_object_add(*res, "attached", handlers_port_json(p));
 	return 0;
+}
+
+/*
+ * After a restart (keep.h): a port that came back with the policy it was attached with gets it again
+ * (the switch's state is the engine's own and did not survive). Parsed as a network.attach would be.
+ */
+void handlers_resume_port_policies(void)
+{
+	for (struct network *net = network_first(); net; net = net->next) {
+		for (struct port *p = net->port_list; p; p = p->net_next) {
+			struct json_object *rec = keep_port_current(p), *sw, *params;
+			struct switch_port_conf conf;
+			struct vde_error e = { 0 };
+			struct method_args a;
+
+			if (!rec || !json_object_object_get_ex(rec, "switch", &sw))
+				continue;
+			params = json_object_new_object();
+			json_object_object_add(params, "network", json_object_new_string(net->def.name));
+			json_object_object_add(params, "switch", json_object_get(sw));
+			if (methods_parse("network.attach", params, &a, &e) < 0 ||
+			    handlers_port_policy(net, p->id, &a.sw, &conf, &e) < 0 || network_port_configure(p, &conf) < 0)
+				log_warn("network %s: port %u: its policy did not come back: %s", net->def.name, p->id,
+					 e.message[0] ? e.message : "refused by the switch");
+			json_object_put(params);
+		}
+	}
 }

@@ -72,6 +72,8 @@ void handlers_port_page(const struct network *net, const struct method_args *a, 
  * network's default for new ports, else plain. 0, or -EINVAL with e filled. */
 int handlers_port_policy(const struct network *net, unsigned id, const struct params_portsw *patch,
 			 struct switch_port_conf *out, struct vde_error *e);
+/* Give each port that came back from the previous life the policy it was attached with (keep.h). */
+void handlers_resume_port_policies(void);
 /* A page of a list that defaults to default_limit entries, offset and limit from a. */
 void handlers_page_init(struct codec_page *pg, const struct method_args *a, unsigned default_limit);
 
