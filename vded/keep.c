@@ -10,6 +10,7 @@
 
 #include "keep.h"
 #include "log.h"
+#include "text.h"
 #include "dataplane/network.h"
 #include "priv/priv.h"
 
@@ -469,8 +470,11 @@ void keep_port_claimed(struct port *p, struct json_object *rec)
 	p->gid = (gid_t)keep_rec_int(rec, "gid", p->gid);
 	p->pid = (pid_t)keep_rec_int(rec, "pid", p->pid);
 	p->created = (time_t)keep_rec_int(rec, "created", p->created);
-	if (keep_rec_str(rec, "description"))
+	if (keep_rec_str(rec, "description")) {
+		/* written by the previous engine, read as untrusted input: shown only as a description may be */
 		snprintf(p->description, sizeof(p->description), "%s", keep_rec_str(rec, "description"));
+		text_sanitise(p->description);
+	}
 	if (json_object_deep_copy(rec, &mine, NULL) == 0) {
 		keep_port_key(k, sizeof(k), p->net, p->id);
 		json_object_object_add(keep.ports, k, mine);
