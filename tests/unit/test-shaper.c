@@ -7,29 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "unit.h"
 #include "dataplane/shaper.h"
-
-static unsigned checks, failures;
-
-#define CHECK(cond)                                                                            \
-	do {                                                                                   \
-		checks++;                                                                      \
-		if (!(cond)) {                                                                 \
-			failures++;                                                            \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                                              \
-	} while (0)
-
-#define CHECK_EQ(a, b)                                                                  \
-	do {                                                                            \
-		long long va_ = (long long)(a), vb_ = (long long)(b);                   \
-		checks++;                                                               \
-		if (va_ != vb_) {                                                       \
-			failures++;                                                     \
-			fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", __FILE__, \
-				__LINE__, #a, va_, #b, vb_);                            \
-		}                                                                       \
-	} while (0)
 
 #define MS 1000000ull
 #define SEC SHAPER_NS
@@ -462,6 +441,5 @@ int main(void)
 	test_rate_out();
 	test_queue_bounds();
 	test_conf();
-	printf("%u checks, %u failed\n", checks, failures);
-	return failures ? 1 : 0;
+	return unit_report("test-shaper");
 }

@@ -9,29 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "unit.h"
 #include "dataplane/switch.h"
-
-static unsigned checks, failures;
-
-#define CHECK(cond)                                                              \
-	do {                                                                     \
-		checks++;                                                        \
-		if (!(cond)) {                                                   \
-			failures++;                                              \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                                \
-	} while (0)
-
-#define CHECK_EQ(a, b)                                                           \
-	do {                                                                     \
-		long long va_ = (long long)(a), vb_ = (long long)(b);            \
-		checks++;                                                        \
-		if (va_ != vb_) {                                                \
-			failures++;                                              \
-			fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", \
-				__FILE__, __LINE__, #a, va_, #b, vb_);           \
-		}                                                                \
-	} while (0)
 
 static const uint8_t BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t MCAST[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
@@ -1046,6 +1025,5 @@ int main(void)
 	test_storm();
 	test_loop();
 	test_mac_changes();
-	printf("test-switch: %u checks, %u failed\n", checks, failures);
-	return failures ? 1 : 0;
+	return unit_report("test-switch");
 }

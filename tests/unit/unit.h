@@ -24,6 +24,16 @@ static int unit_failures, unit_checks;
 	} \
 } while (0)
 
+/* Two integers equal, both shown when not. */
+#define CHECK_EQ(a, b) do { \
+	long long va_ = (long long)(a), vb_ = (long long)(b); \
+	unit_checks++; \
+	if (va_ != vb_) { \
+		unit_failures++; \
+		fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", __FILE__, __LINE__, #a, va_, #b, vb_); \
+	} \
+} while (0)
+
 static inline int unit_report(const char *name)
 {
 	printf("%s: %d checks, %d failed\n", name, unit_checks, unit_failures);
