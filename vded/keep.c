@@ -452,8 +452,9 @@ struct json_object *keep_port_find(const struct network *net, const char *kind, 
 
 void keep_port_claimed(struct port *p, struct json_object *rec)
 {
-	char k[96], oldk[96];
+	char k[96], oldk[96] = "";
 	struct json_object *mine = NULL;
+	unsigned old_id = p->id;
 
 	if (!keep.ready)
 		return;
@@ -462,6 +463,7 @@ void keep_port_claimed(struct port *p, struct json_object *rec)
 	json_object_object_foreach(keep.prev, pk, prec) {
 		if (prec == rec) {
 			snprintf(oldk, sizeof(oldk), "%s", pk);
+			old_id = keep_key_id(p->net, oldk);
 			json_object_object_del(keep.prev, oldk);
 			break;
 		}
@@ -481,6 +483,20 @@ void keep_port_claimed(struct port *p, struct json_object *rec)
 	}
 	json_object_put(rec);
 	p->kept = true;
+	if (old_id && old_id != p->id) {
+		/* its id was taken: what was kept under the old one is kept under the new one (the data fd
+		 * here; a kind with another descriptor keeps that one again itself) */
+		static const char *const roles[] = { "d", "c" };
+		char name[128];
+
+		for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+			keep_port_name(name, sizeof(name), p->net->def.name, old_id, roles[i]);
+			priv_forget(name);
+		}
+		keep_port_fd(p, "d", p->fd);
+		log_warn("network %s: port %u came back as port %u (its id was taken)", p->net->def.name, old_id,
+			 p->id);
+	}
 	keep_changed();
 }
 

@@ -376,12 +376,6 @@ static void attach_restore_one(struct network *net, unsigned id, struct json_obj
 	keep_port_claimed(p, rec);
 	/* the limit a user's port had (a policy of its port number came back with network_port_add) */
 	network_port_limit_macs(p, policy_port_max_macs_of(p->uid, p->gid));
-	if (p->id != id) {
-		/* its fd was kept under the old id: keep it again under the new one */
-		keep_forget(name);
-		keep_port_fd(p, "d", p->fd);
-		log_warn("network %s: port %u came back as port %u (its id was taken)", net->def.name, id, p->id);
-	}
 }
 
 void attach_restore(struct network *net)

@@ -499,13 +499,8 @@ static void ep_restore_port(struct network *net, unsigned id, struct json_object
 	keep_port_claimed(p, rec);
 	/* the limit a user's port had (a policy of its port number came back with network_port_add) */
 	network_port_limit_macs(p, policy_port_max_macs_of(p->uid, p->gid));
-	if (p->id != id) {
-		keep_forget(name);
-		keep_port_name(name, sizeof(name), net->def.name, id, "d");
-		keep_forget(name);
-		keep_port_fd(p, "d", p->fd);
-		keep_port_fd(p, "c", ctl);
-	}
+	if (p->id != id)
+		keep_port_fd(p, "c", ctl);	/* keep_port_claimed moved the data fd to the new id */
 	ev_io_init(&epp->ctl_io, ep_port_ctl_cb, epp->ctl, EV_READ);
 	epp->ctl_io.data = p;
 	ev_io_start(ep_loop, &epp->ctl_io);

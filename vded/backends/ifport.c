@@ -173,13 +173,11 @@ int ifport_add(struct network *net, const struct ifport_spec *spec, const struct
 	else
 		snprintf(p->description, sizeof(p->description), "interface %s%s", spec->ifname,
 			 spec->transient ? " (transient)" : "");
-	if (rec && p->id == id) {
-		keep_port_claimed(p, rec);
+	if (rec) {
+		keep_port_claimed(p, rec);	/* on its old id, or kept again under a new one */
 	} else {
 		struct json_object *extra = json_object_new_object();
 
-		if (rec)
-			keep_forget(name);	/* kept under an id now taken: kept again under the new one */
 		/* what ifport_restore needs to bring a transient port back after an engine restart */
 		json_object_object_add(extra, "ifindex", json_object_new_int64(info->ifindex));
 		json_object_object_add(extra, "transient", json_object_new_int(spec->transient));

@@ -234,13 +234,10 @@ int tap_add(struct network *net, const struct tap_spec *spec, struct port **out,
 		snprintf(p->description, sizeof(p->description), "ns %s %s", spec->netns, spec->ifname);
 	else
 		snprintf(p->description, sizeof(p->description), "tap %s", spec->ifname);
-	if (rec && p->id == id) {
-		keep_port_claimed(p, rec);
-	} else {
-		if (rec)
-			keep_forget(name);	/* kept under an id now taken: kept again under the new one */
+	if (rec)
+		keep_port_claimed(p, rec);	/* on its old id, or kept again under a new one */
+	else
 		keep_port(p, key, NULL);
-	}
 	log_info("network %s: port %u: tap %s%s", net->def.name, p->id, spec->ifname, rec ? " (kept)" : "");
 	if (out)
 		*out = p;
