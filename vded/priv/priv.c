@@ -876,6 +876,38 @@ static void priv_sd_notify(const char *state)
 
 static int priv_exec_self(struct vde_error *e);
 
+/*
+ * `daemon upgrade` makes root execute the file vded was started from, as it is now: only if nobody but
+ * root could have put it there (rule 1). The file and its directory must be root's and writable by
+ * root alone; a vded started from a user's build directory is not upgraded in place.
+ */
+static int priv_exe_safe(struct vde_error *e)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", priv.exe);
+	slash = strrchr(dir, '/');
+	if (!priv.exe[0] || !slash)
+		return vde_error_set(e, PROTO_ERR_UNSUPPORTED, EOPNOTSUPP, "vded's own binary is unknown");
+	*slash = '\0';
+	if (stat(priv.exe, &st) < 0 || access(priv.exe, X_OK) < 0)
+		return priv_fail(e, errno, priv.exe);
+	if (!S_ISREG(st.st_mode))
+		return priv_fail(e, ENOEXEC, priv.exe);
+	if (geteuid() == 0 && (st.st_uid != 0 || (st.st_mode & 022)))
+		return vde_error_set(e, PROTO_ERR_PERMISSION, EPERM,
+				     "%s is not root's alone (owner %u, mode %04o): not executed as root", priv.exe,
+				     (unsigned)st.st_uid, st.st_mode & 07777);
+	if (stat(dir[0] ? dir : "/", &st) < 0)
+		return priv_fail(e, errno, dir);
+	if (geteuid() == 0 && (st.st_uid != 0 || (st.st_mode & 022)))
+		return vde_error_set(e, PROTO_ERR_PERMISSION, EPERM,
+				     "%s is writable by others than root: %s not executed as root", dir, priv.exe);
+	return 0;
+}
+
 /* Validate and run one request. *out_fd gets a descriptor to pass back (or stays -1). */
 static int priv_dispatch(const struct priv_request *r, const int *fds, unsigned nfds, int *out_fd,
 			 struct vde_error *e)
@@ -906,13 +938,16 @@ static int priv_dispatch(const struct priv_request *r, const int *fds, unsigned 
 		return kret < 0 ? priv_fail(e, kret, "keep") : 0;
 	}
 	case PRIV_OP_FORGET: keeper_drop(r->u.keep.name); return 0;
-	case PRIV_OP_UPGRADE:
-		if (access(priv.exe, X_OK) < 0)
-			return priv_fail(e, errno, priv.exe);
+	case PRIV_OP_UPGRADE: {
+		int uret = priv_exe_safe(e);
+
+		if (uret < 0)
+			return uret;
 		if (priv.engine_pid == 0)
 			return priv_exec_self(e);	/* no split: this very process goes on as the new vded */
 		priv.upgrade = true;
 		return 0;
+	}
 	}
 	return vde_error_set(e, PROTO_ERR_INVALID_REQUEST, EINVAL, "unknown privileged request");
 }
