@@ -100,15 +100,21 @@ static void ctl_keep_name(char *buf, size_t size, unsigned id)
 	snprintf(buf, size, "k/conn/%u", id);
 }
 
+/* p lives as long as c from now on. */
+static void ctl_link_port(struct ctl_conn *c, struct port *p)
+{
+	p->owner = c;
+	p->release = ctl_port_release;
+	p->owner_next = c->ports;
+	c->ports = p;
+}
+
 static void ctl_adopt(void *conn, struct port *p)
 {
 	struct ctl_conn *c = conn;
 	char name[32];
 
-	p->owner = c;
-	p->release = ctl_port_release;
-	p->owner_next = c->ports;
-	c->ports = p;
+	ctl_link_port(c, p);
 	/* the port lives as long as this connection, in this life and the next: keep both together */
 	if (!c->keep_id) {
 		c->keep_id = ++ctl_keep_seq;
@@ -537,10 +543,7 @@ void control_resume(void)
 			}
 			if ((unsigned)id > ctl_keep_seq)
 				ctl_keep_seq = (unsigned)id;
-			p->owner = c;
-			p->release = ctl_port_release;
-			p->owner_next = c->ports;
-			c->ports = p;
+			ctl_link_port(c, p);
 		}
 	}
 	/* an attach port whose connection did not come back would live for ever: it goes now */
